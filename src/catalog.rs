@@ -286,7 +286,9 @@ impl Catalog {
     }
 
     pub fn shop(&self) -> &Shop {
-        self.shop.as_ref().expect("catalog is always built with a shop")
+        self.shop
+            .as_ref()
+            .expect("catalog is always built with a shop")
     }
 
     fn at(&self, (pi, vi): (usize, usize)) -> VariantRef<'_> {

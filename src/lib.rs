@@ -1,5 +1,121 @@
 //! vitrine: a storefront server. A cart store in SQLite, a section renderer on minijinja, and
 //! Shopify, BigCommerce and Elastic Path cart APIs over the same carts.
+//!
+//! `app(state)` is the whole HTTP surface; `main.rs` only parses flags and binds.
 
 pub mod api;
+pub mod bench;
+pub mod cart;
 pub mod catalog;
+pub mod pages;
+pub mod state;
+pub mod store;
+pub mod theme;
+pub mod visitor;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tracing::Level;
+
+pub use state::{AppState, Config};
+use visitor::Locale;
+
+/// Request bodies above this size answer 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "vitrine_session";
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
+/// The storefront's routes for one locale: the Ajax API and the pages.
+fn storefront(locale: Locale) -> Router<AppState> {
+    api::shopify::router()
+        .merge(pages::router())
+        .layer(axum::Extension(locale))
+}
+
+pub fn app(state: AppState) -> Router {
+    let shop = state.catalog().shop();
+    let mut router = Router::new().merge(storefront(Locale::primary(&shop.primary_locale)));
+    for code in shop.locales.iter().filter(|l| **l != shop.primary_locale) {
+        router = router.nest(&format!("/{code}"), storefront(Locale::prefixed(code)));
+    }
+    let sessions = SessionManagerLayer::new(state.session_store().clone())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config().secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time_days(
+            state.config().cart_ttl_days,
+        )));
+    router
+        .merge(api::bigcommerce::router())
+        .merge(api::elasticpath::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/__vitrine/events", get(pages::live::events))
+        .route("/__vitrine/live.js", get(pages::live::script))
+        .nest_service("/static", ServeDir::new(state.theme().static_dir()))
+        .fallback(pages::not_found)
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {
+    tower_sessions::cookie::time::Duration::days(days.max(1))
+}
+
+/// Background upkeep: removes carts untouched for `cart_ttl_days` and expired sessions, hourly.
+pub fn spawn_housekeeping(state: &AppState) {
+    use tower_sessions::ExpiredDeletion;
+    let sessions = state.session_store().clone();
+    tokio::spawn(async move {
+        if let Err(e) = sessions
+            .continuously_delete_expired(std::time::Duration::from_secs(3600))
+            .await
+        {
+            tracing::error!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let before = chrono::Utc::now() - chrono::Duration::days(state.config().cart_ttl_days);
+            match state.store().delete_carts_untouched_since(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "expired carts removed"),
+                Err(e) => tracing::error!(error = %e, "expired-cart cleanup failed"),
+            }
+        }
+    });
+}

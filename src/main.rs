@@ -1,1 +1,155 @@
-fn main(){}
+//! The `vitrine` command: parse flags, then serve, check a theme, or run the benchmark.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use vitrine::{AppState, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "vitrine",
+    version,
+    about = "A local and self-hosted storefront server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the store (the default).
+    Serve(ServeArgs),
+    /// Compile every template and section and validate schemas and JSON templates.
+    Check {
+        #[arg(long, env = "VITRINE_THEME", default_value = ".")]
+        theme: PathBuf,
+    },
+    /// Drive a fresh copy of the demo store over loopback HTTP and print throughput and latency.
+    Bench(vitrine::bench::BenchArgs),
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VITRINE_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// SQLite database file [default: <theme>/data/store.db].
+    #[arg(long, env = "VITRINE_DB")]
+    db: Option<PathBuf>,
+    /// Theme directory holding templates/, sections/, static/ and data/.
+    #[arg(long, env = "VITRINE_THEME", default_value = ".")]
+    theme: PathBuf,
+    /// Do not watch the theme for changes (and serve no live-reload client).
+    #[arg(long, env = "VITRINE_NO_WATCH")]
+    no_watch: bool,
+    /// Token for the BigCommerce Management API (X-Auth-Token); without one it answers 401.
+    #[arg(long, env = "VITRINE_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Store hash of the BigCommerce Management API paths.
+    #[arg(long, env = "VITRINE_STORE_HASH", default_value = "demo")]
+    store_hash: String,
+    /// Client id accepted by Elastic Path's /oauth/access_token.
+    #[arg(long, env = "VITRINE_EP_CLIENT_ID", default_value = vitrine::state::DEMO_EP_CLIENT_ID)]
+    ep_client_id: String,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long, env = "VITRINE_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Remove carts untouched for this many days.
+    #[arg(long, env = "VITRINE_CART_TTL_DAYS", default_value_t = 30)]
+    cart_ttl_days: i64,
+}
+
+impl ServeArgs {
+    fn config(&self) -> Config {
+        let mut config = Config::for_theme(&self.theme);
+        if let Some(db) = &self.db {
+            config.db = db.clone();
+        }
+        config.watch = !self.no_watch;
+        config.admin_token = self.admin_token.clone().filter(|t| !t.is_empty());
+        config.store_hash = self.store_hash.clone();
+        config.ep_client_id = self.ep_client_id.clone();
+        config.secure_cookies = self.secure_cookies;
+        config.cart_ttl_days = self.cart_ttl_days;
+        config
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("vitrine=info,tower_http=info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Check { theme }) => return check(&theme),
+        Some(Command::Bench(args)) => vitrine::bench::run(args).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vitrine: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let config = args.config();
+    let state = AppState::open(config).await?;
+    vitrine::spawn_housekeeping(&state);
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    tracing::info!("vitrine listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, vitrine::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("vitrine stopped");
+    Ok(())
+}
+
+fn check(theme: &std::path::Path) -> std::process::ExitCode {
+    let problems = vitrine::theme::check(theme);
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if problems.is_empty() {
+        println!("theme ok: {}", theme.display());
+        std::process::ExitCode::SUCCESS
+    } else {
+        eprintln!("{} problem(s)", problems.len());
+        std::process::ExitCode::FAILURE
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,2 +1,7 @@
 //! The API dialects. Each is a thin module over the one cart model, with its own router,
 //! request parsing, response shapes and error type.
+
+pub mod bigcommerce;
+pub mod body;
+pub mod elasticpath;
+pub mod shopify;

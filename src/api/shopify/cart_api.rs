@@ -1,0 +1,368 @@
+//! The cart endpoints of the Ajax API: read, add, update, change, clear.
+//! <https://shopify.dev/docs/api/ajax/reference/cart>
+//!
+//! Every mutation is parse → one store transaction → shape. Sections asked for with the request
+//! render after the commit, against the cart as it now is (also when the answer is a 422).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use tower_sessions::Session;
+
+use super::error::{ShopifyError, error_response};
+use super::json::{LineItemJson, cart_value};
+use super::params::{self, SectionsParams};
+use super::respond::{Format, respond_mutation};
+use crate::api::body;
+use crate::cart::pricing::price;
+use crate::cart::{Cart, CartError, StockPolicy};
+use crate::state::AppState;
+use crate::store::{AfterCommand, IfMissing};
+use crate::visitor::{self, Locale};
+
+/// The command a mutation request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Add,
+    Update,
+    Change,
+    Clear,
+}
+
+/// A finished mutation, ready to be shaped for JSON, htmx or a redirect.
+pub struct MutationResult {
+    pub kind: Kind,
+    /// The cart after the request (unchanged if it failed).
+    pub cart: Cart,
+    /// The JSON body of a success (cart, `{items}` or a bare line).
+    pub body: Map<String, Value>,
+    /// Set when the request failed (possibly after the documented clamp).
+    pub error: Option<ShopifyError>,
+    pub sections: SectionsParams,
+}
+
+/// The ETag of a cart version; `If-Match` on a mutation must name it.
+pub fn etag(cart_id: &str, version: i64) -> String {
+    let short: String = cart_id.chars().filter(|c| *c != '-').take(8).collect();
+    format!("\"{version}-{short}\"")
+}
+
+fn if_match_ok(header_value: Option<&HeaderValue>, cart: &Cart) -> bool {
+    let Some(value) = header_value.and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let current = etag(&cart.id, cart.version);
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
+}
+
+/// GET /cart.js, /cart.json
+/// <https://shopify.dev/docs/api/ajax/reference/cart#get-locale-cart-js>
+pub async fn get_cart(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, ShopifyError> {
+    // The token is minted on first read so it stays the same for the visitor from then on.
+    visitor::ensure_cart_id(&session)
+        .await
+        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+    let cart = visitor_cart(&state, &session).await?;
+    let body = cart_value(&price(&cart, state.catalog()));
+    let mut response = axum::Json(body).into_response();
+    if let Ok(tag) = HeaderValue::from_str(&etag(&cart.id, cart.version)) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The visitor's cart as stored, or an empty one with their token.
+pub async fn visitor_cart(state: &AppState, session: &Session) -> Result<Cart, ShopifyError> {
+    let Some(id) = visitor::cart_id(session).await else {
+        return Ok(Cart::new(
+            String::new(),
+            &state.catalog().shop().currency,
+            chrono::Utc::now(),
+        ));
+    };
+    Ok(state
+        .store()
+        .cart(&id)
+        .await?
+        .unwrap_or_else(|| Cart::new(id, &state.catalog().shop().currency, chrono::Utc::now())))
+}
+
+async fn read_body(headers: &HeaderMap, bytes: Bytes) -> Result<Map<String, Value>, ShopifyError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    body::parse_body(content_type, bytes, &["sections"])
+        .await
+        .map_err(|e| ShopifyError::BadRequest(e.to_string()))
+}
+
+/// POST /cart/add(.js)
+/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-add-js>
+pub async fn add(
+    state: State<AppState>,
+    session: Session,
+    locale: Locale,
+    format: Format,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    run(state, session, locale, format, headers, bytes, Kind::Add).await
+}
+
+/// POST /cart/update(.js), and POST /cart (the no-JS cart form)
+/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-update-js>
+pub async fn update(
+    state: State<AppState>,
+    session: Session,
+    locale: Locale,
+    format: Format,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    run(state, session, locale, format, headers, bytes, Kind::Update).await
+}
+
+/// POST /cart/change(.js)
+/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-change-js>
+pub async fn change(
+    state: State<AppState>,
+    session: Session,
+    locale: Locale,
+    format: Format,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    run(state, session, locale, format, headers, bytes, Kind::Change).await
+}
+
+/// GET /cart/change?line=N&quantity=Q (or ?id=KEY): the links of a cart page without JavaScript.
+pub async fn change_link(
+    State(state): State<AppState>,
+    session: Session,
+    locale: Locale,
+    format: Format,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let body = match body::pairs_to_object(query, &["sections"]) {
+        Ok(body) => body,
+        Err(e) => return ShopifyError::BadRequest(e.to_string()).into_response(),
+    };
+    let result = mutate(&state, &session, &headers, body, Kind::Change).await;
+    respond_mutation(&state, &session, &locale, format, &headers, result).await
+}
+
+/// POST /cart/clear(.js)
+/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-clear-js>
+pub async fn clear(
+    state: State<AppState>,
+    session: Session,
+    locale: Locale,
+    format: Format,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    run(state, session, locale, format, headers, bytes, Kind::Clear).await
+}
+
+async fn run(
+    State(state): State<AppState>,
+    session: Session,
+    locale: Locale,
+    format: Format,
+    headers: HeaderMap,
+    bytes: Bytes,
+    kind: Kind,
+) -> Response {
+    let body = match read_body(&headers, bytes).await {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    let result = mutate(&state, &session, &headers, body, kind).await;
+    respond_mutation(&state, &session, &locale, format, &headers, result).await
+}
+
+/// A parsed command, ready to run inside the transaction.
+enum Command {
+    Add(params::AddParams),
+    Update(crate::cart::UpdateRequest),
+    Change(crate::cart::ChangeTarget, crate::cart::ChangeRequest),
+    Clear,
+}
+
+fn parse(kind: Kind, body: &Map<String, Value>) -> Result<Command, ShopifyError> {
+    Ok(match kind {
+        Kind::Add => Command::Add(params::add(body)?),
+        Kind::Update => Command::Update(params::update(body)?),
+        Kind::Change => {
+            let (target, request) = params::change(body)?;
+            Command::Change(target, request)
+        }
+        Kind::Clear => Command::Clear,
+    })
+}
+
+/// What the command produced inside the transaction.
+struct Applied {
+    touched: Vec<uuid::Uuid>,
+    single: bool,
+    warning: Option<CartError>,
+}
+
+/// Parses and applies one mutation. Returns `Err` only when nothing could be attempted
+/// (bad parameters or a failed store); refusals come back inside `MutationResult::error`.
+pub async fn mutate(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    body: Map<String, Value>,
+    kind: Kind,
+) -> Result<MutationResult, ShopifyError> {
+    let sections = params::sections(&body);
+    let command = parse(kind, &body)?;
+    let cart_id = visitor::ensure_cart_id(session)
+        .await
+        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+    let catalog = state.catalog().clone();
+    let if_match = headers.get(header::IF_MATCH).cloned();
+    let outcome = state
+        .store()
+        .mutate(&cart_id, IfMissing::Create, move |cart| {
+            if !if_match_ok(if_match.as_ref(), cart) {
+                return Err(ShopifyError::PreconditionFailed);
+            }
+            let now = chrono::Utc::now();
+            let applied = match command {
+                Command::Add(p) => {
+                    let outcome = cart.add(&catalog, p.items, StockPolicy::Clamp, now)?;
+                    Applied {
+                        touched: outcome.touched,
+                        single: p.single,
+                        warning: outcome.stock_error,
+                    }
+                }
+                Command::Update(request) => Applied {
+                    touched: Vec::new(),
+                    single: false,
+                    warning: cart.update(&catalog, request, now)?,
+                },
+                Command::Change(target, request) => Applied {
+                    touched: Vec::new(),
+                    single: false,
+                    warning: cart.change(&catalog, target, request, now)?,
+                },
+                Command::Clear => {
+                    cart.clear();
+                    Applied {
+                        touched: Vec::new(),
+                        single: false,
+                        warning: None,
+                    }
+                }
+            };
+            Ok((applied, AfterCommand::Save))
+        })
+        .await;
+    match outcome {
+        Ok(mutation) => {
+            let cart = mutation
+                .cart
+                .unwrap_or_else(|| Cart::new(cart_id, "CAD", chrono::Utc::now()));
+            let applied = mutation.value;
+            let body = success_body(state, &cart, kind, &applied);
+            Ok(MutationResult {
+                kind,
+                error: applied.warning.map(ShopifyError::Cart),
+                cart,
+                body,
+                sections,
+            })
+        }
+        Err(crate::store::MutateError::Command(error)) => {
+            // Refused: nothing changed. The sections still show the real cart.
+            let cart = visitor_cart(state, session).await?;
+            Ok(MutationResult {
+                kind,
+                cart,
+                body: Map::new(),
+                error: Some(error),
+                sections,
+            })
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn success_body(
+    state: &AppState,
+    cart: &Cart,
+    kind: Kind,
+    applied: &Applied,
+) -> Map<String, Value> {
+    let priced = price(cart, state.catalog());
+    let value = if kind == Kind::Add {
+        let lines: Vec<&crate::cart::PricedLine<'_>> = applied
+            .touched
+            .iter()
+            .filter_map(|id| priced.lines.iter().find(|l| l.line.id == *id))
+            .collect();
+        match (applied.single, lines.first()) {
+            (true, Some(line)) => {
+                serde_json::to_value(LineItemJson::new(line)).unwrap_or(Value::Null)
+            }
+            _ => {
+                let items: Vec<LineItemJson<'_>> =
+                    lines.iter().map(|l| LineItemJson::new(l)).collect();
+                serde_json::json!({ "items": items })
+            }
+        }
+    } else {
+        cart_value(&priced)
+    };
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The JSON answer of a mutation: the body, or the error (with `errors` for change and update),
+/// plus `sections` when asked for. Invalid section parameters answer 400 after the mutation.
+pub fn json_response(result: MutationResult, sections: Option<Map<String, Value>>) -> Response {
+    if let Some(reason) = &result.sections.invalid {
+        return ShopifyError::BadRequest(reason.clone()).into_response();
+    }
+    let mut extra = Map::new();
+    if let Some(sections) = sections {
+        extra.insert("sections".into(), Value::Object(sections));
+    }
+    match &result.error {
+        Some(error) => {
+            if matches!(result.kind, Kind::Change | Kind::Update)
+                && error.status() == StatusCode::UNPROCESSABLE_ENTITY
+            {
+                extra.insert("errors".into(), Value::String(error.description()));
+            }
+            error_response(error, extra)
+        }
+        None => {
+            let mut body = result.body;
+            body.extend(extra);
+            let mut response = axum::Json(Value::Object(body)).into_response();
+            if let Ok(tag) = HeaderValue::from_str(&etag(&result.cart.id, result.cart.version)) {
+                response.headers_mut().insert(header::ETAG, tag);
+            }
+            response
+        }
+    }
+}

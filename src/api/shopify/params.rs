@@ -1,0 +1,346 @@
+//! From a parsed body (JSON, urlencoded or multipart, already folded into one JSON object) to
+//! typed cart commands. Numbers may arrive as strings (`"quantity": "2"`), as form posts send them.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use super::error::ShopifyError;
+use crate::cart::{AddItem, ChangeRequest, ChangeTarget, LineUpdates, UpdateRequest};
+
+type Body = Map<String, Value>;
+
+fn bad(field: &str) -> ShopifyError {
+    ShopifyError::BadRequest(format!("Required parameter missing or invalid: {field}"))
+}
+
+/// An integer given as a JSON number or a numeric string.
+fn int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn int_field(body: &Body, field: &str) -> Result<Option<i64>, ShopifyError> {
+    match body.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(v) => int(v).map(Some).ok_or_else(|| bad(field)),
+    }
+}
+
+fn properties(
+    value: Option<&Value>,
+    field: &str,
+) -> Result<Option<IndexMap<String, Value>>, ShopifyError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(
+            map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        )),
+        Some(_) => Err(bad(field)),
+    }
+}
+
+/// `selling_plan`: absent → None; null or "" → Some(None) (remove); an id → Some(Some(id)).
+fn selling_plan(body: &Body) -> Result<Option<Option<i64>>, ShopifyError> {
+    match body.get("selling_plan") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
+        Some(v) => int(v)
+            .map(|id| Some(Some(id)))
+            .ok_or_else(|| bad("selling_plan")),
+    }
+}
+
+fn add_item(body: &Body, prefix: &str) -> Result<AddItem, ShopifyError> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let variant_id = int_field(body, "id")
+        .map_err(|_| bad(&field("id")))?
+        .ok_or_else(|| bad(&field("id")))?;
+    let quantity = int_field(body, "quantity")
+        .map_err(|_| bad(&field("quantity")))?
+        .unwrap_or(1);
+    Ok(AddItem {
+        variant_id,
+        quantity,
+        properties: properties(body.get("properties"), &field("properties"))?.unwrap_or_default(),
+        selling_plan: selling_plan(body)
+            .map_err(|_| bad(&field("selling_plan")))?
+            .flatten(),
+        parent_id: int_field(body, "parent_id").map_err(|_| bad(&field("parent_id")))?,
+        ..Default::default()
+    })
+}
+
+/// An add request: `items[]`, or a single `id`/`quantity` (answered with the bare line).
+pub struct AddParams {
+    pub items: Vec<AddItem>,
+    pub single: bool,
+}
+
+pub fn add(body: &Body) -> Result<AddParams, ShopifyError> {
+    match body.get("items") {
+        Some(Value::Array(items)) => {
+            if items.is_empty() {
+                return Err(bad("items"));
+            }
+            let items = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Value::Object(map) => add_item(map, &format!("items[{i}].")),
+                    _ => Err(bad(&format!("items[{i}]"))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(AddParams {
+                items,
+                single: false,
+            })
+        }
+        Some(Value::Object(map)) => {
+            // `items[0][id]` with keys the folder kept as a map (e.g. non-numeric indices).
+            let items = map
+                .values()
+                .map(|item| match item {
+                    Value::Object(m) => add_item(m, "items[]."),
+                    _ => Err(bad("items")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(AddParams {
+                items,
+                single: false,
+            })
+        }
+        Some(_) => Err(bad("items")),
+        None => Ok(AddParams {
+            items: vec![add_item(body, "")?],
+            single: true,
+        }),
+    }
+}
+
+fn attribute_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+pub fn update(body: &Body) -> Result<UpdateRequest, ShopifyError> {
+    let updates = match body.get("updates") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(list)) => Some(LineUpdates::ByPosition(
+            list.iter()
+                .map(|v| match v {
+                    Value::String(s) if s.trim().is_empty() => Ok(0),
+                    v => int(v).ok_or_else(|| bad("updates")),
+                })
+                .collect::<Result<_, _>>()?,
+        )),
+        Some(Value::Object(map)) => Some(LineUpdates::ByIdOrKey(
+            map.iter()
+                .map(|(k, v)| {
+                    let q = match v {
+                        Value::String(s) if s.trim().is_empty() => Some(0),
+                        v => int(v),
+                    };
+                    q.map(|q| (k.clone(), q))
+                        .ok_or_else(|| bad(&format!("updates[{k}]")))
+                })
+                .collect::<Result<_, _>>()?,
+        )),
+        Some(_) => return Err(bad("updates")),
+    };
+    let note = match body.get("note") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(bad("note")),
+    };
+    let attributes = match body.get("attributes") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(
+            map.iter()
+                .map(|(k, v)| (k.clone(), attribute_text(v)))
+                .collect(),
+        ),
+        Some(_) => return Err(bad("attributes")),
+    };
+    let discount = match body.get("discount") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(codes)) => Some(
+            codes
+                .iter()
+                .map(attribute_text)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Some(_) => return Err(bad("discount")),
+    };
+    Ok(UpdateRequest {
+        updates,
+        note,
+        attributes,
+        discount,
+    })
+}
+
+pub fn change(body: &Body) -> Result<(ChangeTarget, ChangeRequest), ShopifyError> {
+    use crate::cart::CartError;
+    let target = match (body.get("line"), body.get("id")) {
+        (Some(line), _) if !line.is_null() => {
+            let n = int(line).ok_or(CartError::LineNotFound)?;
+            ChangeTarget::Line(usize::try_from(n).map_err(|_| CartError::LineNotFound)?)
+        }
+        (_, Some(Value::String(s))) if s.contains(':') => ChangeTarget::Key(s.trim().to_string()),
+        (_, Some(id)) if !id.is_null() => {
+            ChangeTarget::VariantId(int(id).ok_or(CartError::LineNotFound)?)
+        }
+        _ => return Err(CartError::LineNotFound.into()),
+    };
+    let request = ChangeRequest {
+        quantity: int_field(body, "quantity")?,
+        properties: properties(body.get("properties"), "properties")?,
+        selling_plan: selling_plan(body)?,
+    };
+    Ok((target, request))
+}
+
+/// The sections a mutation asks for, and where to render them.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SectionsParams {
+    pub ids: Vec<String>,
+    pub url: Option<String>,
+    /// Why the parameters are invalid (answered 400 after the mutation).
+    pub invalid: Option<String>,
+}
+
+pub const MAX_SECTIONS: usize = 5;
+
+/// Reads `sections` (comma list, array, or repeated fields) and `sections_url`.
+pub fn sections(body: &Body) -> SectionsParams {
+    let mut params = SectionsParams::default();
+    match body.get("sections") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => params.ids = split_ids(s),
+        Some(Value::Array(list)) => {
+            for v in list {
+                match v {
+                    Value::String(s) => params.ids.extend(split_ids(s)),
+                    _ => params.invalid = Some("sections must be a list of section ids".into()),
+                }
+            }
+        }
+        Some(_) => params.invalid = Some("sections must be a list of section ids".into()),
+    }
+    if params.ids.len() > MAX_SECTIONS {
+        params.invalid = Some(format!("At most {MAX_SECTIONS} sections can be requested"));
+    }
+    match body.get("sections_url") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(url)) if url.is_empty() => {}
+        Some(Value::String(url)) if is_local_path(url) => params.url = Some(url.clone()),
+        Some(_) => {
+            params.invalid =
+                Some("sections_url must be a path on this store, starting with /".into())
+        }
+    }
+    params
+}
+
+pub fn split_ids(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A same-origin path: starts with one `/`, and cannot be read as another host (`//`, `/\`).
+pub fn is_local_path(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.starts_with("/\\")
+        && !url.chars().any(|c| c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Body {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn numbers_may_be_strings() {
+        let p = add(&obj(json!({"id": "794864229", "quantity": "2"}))).unwrap();
+        assert!(p.single);
+        assert_eq!(p.items[0].variant_id, 794864229);
+        assert_eq!(p.items[0].quantity, 2);
+        let (target, req) = change(&obj(json!({"line": "1", "quantity": "3"}))).unwrap();
+        assert_eq!(target, ChangeTarget::Line(1));
+        assert_eq!(req.quantity, Some(3));
+    }
+
+    #[test]
+    fn bad_types_are_400() {
+        assert!(matches!(
+            add(&obj(json!({"id": [1]}))),
+            Err(ShopifyError::BadRequest(_))
+        ));
+        assert!(matches!(
+            add(&obj(json!({"items": [{"id": 1, "quantity": "x"}]}))),
+            Err(ShopifyError::BadRequest(_))
+        ));
+        assert!(matches!(
+            update(&obj(json!({"note": 5}))),
+            Err(ShopifyError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn sections_forms() {
+        assert_eq!(
+            sections(&obj(json!({"sections": "a, b"}))).ids,
+            vec!["a", "b"]
+        );
+        assert_eq!(
+            sections(&obj(json!({"sections": ["a", "b"]}))).ids,
+            vec!["a", "b"]
+        );
+        assert!(
+            sections(&obj(json!({"sections": "a,b,c,d,e,f"})))
+                .invalid
+                .is_some()
+        );
+        assert!(
+            sections(&obj(json!({"sections_url": "https://evil.example/"})))
+                .invalid
+                .is_some()
+        );
+        assert!(
+            sections(&obj(json!({"sections_url": "//evil.example/"})))
+                .invalid
+                .is_some()
+        );
+        assert_eq!(
+            sections(&obj(json!({"sections_url": "/cart?q=1"})))
+                .url
+                .as_deref(),
+            Some("/cart?q=1")
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! One mutation, three kinds of answer: JSON for `.js` and Ajax callers, htmx fragments for htmx,
+//! and a redirect (with a flash message on error) for plain HTML forms.
+
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::cart_api::{MutationResult, json_response};
+use super::error::ShopifyError;
+use super::sections::{context_url, render_bundle};
+use crate::state::AppState;
+use crate::visitor::{self, Locale};
+
+/// How the caller wants the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Htmx,
+    Html,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Format {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(negotiate(parts.uri.path(), &parts.headers))
+    }
+}
+
+/// `.js`/`.json` paths always answer JSON. Other forms answer JSON to Ajax callers
+/// (`Accept: application/json` or `application/javascript`, or `X-Requested-With`), htmx
+/// fragments to htmx, and a redirect to everyone else.
+pub fn negotiate(path: &str, headers: &HeaderMap) -> Format {
+    if path.ends_with(".js") || path.ends_with(".json") {
+        return Format::Json;
+    }
+    if headers.contains_key("hx-request") {
+        return Format::Htmx;
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("application/json")
+        || accept.contains("application/javascript")
+        || accept.contains("text/javascript")
+        || headers.contains_key("x-requested-with")
+    {
+        Format::Json
+    } else {
+        Format::Html
+    }
+}
+
+pub async fn respond_mutation(
+    state: &AppState,
+    session: &Session,
+    locale: &Locale,
+    format: Format,
+    headers: &HeaderMap,
+    result: Result<MutationResult, ShopifyError>,
+) -> Response {
+    match format {
+        Format::Json => match result {
+            Ok(result) => {
+                let sections =
+                    if result.sections.ids.is_empty() || result.sections.invalid.is_some() {
+                        None
+                    } else {
+                        let url = context_url(result.sections.url.as_deref(), headers);
+                        Some(render_bundle(state, &result.cart, &result.sections.ids, &url).await)
+                    };
+                json_response(result, sections)
+            }
+            Err(e) => e.into_response(),
+        },
+        Format::Htmx => {
+            crate::pages::htmx::cart_mutation(state, session, locale, headers, result).await
+        }
+        Format::Html => {
+            let error = match &result {
+                Ok(r) => r.error.as_ref(),
+                Err(e) => Some(e),
+            };
+            if let Some(error) = error {
+                visitor::set_flash(session, &error.description()).await;
+            }
+            redirect_after_form(locale, headers)
+        }
+    }
+}
+
+/// Where a plain form post goes next: a same-origin `return_to`, else the cart page.
+pub fn redirect_after_form(locale: &Locale, _headers: &HeaderMap) -> Response {
+    (StatusCode::SEE_OTHER, Redirect::to(&locale.url("/cart"))).into_response()
+}

@@ -1,0 +1,112 @@
+//! Bundled section rendering: the sections a cart mutation asks for, rendered after the commit
+//! against the cart as it now is, in the context of `sections_url` or the `Referer` page.
+//! <https://shopify.dev/docs/api/ajax/reference/cart#bundled-section-rendering>
+
+use axum::http::{HeaderMap, header};
+use serde_json::{Map, Value};
+
+use super::json::CartJson;
+use crate::cart::{Cart, pricing::price};
+use crate::state::AppState;
+use crate::theme::PageRequest;
+use crate::visitor::Locale;
+
+/// The page whose context the sections render in: `sections_url`, else the path and query of a
+/// same-origin `Referer`, else `/`. Never another origin.
+pub fn context_url(sections_url: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(url) = sections_url {
+        return url.to_string();
+    }
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (referer, host) {
+        (Some(referer), Some(host)) => {
+            same_origin_path(referer, host).unwrap_or_else(|| "/".into())
+        }
+        _ => "/".into(),
+    }
+}
+
+/// `http://host/path?q` → `/path?q` when `host` matches; anything else → None.
+fn same_origin_path(referer: &str, host: &str) -> Option<String> {
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let path = path.split('#').next().unwrap_or("/");
+    super::params::is_local_path(path).then(|| path.to_string())
+}
+
+/// Splits a storefront URL into the theme's page request: locale prefix, path and query.
+pub fn page_request(state: &AppState, url: &str) -> PageRequest {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let shop = state.catalog().shop();
+    let mut locale = shop.primary_locale.clone();
+    let mut path = path.to_string();
+    for code in shop.locales.iter().filter(|l| **l != shop.primary_locale) {
+        let prefix = format!("/{code}");
+        if path == prefix || path.starts_with(&format!("{prefix}/")) {
+            locale = code.clone();
+            path = path[prefix.len()..].to_string();
+            if path.is_empty() {
+                path = "/".into();
+            }
+            break;
+        }
+    }
+    PageRequest {
+        path,
+        query: form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect(),
+        locale,
+        flash: None,
+        live_reload: false,
+    }
+}
+
+pub fn locale_of(state: &AppState, page: &PageRequest) -> Locale {
+    if page.locale == state.catalog().shop().primary_locale {
+        Locale::primary(&page.locale)
+    } else {
+        Locale::prefixed(&page.locale)
+    }
+}
+
+/// The theme's `cart` object: the Ajax JSON of the cart (private attributes left out).
+pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
+    let priced = price(cart, state.catalog());
+    minijinja::Value::from(minijinja::value::Serde(CartJson::new(&priced)))
+}
+
+/// Renders each id in the context of `url`. Unknown or failing sections are `null`; failures are
+/// logged with their file and line.
+pub async fn render_bundle(
+    state: &AppState,
+    cart: &Cart,
+    ids: &[String],
+    url: &str,
+) -> Map<String, Value> {
+    let page = page_request(state, url);
+    let theme = state.theme();
+    let ctx = theme.context(&page, cart_object(state, cart));
+    let mut out = Map::new();
+    for id in ids {
+        let html = match theme.render_section(&ctx, id) {
+            Ok(Some(html)) => Value::String(html),
+            Ok(None) => Value::Null,
+            Err(e) => {
+                tracing::error!(section = %id, error = %e, "section failed to render");
+                Value::Null
+            }
+        };
+        out.insert(id.clone(), html);
+    }
+    out
+}

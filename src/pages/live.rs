@@ -1,0 +1,33 @@
+//! The live-reload channel for theme authors: Server-Sent Events of theme changes, and the
+//! small client script that acts on them.
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::state::AppState;
+use crate::theme::{LIVE_RELOAD_JS, change_event_json};
+
+/// GET /__vitrine/events
+pub async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let changes = BroadcastStream::new(state.theme().subscribe())
+        .filter_map(|change| change.ok())
+        .map(|change| Ok(Event::default().data(change_event_json(&change))));
+    Sse::new(changes).keep_alive(KeepAlive::default())
+}
+
+/// GET /__vitrine/live.js
+pub async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        LIVE_RELOAD_JS,
+    )
+}

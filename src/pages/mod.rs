@@ -1,0 +1,211 @@
+//! Storefront pages and the Section Rendering API, on every page URL.
+//! <https://shopify.dev/docs/api/ajax/section-rendering>
+//!
+//! A page, `?sections=a,b`, `?section_id=x`, a bundled section and an htmx swap all render through
+//! the same `Theme::render_section`, in the context of the page's path and query.
+
+pub mod htmx;
+pub mod live;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value};
+use tower_sessions::Session;
+
+use crate::api::body;
+use crate::api::shopify::cart_api::{self, visitor_cart};
+use crate::api::shopify::params::MAX_SECTIONS;
+use crate::api::shopify::products::product_response;
+use crate::api::shopify::sections::cart_object;
+use crate::state::AppState;
+use crate::theme::PageRequest;
+use crate::visitor::{self, Locale};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(page))
+        .route("/cart", get(page).post(cart_api::update))
+        .route("/products/{handle}", get(product))
+        .route("/collections", get(page))
+        .route("/collections/{handle}", get(page))
+        .route("/search", get(page))
+}
+
+/// GET /products/{handle}: the product page, or the Product API for `.js`/`.json`.
+async fn product(
+    state: State<AppState>,
+    session: Session,
+    locale: Locale,
+    Path(handle): Path<String>,
+    uri: Uri,
+) -> Response {
+    if handle.ends_with(".js") || handle.ends_with(".json") {
+        return match product_response(&state, &handle) {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        };
+    }
+    page(state, session, locale, uri).await
+}
+
+/// Any storefront page: full HTML, or its sections through the Section Rendering API.
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    locale: Locale,
+    uri: Uri,
+) -> Response {
+    let query = match body::parse_query(uri.query().unwrap_or(""), &["sections"]) {
+        Ok(q) => q,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    let pairs: Vec<(String, String)> = uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let sections = requested_sections(&query);
+    let section_id = query
+        .get("section_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let flash = if sections.is_none() && section_id.is_none() {
+        visitor::take_flash(&session).await
+    } else {
+        None
+    };
+    let cart = match visitor_cart(&state, &session).await {
+        Ok(cart) => cart,
+        Err(e) => return e.into_response(),
+    };
+    let request = PageRequest {
+        path: uri.path().to_string(),
+        query: pairs,
+        locale: locale.code.to_string(),
+        flash,
+        live_reload: state.config().watch,
+    };
+    let theme = state.theme();
+    let ctx = theme.context(&request, cart_object(&state, &cart));
+
+    if let Some(ids) = sections {
+        let ids = match ids {
+            Ok(ids) => ids,
+            Err(message) => return section_api_error(StatusCode::BAD_REQUEST, &message),
+        };
+        let mut out = Map::new();
+        for id in ids {
+            let html = match theme.render_section(&ctx, &id) {
+                Ok(Some(html)) => Value::String(html),
+                Ok(None) => Value::Null,
+                Err(e) => {
+                    tracing::error!(section = %id, error = %e, "section failed to render");
+                    Value::Null
+                }
+            };
+            out.insert(id, html);
+        }
+        return no_store(axum::Json(Value::Object(out)).into_response());
+    }
+    if let Some(id) = section_id {
+        return match theme.render_section(&ctx, &id) {
+            Ok(Some(html)) => no_store(Html(html).into_response()),
+            Ok(None) => section_api_error(StatusCode::NOT_FOUND, "Section not found"),
+            Err(e) => {
+                tracing::error!(section = %id, error = %e, "section failed to render");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html(theme.error_page(&e)),
+                )
+                    .into_response()
+            }
+        };
+    }
+    let status = StatusCode::from_u16(ctx.status()).unwrap_or(StatusCode::OK);
+    match theme.render_page(&ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(path = %uri.path(), error = %e, "page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html(theme.error_page(&e)),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `sections=a,b` or `sections[]=a&sections[]=b`: None when absent, Err when more than five.
+fn requested_sections(query: &Map<String, Value>) -> Option<Result<Vec<String>, String>> {
+    let value = query.get("sections")?;
+    let mut ids = Vec::new();
+    match value {
+        Value::String(s) => ids.extend(crate::api::shopify::params::split_ids(s)),
+        Value::Array(list) => {
+            for v in list {
+                if let Value::String(s) = v {
+                    ids.extend(crate::api::shopify::params::split_ids(s));
+                }
+            }
+        }
+        _ => return Some(Err("sections must be a list of section ids".into())),
+    }
+    if ids.len() > MAX_SECTIONS {
+        return Some(Err(format!(
+            "At most {MAX_SECTIONS} sections can be requested"
+        )));
+    }
+    Some(Ok(ids))
+}
+
+fn section_api_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({
+        "status": status.as_u16(),
+        "message": status.canonical_reason().unwrap_or("Error"),
+        "description": message,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Paths no route knows: the theme's 404 page, under the locale the path starts with.
+pub async fn not_found(state: State<AppState>, session: Session, uri: Uri) -> Response {
+    let shop = state.catalog().shop();
+    let first = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let locale = if first != shop.primary_locale && shop.locales.iter().any(|l| l == first) {
+        Locale::prefixed(first)
+    } else {
+        Locale::primary(&shop.primary_locale)
+    };
+    let path = uri
+        .path()
+        .strip_prefix(&*locale.prefix)
+        .unwrap_or(uri.path())
+        .to_string();
+    let uri = Uri::builder()
+        .path_and_query(if path.is_empty() {
+            "/".to_string()
+        } else {
+            path
+        })
+        .build()
+        .unwrap_or_default();
+    let mut response = page(state, session, locale, uri).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}

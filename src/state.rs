@@ -1,0 +1,141 @@
+//! Process-wide state shared by every handler: settings, the store, the catalog, the theme.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::store::{Store, StoreError};
+use crate::theme::Theme;
+
+/// Settings, from flags or environment variables (see `main.rs`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The SQLite file (`data/store.db` by default).
+    pub db: PathBuf,
+    /// The theme directory: holds `templates/`, `sections/`, `static/` and `data/`.
+    pub theme_dir: PathBuf,
+    /// Watch the theme for changes and serve the live-reload client.
+    pub watch: bool,
+    /// BigCommerce Management API token; without one that API answers 401 to everyone.
+    pub admin_token: Option<String>,
+    pub store_hash: String,
+    /// The Elastic Path client id accepted by `/oauth/access_token`.
+    pub ep_client_id: String,
+    /// Mark cookies `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
+    /// Carts untouched for this many days are removed.
+    pub cart_ttl_days: i64,
+}
+
+/// The Elastic Path client id that works out of the box (printed in the README).
+pub const DEMO_EP_CLIENT_ID: &str = "vitrine-demo-client";
+
+impl Config {
+    /// Settings for a theme directory, with the defaults of `vitrine serve`.
+    pub fn for_theme(theme_dir: impl Into<PathBuf>) -> Config {
+        let theme_dir = theme_dir.into();
+        Config {
+            db: theme_dir.join("data").join("store.db"),
+            theme_dir,
+            watch: false,
+            admin_token: None,
+            store_hash: "demo".into(),
+            ep_client_id: DEMO_EP_CLIENT_ID.into(),
+            secure_cookies: false,
+            cart_ttl_days: 30,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.theme_dir.join("data")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("theme: {0}")]
+    Theme(String),
+    #[error("session store: {0}")]
+    Sessions(String),
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    catalog: Arc<Catalog>,
+    theme: Theme,
+    sessions: tower_sessions_rusqlite_store::RusqliteStore,
+    tokens: crate::api::elasticpath::TokenBook,
+    shipping: crate::api::shopify::shipping::PreparedRates,
+}
+
+impl AppState {
+    /// Opens the database (creating and seeding it on first run), loads the theme, and prepares
+    /// the session table in the same database file.
+    pub async fn open(config: Config) -> Result<AppState, StartError> {
+        let store = Store::open(&config.db)?;
+        let catalog = Arc::new(store.sync_catalog(&config.data_dir())?);
+        let theme = Theme::load(&config.theme_dir, catalog.clone(), config.watch)
+            .map_err(|e| StartError::Theme(e.to_string()))?;
+        let sessions = open_session_store(&config.db)
+            .await
+            .map_err(|e| StartError::Sessions(e.to_string()))?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                catalog,
+                theme,
+                sessions,
+                tokens: Default::default(),
+                shipping: Default::default(),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.inner.catalog
+    }
+    pub fn theme(&self) -> &Theme {
+        &self.inner.theme
+    }
+    pub fn session_store(&self) -> &tower_sessions_rusqlite_store::RusqliteStore {
+        &self.inner.sessions
+    }
+    pub fn ep_tokens(&self) -> &crate::api::elasticpath::TokenBook {
+        &self.inner.tokens
+    }
+    pub fn prepared_rates(&self) -> &crate::api::shopify::shipping::PreparedRates {
+        &self.inner.shipping
+    }
+}
+
+async fn open_session_store(
+    db: &std::path::Path,
+) -> Result<tower_sessions_rusqlite_store::RusqliteStore, Box<dyn std::error::Error + Send + Sync>>
+{
+    use tower_sessions_rusqlite_store::tokio_rusqlite;
+    let conn = tokio_rusqlite::Connection::open(db).await?;
+    conn.call(|c| -> Result<(), rusqlite::Error> {
+        c.busy_timeout(std::time::Duration::from_secs(10))?;
+        c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
+        Ok(())
+    })
+    .await?;
+    let store = tower_sessions_rusqlite_store::RusqliteStore::new(conn);
+    store.migrate().await?;
+    Ok(store)
+}

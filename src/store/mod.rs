@@ -1,0 +1,304 @@
+//! The SQLite store: schema, connections, and one transaction per cart mutation.
+//!
+//! WAL mode with `synchronous=NORMAL`: a committed transaction survives a process crash. All
+//! writes go through one connection behind a mutex, so mutations are serialized (no lost updates,
+//! never "database is locked" between our own writers). Reads use a small pool of separate
+//! connections and never wait for the writer.
+
+mod carts;
+mod catalog_seed;
+mod pool;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::cart::Cart;
+use crate::catalog::Catalog;
+
+pub use catalog_seed::SeedError;
+use pool::ReaderPool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("seeding the catalog: {0}")]
+    Seed(#[from] SeedError),
+    #[error("a store task failed: {0}")]
+    Task(String),
+}
+
+/// What to do when the cart of a mutation does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    /// Start a new, empty cart with that id.
+    Create,
+    /// Fail with `MutateError::NotFound`.
+    Fail,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MutateError<E> {
+    #[error("cart not found")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("command refused")]
+    Command(E),
+}
+
+/// A committed mutation: what the command returned and the cart as it now is.
+#[derive(Debug)]
+pub struct Mutation<T> {
+    pub value: T,
+    /// `None` when the mutation deleted the cart.
+    pub cart: Option<Cart>,
+}
+
+/// What a command asks the store to do with the cart after it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AfterCommand {
+    #[default]
+    Save,
+    /// Save, unless the cart has no lines left, then delete it (BigCommerce's rule).
+    DeleteIfEmpty,
+    Delete,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<ReaderPool>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS carts (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    note TEXT,
+    attributes TEXT NOT NULL,
+    discount_codes TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    locale TEXT,
+    name TEXT,
+    description TEXT,
+    email TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS carts_updated_at ON carts(updated_at);
+CREATE TABLE IF NOT EXISTS cart_lines (
+    cart_id TEXT NOT NULL REFERENCES carts(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    item TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    properties TEXT NOT NULL,
+    price_override INTEGER,
+    extras TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (cart_id, position)
+) STRICT;
+CREATE TABLE IF NOT EXISTS catalog (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+) STRICT;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+";
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings the schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let writer = Connection::open(path)?;
+        configure(&writer)?;
+        writer.execute_batch(SCHEMA)?;
+        let readers = ReaderPool::new(path.to_path_buf());
+        Ok(Store {
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Loads the catalog from `data_dir` into the database when its files changed (or on first
+    /// run), then returns the catalog as stored. Carts are never touched.
+    pub fn sync_catalog(&self, data_dir: &Path) -> Result<Catalog, StoreError> {
+        let mut conn = self.lock_writer()?;
+        catalog_seed::sync(&mut conn, data_dir)?;
+        Ok(catalog_seed::load(&conn)?)
+    }
+
+    /// The cart with this id, if it exists.
+    pub async fn cart(&self, id: &str) -> Result<Option<Cart>, StoreError> {
+        let readers = self.readers.clone();
+        let id = id.to_string();
+        run_blocking(move || readers.with(|conn| carts::load(conn, &id))).await
+    }
+
+    /// Runs `command` on the cart inside one `BEGIN IMMEDIATE` transaction. On `Ok` the cart's
+    /// version moves on and the result is committed; on `Err` nothing is written.
+    pub async fn mutate<T, E, F>(
+        &self,
+        id: &str,
+        if_missing: IfMissing,
+        command: F,
+    ) -> Result<Mutation<T>, MutateError<E>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        let id = id.to_string();
+        let outcome = run_blocking(move || {
+            let mut conn = writer
+                .lock()
+                .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
+            Ok(mutate_in_tx(&mut conn, &id, if_missing, command))
+        })
+        .await?;
+        outcome
+    }
+
+    /// Deletes a cart. Returns whether it existed.
+    pub async fn delete_cart(&self, id: &str) -> Result<bool, StoreError> {
+        let writer = self.writer.clone();
+        let id = id.to_string();
+        run_blocking(move || {
+            let conn = writer
+                .lock()
+                .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
+            Ok(carts::delete(&conn, &id)?)
+        })
+        .await
+    }
+
+    /// Removes carts untouched since `before`. Returns how many went.
+    pub async fn delete_carts_untouched_since(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let writer = self.writer.clone();
+        run_blocking(move || {
+            let conn = writer
+                .lock()
+                .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
+            Ok(carts::delete_untouched_since(&conn, before)?)
+        })
+        .await
+    }
+
+    /// Number of carts stored (for the benchmark and tests).
+    pub async fn count_carts(&self) -> Result<i64, StoreError> {
+        let readers = self.readers.clone();
+        run_blocking(move || {
+            readers.with(|conn| conn.query_row("SELECT count(*) FROM carts", [], |r| r.get(0)))
+        })
+        .await
+    }
+
+    /// Writes many carts in one transaction (benchmark fixtures).
+    pub fn insert_carts(&self, carts: &[Cart]) -> Result<(), StoreError> {
+        let mut conn = self.lock_writer()?;
+        let tx = conn.transaction()?;
+        for cart in carts {
+            carts::save(&tx, cart, true)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.writer
+            .lock()
+            .map_err(|_| StoreError::Task("writer mutex poisoned".into()))
+    }
+}
+
+fn mutate_in_tx<T, E, F>(
+    conn: &mut Connection,
+    id: &str,
+    if_missing: IfMissing,
+    command: F,
+) -> Result<Mutation<T>, MutateError<E>>
+where
+    F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E>,
+{
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    let now = Utc::now();
+    let (mut cart, exists) = match carts::load(&tx, id).map_err(StoreError::from)? {
+        Some(cart) => (cart, true),
+        None if if_missing == IfMissing::Create => (Cart::new(id.to_string(), "CAD", now), false),
+        None => return Err(MutateError::NotFound),
+    };
+    // The command runs on this copy; on Err the transaction rolls back when dropped.
+    let (value, after) = command(&mut cart).map_err(MutateError::Command)?;
+    let delete = match after {
+        AfterCommand::Save => false,
+        AfterCommand::DeleteIfEmpty => cart.lines.is_empty(),
+        AfterCommand::Delete => true,
+    };
+    if delete {
+        carts::delete(&tx, id).map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        return Ok(Mutation { value, cart: None });
+    }
+    cart.bump(now);
+    carts::save(&tx, &cart, !exists).map_err(StoreError::from)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(Mutation {
+        value,
+        cart: Some(cart),
+    })
+}
+
+async fn run_blocking<T, F>(f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+}

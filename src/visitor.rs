@@ -1,0 +1,93 @@
+//! The visitor: their cart (found through the session cookie), their locale, and one-shot flash
+//! messages for plain form posts.
+
+use std::sync::Arc;
+
+use tower_sessions::Session;
+
+const CART_KEY: &str = "cart";
+const FLASH_KEY: &str = "flash";
+
+/// The locale a request was routed under: `en` at `/`, `fr` at `/fr/...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locale {
+    pub code: Arc<str>,
+    /// `""` for the primary locale, `"/fr"` otherwise: prefix for every storefront URL.
+    pub prefix: Arc<str>,
+}
+
+impl Locale {
+    pub fn primary(code: &str) -> Locale {
+        Locale {
+            code: code.into(),
+            prefix: "".into(),
+        }
+    }
+
+    pub fn prefixed(code: &str) -> Locale {
+        Locale {
+            code: code.into(),
+            prefix: format!("/{code}").into(),
+        }
+    }
+
+    /// A storefront path under this locale, e.g. `/cart` → `/fr/cart`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.prefix, path)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Locale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Locale>()
+            .cloned()
+            .unwrap_or_else(|| Locale::primary("en")))
+    }
+}
+
+/// The visitor's cart token, if they have one.
+pub async fn cart_id(session: &Session) -> Option<String> {
+    match session.get::<String>(CART_KEY).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::warn!(error = %e, "session read failed");
+            None
+        }
+    }
+}
+
+/// The visitor's cart token, minting one (and the session) on first use. The cart row itself
+/// is written by the first mutation.
+pub async fn ensure_cart_id(session: &Session) -> Result<String, tower_sessions::session::Error> {
+    if let Some(id) = session.get::<String>(CART_KEY).await? {
+        return Ok(id);
+    }
+    let id = crate::cart::new_token();
+    session.insert(CART_KEY, &id).await?;
+    Ok(id)
+}
+
+/// Makes `id` the visitor's cart (BigCommerce `POST /carts`).
+pub async fn set_cart_id(
+    session: &Session,
+    id: &str,
+) -> Result<(), tower_sessions::session::Error> {
+    session.insert(CART_KEY, id).await
+}
+
+pub async fn set_flash(session: &Session, message: &str) {
+    if let Err(e) = session.insert(FLASH_KEY, message).await {
+        tracing::warn!(error = %e, "could not store a flash message");
+    }
+}
+
+pub async fn take_flash(session: &Session) -> Option<String> {
+    session.remove::<String>(FLASH_KEY).await.ok().flatten()
+}
