@@ -94,6 +94,15 @@ impl Cart {
                 check_selling_plan(catalog, found, plan)?;
             }
         }
+        // A sold-out variant refuses the whole request: there is no maximum to clamp to, and a
+        // request answered with an error must not change the cart.
+        for item in &items {
+            if let Some(found) = catalog.variant(item.variant_id)
+                && found.variant.inventory.is_some_and(|n| n <= 0)
+            {
+                return Err(CartError::SoldOut(found.product.line_title(found.variant)));
+            }
+        }
         let mut outcome = AddOutcome::default();
         for item in items {
             let Some(found) = catalog.variant(item.variant_id) else {
@@ -104,13 +113,9 @@ impl Cart {
             let granted = match self.available(found, None) {
                 None => wanted,
                 Some(available) => {
-                    let inventory = found.variant.inventory.unwrap_or(0);
                     if available <= 0 {
-                        let err = if inventory <= 0 {
-                            CartError::SoldOut(name)
-                        } else {
-                            CartError::NotEnoughStock(name)
-                        };
+                        // In stock, but all of it is in the cart already.
+                        let err = CartError::NotEnoughStock(name);
                         if policy == StockPolicy::Refuse {
                             return Err(err);
                         }

@@ -207,6 +207,34 @@ fn over_stock_adds_the_maximum_and_reports() {
 }
 
 #[test]
+fn sold_out_in_a_batch_refuses_the_whole_batch() {
+    let catalog = test_catalog();
+    let mut cart = cart();
+    let err = cart
+        .add(
+            &catalog,
+            vec![item(11, 1), item(31, 1)],
+            StockPolicy::Clamp,
+            Utc::now(),
+        )
+        .unwrap_err();
+    assert_eq!(err, CartError::SoldOut("Scarf".into()));
+    assert!(cart.lines.is_empty());
+    // Over-stock next to a good item is the clamp: both go in, with the warning.
+    let outcome = cart
+        .add(
+            &catalog,
+            vec![item(11, 1), item(21, 20)],
+            StockPolicy::Clamp,
+            Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(cart.lines.len(), 2);
+    assert_eq!(cart.lines[1].quantity, 10);
+    assert!(outcome.stock_error.is_some());
+}
+
+#[test]
 fn refuse_policy_changes_nothing() {
     let catalog = test_catalog();
     let mut cart = cart();
