@@ -1,6 +1,7 @@
 //! The Product Ajax API: `GET /products.json` and `GET /products/{handle}.js`.
 //! <https://shopify.dev/docs/api/ajax/reference/product>
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -171,7 +172,17 @@ pub struct ListQuery {
 }
 
 /// GET /products.json
-pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    // axum's rejection is plain text; a bad `limit` or `page` answers in the platform's shape.
+    let Ok(Query(q)) = query else {
+        return ShopifyError::BadRequest(
+            "limit and page must be whole numbers of 1 or more".into(),
+        )
+        .into_response();
+    };
     let limit = q.limit.unwrap_or(30).clamp(1, 250);
     let page = q.page.unwrap_or(1).max(1);
     let products: Vec<ProductJson<'_>> = state
