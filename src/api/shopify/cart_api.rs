@@ -5,6 +5,7 @@
 //! render after the commit, against the cart as it now is (also when the answer is a 422).
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -98,7 +99,18 @@ pub async fn visitor_cart(state: &AppState, session: &Session) -> Result<Cart, S
         .unwrap_or_else(|| Cart::new(id, &state.catalog().shop().currency, chrono::Utc::now())))
 }
 
-async fn read_body(headers: &HeaderMap, bytes: Bytes) -> Result<Map<String, Value>, ShopifyError> {
+async fn read_body(
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Map<String, Value>, ShopifyError> {
+    // The extractor's own rejection is a plain-text body; answer in the platform's shape.
+    let bytes = bytes.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ShopifyError::PayloadTooLarge
+        } else {
+            ShopifyError::BadRequest("The request body could not be read.".into())
+        }
+    })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -115,7 +127,7 @@ pub async fn add(
     locale: Locale,
     format: Format,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response {
     run(state, session, locale, format, headers, bytes, Kind::Add).await
 }
@@ -128,7 +140,7 @@ pub async fn update(
     locale: Locale,
     format: Format,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response {
     run(state, session, locale, format, headers, bytes, Kind::Update).await
 }
@@ -141,7 +153,7 @@ pub async fn change(
     locale: Locale,
     format: Format,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response {
     run(state, session, locale, format, headers, bytes, Kind::Change).await
 }
@@ -155,11 +167,10 @@ pub async fn change_link(
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    let body = match body::pairs_to_object(query, &["sections"]) {
-        Ok(body) => body,
-        Err(e) => return ShopifyError::BadRequest(e.to_string()).into_response(),
+    let result = match body::pairs_to_object(query, &["sections"]) {
+        Ok(body) => mutate(&state, &session, &headers, body, Kind::Change).await,
+        Err(e) => Err(ShopifyError::BadRequest(e.to_string())),
     };
-    let result = mutate(&state, &session, &headers, body, Kind::Change).await;
     respond_mutation(&state, &session, &locale, format, &headers, result).await
 }
 
@@ -171,7 +182,7 @@ pub async fn clear(
     locale: Locale,
     format: Format,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
 ) -> Response {
     run(state, session, locale, format, headers, bytes, Kind::Clear).await
 }
@@ -182,14 +193,14 @@ async fn run(
     locale: Locale,
     format: Format,
     headers: HeaderMap,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
     kind: Kind,
 ) -> Response {
-    let body = match read_body(&headers, bytes).await {
-        Ok(body) => body,
-        Err(e) => return e.into_response(),
+    // An unreadable body is answered like any other refusal: JSON, htmx, or a flash + redirect.
+    let result = match read_body(&headers, bytes).await {
+        Ok(body) => mutate(&state, &session, &headers, body, kind).await,
+        Err(e) => Err(e),
     };
-    let result = mutate(&state, &session, &headers, body, kind).await;
     respond_mutation(&state, &session, &locale, format, &headers, result).await
 }
 

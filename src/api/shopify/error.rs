@@ -20,6 +20,9 @@ pub enum ShopifyError {
     PreconditionFailed,
     #[error("not found: {0}")]
     NotFound(String),
+    /// The body is over the router's limit (`MAX_BODY_BYTES`).
+    #[error("request body too large")]
+    PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -54,6 +57,7 @@ impl ShopifyError {
             ShopifyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ShopifyError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ShopifyError::NotFound(_) => StatusCode::NOT_FOUND,
+            ShopifyError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ShopifyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,6 +71,10 @@ impl ShopifyError {
                 "The cart has changed since it was read. Fetch /cart.js and try again.".into()
             }
             ShopifyError::NotFound(what) => format!("{what} not found"),
+            ShopifyError::PayloadTooLarge => format!(
+                "The request body is too large (at most {} bytes).",
+                crate::MAX_BODY_BYTES
+            ),
             ShopifyError::Internal(_) => {
                 "Something went wrong on our side. Please try again.".into()
             }
@@ -96,6 +104,11 @@ impl ShopifyError {
             ShopifyError::NotFound(_) => json!({
                 "status": 404,
                 "message": "Not Found",
+                "description": description,
+            }),
+            ShopifyError::PayloadTooLarge => json!({
+                "status": 413,
+                "message": "Payload Too Large",
                 "description": description,
             }),
             ShopifyError::Internal(_) => json!({
