@@ -42,6 +42,8 @@ pub struct MutationResult {
     /// Set when the request failed (possibly after the documented clamp).
     pub error: Option<ShopifyError>,
     pub sections: SectionsParams,
+    /// Where a plain form post goes next: a same-origin path from `return_to`, if any.
+    pub return_to: Option<String>,
 }
 
 /// The ETag of a cart version; `If-Match` on a mutation must name it.
@@ -241,6 +243,7 @@ pub async fn mutate(
     kind: Kind,
 ) -> Result<MutationResult, ShopifyError> {
     let sections = params::sections(&body);
+    let return_to = params::return_to(&body);
     let command = parse(kind, &body)?;
     let cart_id = visitor::ensure_cart_id(session)
         .await
@@ -308,6 +311,7 @@ pub async fn mutate(
                 cart,
                 body,
                 sections,
+                return_to,
             })
         }
         Err(crate::store::MutateError::Command(error)) => {
@@ -319,6 +323,7 @@ pub async fn mutate(
                 body: Map::new(),
                 error: Some(error),
                 sections,
+                return_to,
             })
         }
         Err(other) => Err(other.into()),

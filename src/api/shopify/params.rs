@@ -256,6 +256,15 @@ pub fn sections(body: &Body) -> SectionsParams {
     params
 }
 
+/// `return_to` of a plain form post, kept only when it is a path on this store: a redirect must
+/// never take the visitor to another origin.
+pub fn return_to(body: &Body) -> Option<String> {
+    match body.get("return_to") {
+        Some(Value::String(url)) if is_local_path(url) => Some(url.clone()),
+        _ => None,
+    }
+}
+
 pub fn split_ids(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
@@ -309,6 +318,26 @@ mod tests {
             update(&obj(json!({"note": 5}))),
             Err(ShopifyError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn return_to_is_a_local_path_or_nothing() {
+        let of = |v: Value| return_to(&obj(json!({ "return_to": v })));
+        assert_eq!(
+            of(json!("/collections/all?page=2")).as_deref(),
+            Some("/collections/all?page=2")
+        );
+        for bad in [
+            json!("//evil.example/"),
+            json!("/\\evil.example"),
+            json!("https://evil.example/"),
+            json!("evil"),
+            json!("/cart\r\nX: y"),
+            json!(""),
+            json!(["/cart"]),
+        ] {
+            assert_eq!(of(bad.clone()), None, "{bad}");
+        }
     }
 
     #[test]

@@ -85,12 +85,18 @@ pub async fn respond_mutation(
             if let Some(error) = error {
                 visitor::set_flash(session, &error.description()).await;
             }
-            redirect_after_form(locale, headers)
+            let return_to = result.as_ref().ok().and_then(|r| r.return_to.as_deref());
+            redirect_after_form(locale, return_to)
         }
     }
 }
 
-/// Where a plain form post goes next: a same-origin `return_to`, else the cart page.
-pub fn redirect_after_form(locale: &Locale, _headers: &HeaderMap) -> Response {
-    (StatusCode::SEE_OTHER, Redirect::to(&locale.url("/cart"))).into_response()
+/// Where a plain form post goes next: a same-origin `return_to` (already checked by
+/// `params::return_to`), else the cart page of the request's locale.
+pub fn redirect_after_form(locale: &Locale, return_to: Option<&str>) -> Response {
+    let target = match return_to {
+        Some(path) => path.to_string(),
+        None => locale.url("/cart"),
+    };
+    (StatusCode::SEE_OTHER, Redirect::to(&target)).into_response()
 }
