@@ -161,6 +161,8 @@ async fn empty_cart_has_the_documented_shape_and_key_order() {
         resp.header("content-type")
             .is_some_and(|t| t.starts_with("application/json"))
     );
+    // A cart is personal: never cached by a proxy.
+    assert_eq!(resp.header("cache-control"), Some("no-store"));
     assert_cart_key_order(&resp.text());
     let cart = resp.json();
     let token = field(&cart, "token").as_str().expect("token").to_string();
@@ -1260,6 +1262,14 @@ async fn shipping_rates_document_examples() {
     resp.expect(200);
     assert_rates(&resp.json());
 
+    // Rates prepared for one address are not ready for another.
+    let quebec = "shipping_address%5Bzip%5D=H2X+1Y4&shipping_address%5Bcountry%5D=Canada&shipping_address%5Bprovince%5D=Quebec";
+    let resp = visitor
+        .get(&format!("/cart/async_shipping_rates.json?{quebec}"))
+        .await;
+    resp.expect(200);
+    assert_eq!(resp.text().trim(), "null");
+
     // Another visitor's preparation is not this one's.
     let other = app.visitor();
     other.add(HAT, 1).await;
@@ -1513,6 +1523,12 @@ async fn product_js_has_shopify_product_shape() {
         field(&field(&scarf, "variants")[0], "public_title"),
         &Value::Null
     );
+
+    // `.json` wraps the same document in `{product: ...}`.
+    let resp = visitor.get("/products/red-rain-coat.json").await;
+    resp.expect(200);
+    assert_eq!(raw_keys(&resp.text()), ["product"]);
+    assert_eq!(field(&resp.json(), "product"), &product);
 
     let resp = visitor.get("/products/no-such-product.js").await;
     resp.expect(404);

@@ -469,7 +469,9 @@ async fn non_js_forms_under_a_locale_redirect_to_the_localized_cart() {
 #[tokio::test]
 async fn non_js_form_errors_are_flashed() {
     let app = TestApp::new().await;
-    let cases: [(&str, Vec<(&str, &str)>, &str); 4] = [
+    // (path, form fields, the flash message)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case<'_>; 4] = [
         (
             "/cart/add",
             vec![("id", "40000000000000")],

@@ -47,6 +47,7 @@ async fn malformed_json_is_400_in_the_platform_shape_and_changes_nothing() {
     let visitor = filled(&app).await;
     let before = snapshot(&visitor).await;
     for path in MUTATIONS {
+        let deep = format!("{}{}", "{\"a\":".repeat(5000), "}".repeat(5000));
         for body in [
             "{",
             "{\"id\": }",
@@ -54,10 +55,20 @@ async fn malformed_json_is_400_in_the_platform_shape_and_changes_nothing() {
             "\"text\"",
             "{\"id\": 1,}",
             "nul",
+            "{\"id\": 1e400}",
+            "{\"id\": \"\\ud800\"}",
+            deep.as_str(),
         ] {
-            let resp = visitor.post_raw(path, "application/json", body).await;
+            let resp = visitor
+                .post_raw(path, "application/json", body.to_string())
+                .await;
             assert_bad_request(&resp);
         }
+        // Not UTF-8 at all.
+        let resp = visitor
+            .post_raw(path, "application/json", vec![b'{', 0xff, 0xfe, b'}'])
+            .await;
+        assert_bad_request(&resp);
     }
     assert_eq!(snapshot(&visitor).await, before);
 }
