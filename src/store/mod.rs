@@ -189,14 +189,13 @@ impl Store {
     {
         let writer = self.writer.clone();
         let id = id.to_string();
-        let outcome = run_blocking(move || {
+        run_blocking(move || {
             let mut conn = writer
                 .lock()
                 .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
             Ok(mutate_in_tx(&mut conn, &id, if_missing, command))
         })
-        .await?;
-        outcome
+        .await?
     }
 
     /// Deletes a cart. Returns whether it existed.
