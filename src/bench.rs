@@ -1,8 +1,532 @@
-//! `vitrine bench`: placeholder until the load generator lands.
+//! `vitrine bench`: starts the server (this same binary, as a child process) on a fresh copy of the
+//! demo database, drives it over loopback HTTP with a built-in load generator, and prints requests
+//! per second, latency percentiles and the server's peak RSS for each hot path.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 #[derive(Debug, Clone, clap::Args)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Concurrent connections (one visitor each where the scenario has many visitors).
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Carts written into the database before the "large store" scenario.
+    #[arg(long, default_value_t = 100_000)]
+    pub carts: usize,
+    /// Theme directory to serve (templates, sections, static, data).
+    #[arg(long, env = "VITRINE_THEME", default_value = ".")]
+    pub theme: PathBuf,
+}
 
-pub async fn run(_args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
-    Err("the benchmark is not built yet".into())
+/// The sections bundled with every add in scenarios 3, 4 and 6.
+const BUNDLED: &str = "cart-drawer,cart-icon-bubble,cart-live-region-text,main-cart-footer";
+/// Five sections for the Section Rendering API scenario.
+const FIVE_SECTIONS: &str =
+    "cart-drawer,cart-icon-bubble,cart-live-region-text,main-cart-footer,main-cart-items";
+/// Nine distinct variants plus the untracked gift card make a 10-line cart; adding the gift card
+/// again merges into its line, so the cart stays at ten lines however long the run.
+const NINE_VARIANTS: [i64; 9] = [
+    794864229,
+    36110175633573,
+    36323170943141,
+    39897499729985,
+    794864053,
+    794864233,
+    40000000001071,
+    40000000001081,
+    40000000001091,
+];
+const GIFT_CARD: i64 = 40000000000020;
+
+/// One row of the results table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    pub requests: usize,
+    pub errors: usize,
+    pub rps: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub p999: Duration,
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(theme: &Path, db: &Path) -> Result<Server, BoxError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(std::env::current_exe()?)
+            .args([
+                "serve",
+                "--no-watch",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .arg("--theme")
+            .arg(theme)
+            .arg("--db")
+            .arg(db)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        Ok(Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    /// Peak resident set size of the server process so far, in MiB (Linux).
+    fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn wait_ready(client: &HttpClient, base: &str) -> Result<(), BoxError> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(res) = send(client, Method::GET, &format!("{base}/healthz"), None, None).await
+            && res.0 == StatusCode::OK
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the server did not become ready".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn send(
+    client: &HttpClient,
+    method: Method,
+    url: &str,
+    cookie: Option<&str>,
+    json: Option<&str>,
+) -> Result<(StatusCode, Option<String>), BoxError> {
+    let mut builder = Request::builder().method(method).uri(url);
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", cookie);
+    }
+    let body = match json {
+        Some(json) => {
+            builder = builder.header("content-type", "application/json");
+            Full::new(Bytes::from(json.to_string()))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    let response = client.request(builder.body(body)?).await?;
+    let status = response.status();
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    // Read the whole body so the connection is reused and the cost is counted.
+    response.into_body().collect().await?;
+    Ok((status, set_cookie))
+}
+
+/// A visitor with a 10-line cart; returns its cookie.
+async fn ten_line_visitor(client: &HttpClient, base: &str) -> Result<String, BoxError> {
+    let (_, cookie) = send(client, Method::GET, &format!("{base}/cart.js"), None, None).await?;
+    let cookie = cookie.ok_or("no session cookie")?;
+    let mut items: Vec<String> = NINE_VARIANTS
+        .iter()
+        .map(|id| format!("{{\"id\":{id},\"quantity\":1}}"))
+        .collect();
+    items.push(format!("{{\"id\":{GIFT_CARD},\"quantity\":1}}"));
+    let body = format!("{{\"items\":[{}]}}", items.join(","));
+    let (status, _) = send(
+        client,
+        Method::POST,
+        &format!("{base}/cart/add.js"),
+        Some(&cookie),
+        Some(&body),
+    )
+    .await?;
+    if status != StatusCode::OK {
+        return Err(format!("seeding a visitor's cart answered {status}").into());
+    }
+    Ok(cookie)
+}
+
+/// What each request of a scenario sends.
+#[derive(Clone)]
+struct Plan {
+    method: Method,
+    path: String,
+    body: Option<String>,
+    /// One cookie per connection (cycled), or none.
+    cookies: Vec<String>,
+}
+
+async fn drive(client: &HttpClient, base: &str, name: &str, plan: Plan, args: &BenchArgs) -> Row {
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let plan = Arc::new(plan);
+    let url = Arc::new(format!("{base}{}", plan.path));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.connections);
+    for i in 0..args.connections {
+        let client = client.clone();
+        let plan = plan.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let cookie = if plan.cookies.is_empty() {
+                None
+            } else {
+                Some(plan.cookies[i % plan.cookies.len()].clone())
+            };
+            let mut latencies: Vec<u32> = Vec::with_capacity(64 * 1024);
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match send(
+                    &client,
+                    plan.method.clone(),
+                    &url,
+                    cookie.as_deref(),
+                    plan.body.as_deref(),
+                )
+                .await
+                {
+                    Ok((status, _)) if status.is_success() => {}
+                    _ => errors += 1,
+                }
+                latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((latencies, e)) = task.await {
+            all.extend(latencies);
+            errors += e;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| -> Duration {
+        if all.is_empty() {
+            return Duration::ZERO;
+        }
+        let i = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
+        Duration::from_micros(all[i] as u64)
+    };
+    Row {
+        name: name.to_string(),
+        requests: all.len(),
+        errors,
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        p999: pct(0.999),
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn print_table(rows: &[Row], floor: f64) {
+    println!(
+        "{:<58} {:>10} {:>8} {:>9} {:>9} {:>9} {:>7}",
+        "scenario", "req/s", "% floor", "p50 ms", "p99 ms", "p99.9 ms", "errors"
+    );
+    for row in rows {
+        println!(
+            "{:<58} {:>10.0} {:>7.1}% {:>9} {:>9} {:>9} {:>7}",
+            row.name,
+            row.rps,
+            100.0 * row.rps / floor.max(1.0),
+            ms(row.p50),
+            ms(row.p99),
+            ms(row.p999),
+            row.errors
+        );
+    }
+}
+
+/// Writes `count` carts of ten lines straight into the database (the server is stopped).
+fn fill_store(db: &Path, theme: &Path, count: usize) -> Result<(), BoxError> {
+    let store = crate::store::Store::open(db)?;
+    let catalog = store.sync_catalog(&theme.join("data"))?;
+    let now = chrono::Utc::now();
+    let mut batch = Vec::with_capacity(1000);
+    for i in 0..count {
+        let mut cart =
+            crate::cart::Cart::new(crate::cart::new_token(), &catalog.shop().currency, now);
+        let items = NINE_VARIANTS
+            .iter()
+            .chain(std::iter::once(&GIFT_CARD))
+            .map(|&variant_id| crate::cart::AddItem {
+                variant_id,
+                quantity: 1 + (i % 3) as i64,
+                ..Default::default()
+            })
+            .collect();
+        cart.add(&catalog, items, crate::cart::StockPolicy::Clamp, now)
+            .map_err(|e| format!("building a bench cart: {e}"))?;
+        cart.bump(now);
+        batch.push(cart);
+        if batch.len() == 1000 {
+            store.insert_carts(&batch)?;
+            batch.clear();
+        }
+    }
+    store.insert_carts(&batch)?;
+    Ok(())
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    run_inner(args)
+        .await
+        .map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
+}
+
+async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
+    let theme = std::fs::canonicalize(&args.theme)?;
+    let scratch = std::env::temp_dir().join(format!("vitrine-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let db = scratch.join("store.db");
+    let client: HttpClient = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(args.connections * 2)
+        .build_http();
+
+    println!(
+        "vitrine bench: {} connections, {} s per scenario, {} cores, loopback, load generator in-process",
+        args.connections,
+        args.seconds,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let server = Server::start(&theme, &db)?;
+    let base = server.base.clone();
+    wait_ready(&client, &base).await?;
+
+    let mut rows = Vec::new();
+    let healthz = Plan {
+        method: Method::GET,
+        path: "/healthz".into(),
+        body: None,
+        cookies: vec![],
+    };
+    rows.push(drive(&client, &base, "1. GET /healthz", healthz, &args).await);
+
+    let reader = ten_line_visitor(&client, &base).await?;
+    let cart_js = Plan {
+        method: Method::GET,
+        path: "/cart.js".into(),
+        body: None,
+        cookies: vec![reader.clone()],
+    };
+    rows.push(
+        drive(
+            &client,
+            &base,
+            "2. GET /cart.js (10 lines)",
+            cart_js.clone(),
+            &args,
+        )
+        .await,
+    );
+
+    let mut visitors = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        visitors.push(ten_line_visitor(&client, &base).await?);
+    }
+    let add_body = format!("{{\"id\":{GIFT_CARD},\"quantity\":1,\"sections\":\"{BUNDLED}\"}}");
+    let add_many = Plan {
+        method: Method::POST,
+        path: "/cart/add.js".into(),
+        body: Some(add_body.clone()),
+        cookies: visitors,
+    };
+    rows.push(
+        drive(
+            &client,
+            &base,
+            "3. POST /cart/add.js + 4 sections, own carts",
+            add_many.clone(),
+            &args,
+        )
+        .await,
+    );
+    let add_shared = Plan {
+        cookies: vec![reader.clone()],
+        ..add_many.clone()
+    };
+    rows.push(
+        drive(
+            &client,
+            &base,
+            "4. POST /cart/add.js + 4 sections, one shared cart",
+            add_shared,
+            &args,
+        )
+        .await,
+    );
+    let sections = Plan {
+        method: Method::GET,
+        path: format!("/?sections={FIVE_SECTIONS}"),
+        body: None,
+        cookies: vec![reader.clone()],
+    };
+    rows.push(
+        drive(
+            &client,
+            &base,
+            "5a. GET /?sections= (5 sections)",
+            sections,
+            &args,
+        )
+        .await,
+    );
+    let product = Plan {
+        method: Method::GET,
+        path: "/products/red-rain-coat".into(),
+        body: None,
+        cookies: vec![reader.clone()],
+    };
+    rows.push(
+        drive(
+            &client,
+            &base,
+            "5b. GET /products/red-rain-coat (full page)",
+            product,
+            &args,
+        )
+        .await,
+    );
+    let rss_small = server.peak_rss_mib();
+    server.stop();
+
+    println!("writing {} carts into the database ...", args.carts);
+    let fill_started = Instant::now();
+    fill_store(&db, &theme, args.carts)?;
+    println!("  done in {:.1} s", fill_started.elapsed().as_secs_f64());
+    let server = Server::start(&theme, &db)?;
+    let base = server.base.clone();
+    wait_ready(&client, &base).await?;
+    let mut visitors = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        visitors.push(ten_line_visitor(&client, &base).await?);
+    }
+    let reader = ten_line_visitor(&client, &base).await?;
+    let name = format!(
+        "6a. POST /cart/add.js + 4 sections, {} carts stored",
+        args.carts
+    );
+    rows.push(
+        drive(
+            &client,
+            &base,
+            &name,
+            Plan {
+                cookies: visitors,
+                ..add_many
+            },
+            &args,
+        )
+        .await,
+    );
+    let name = format!("6b. GET /cart.js (10 lines), {} carts stored", args.carts);
+    rows.push(
+        drive(
+            &client,
+            &base,
+            &name,
+            Plan {
+                cookies: vec![reader],
+                ..cart_js
+            },
+            &args,
+        )
+        .await,
+    );
+    let rss_large = server.peak_rss_mib();
+    server.stop();
+    let _ = std::fs::remove_dir_all(&scratch);
+
+    let floor = rows.first().map(|r| r.rps).unwrap_or(1.0);
+    println!();
+    print_table(&rows, floor);
+    println!();
+    let fmt_rss = |r: Option<f64>| {
+        r.map(|m| format!("{m:.1} MiB"))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    println!(
+        "server peak RSS: {} (fresh store), {} (with {} carts)",
+        fmt_rss(rss_small),
+        fmt_rss(rss_large),
+        args.carts
+    );
+    report_targets(&rows, floor, rss_large);
+    Ok(())
+}
+
+fn report_targets(rows: &[Row], floor: f64, rss: Option<f64>) {
+    let find = |prefix: &str| rows.iter().find(|r| r.name.starts_with(prefix));
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    if let Some(add) = find("3.") {
+        let ratio = 100.0 * add.rps / floor;
+        println!(
+            "target: add + 4 sections >= 5% of /healthz: {ratio:.1}% ({}); p99 < 10 ms: {} ms ({})",
+            verdict(ratio >= 5.0),
+            ms(add.p99),
+            verdict(add.p99 < Duration::from_millis(10))
+        );
+    }
+    if let Some(page) = find("5b.") {
+        let ratio = 100.0 * page.rps / floor;
+        println!(
+            "target: product page >= 3% of /healthz: {ratio:.1}% ({})",
+            verdict(ratio >= 3.0)
+        );
+    }
+    if let Some(rss) = rss {
+        println!(
+            "target: peak RSS < 100 MB with the large store: {rss:.1} MiB ({})",
+            verdict(rss < 95.0)
+        );
+    }
 }

@@ -67,6 +67,8 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/static", ServeDir::new(state.theme().static_dir()))
         .fallback(pages::not_found)
         .layer(sessions)
+        // htmx and plain requests to the same URL get different answers: say so to caches.
+        .layer(axum_htmx::AutoVaryLayer)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

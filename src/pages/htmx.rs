@@ -1,8 +1,9 @@
 //! htmx answers to cart forms: the cart sections as out-of-band swaps, so the bubble, the drawer
 //! and the cart page agree after every change, and an `HX-Trigger` event for other scripts.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
+use axum_htmx::{HxEvent, HxResponseTrigger};
 use tower_sessions::Session;
 
 use crate::api::shopify::cart_api::MutationResult;
@@ -51,7 +52,7 @@ pub async fn cart_mutation(
         }
     };
     let current = headers
-        .get("hx-current-url")
+        .get(axum_htmx::HX_CURRENT_URL)
         .and_then(|v| v.to_str().ok())
         .and_then(|u| u.find("://").map(|i| &u[i + 3..]))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
@@ -69,10 +70,8 @@ pub async fn cart_mutation(
         body.push_str(&out_of_band(html));
     }
     let count = result.cart.item_count();
-    let mut response = (StatusCode::OK, Html(body)).into_response();
-    let trigger = serde_json::json!({ "cart:updated": { "item_count": count } }).to_string();
-    if let Ok(value) = HeaderValue::from_str(&trigger) {
-        response.headers_mut().insert("hx-trigger", value);
+    match HxEvent::new_with_data("cart:updated", serde_json::json!({ "item_count": count })) {
+        Ok(event) => (HxResponseTrigger::normal([event]), Html(body)).into_response(),
+        Err(_) => Html(body).into_response(),
     }
-    response
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use tower_sessions::Session;
 
 use super::error::{ShopifyError, error_response};
-use super::json::{LineItemJson, cart_value};
+use super::json::{CartJson, LineItemJson, append_fields, cart_bytes, json_bytes, object_bytes};
 use super::params::{self, SectionsParams};
 use super::respond::{Format, respond_mutation};
 use crate::api::body;
@@ -36,8 +36,8 @@ pub struct MutationResult {
     pub kind: Kind,
     /// The cart after the request (unchanged if it failed).
     pub cart: Cart,
-    /// The JSON body of a success (cart, `{items}` or a bare line).
-    pub body: Map<String, Value>,
+    /// The JSON object of a success (cart, `{items}` or a bare line), serialized.
+    pub body: bytes::Bytes,
     /// Set when the request failed (possibly after the documented clamp).
     pub error: Option<ShopifyError>,
     pub sections: SectionsParams,
@@ -71,8 +71,7 @@ pub async fn get_cart(
         .await
         .map_err(|e| ShopifyError::Internal(e.to_string()))?;
     let cart = visitor_cart(&state, &session).await?;
-    let body = cart_value(&price(&cart, state.catalog()));
-    let mut response = axum::Json(body).into_response();
+    let mut response = json_bytes(StatusCode::OK, cart_bytes(&cart, state.catalog()));
     if let Ok(tag) = HeaderValue::from_str(&etag(&cart.id, cart.version)) {
         response.headers_mut().insert(header::ETAG, tag);
     }
@@ -295,7 +294,7 @@ pub async fn mutate(
             Ok(MutationResult {
                 kind,
                 cart,
-                body: Map::new(),
+                body: bytes::Bytes::new(),
                 error: Some(error),
                 sections,
             })
@@ -304,35 +303,20 @@ pub async fn mutate(
     }
 }
 
-fn success_body(
-    state: &AppState,
-    cart: &Cart,
-    kind: Kind,
-    applied: &Applied,
-) -> Map<String, Value> {
+fn success_body(state: &AppState, cart: &Cart, kind: Kind, applied: &Applied) -> bytes::Bytes {
     let priced = price(cart, state.catalog());
-    let value = if kind == Kind::Add {
-        let lines: Vec<&crate::cart::PricedLine<'_>> = applied
-            .touched
-            .iter()
-            .filter_map(|id| priced.lines.iter().find(|l| l.line.id == *id))
-            .collect();
-        match (applied.single, lines.first()) {
-            (true, Some(line)) => {
-                serde_json::to_value(LineItemJson::new(line)).unwrap_or(Value::Null)
-            }
-            _ => {
-                let items: Vec<LineItemJson<'_>> =
-                    lines.iter().map(|l| LineItemJson::new(l)).collect();
-                serde_json::json!({ "items": items })
-            }
-        }
-    } else {
-        cart_value(&priced)
-    };
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
+    if kind != Kind::Add {
+        return object_bytes(&CartJson::new(&priced), &Map::new());
+    }
+    let lines: Vec<LineItemJson<'_>> = applied
+        .touched
+        .iter()
+        .filter_map(|id| priced.lines.iter().find(|l| l.line.id == *id))
+        .map(LineItemJson::new)
+        .collect();
+    match (applied.single, lines.first()) {
+        (true, Some(line)) => object_bytes(line, &Map::new()),
+        _ => object_bytes(&serde_json::json!({ "items": lines }), &Map::new()),
     }
 }
 
@@ -356,9 +340,12 @@ pub fn json_response(result: MutationResult, sections: Option<Map<String, Value>
             error_response(error, extra)
         }
         None => {
-            let mut body = result.body;
-            body.extend(extra);
-            let mut response = axum::Json(Value::Object(body)).into_response();
+            let body = if extra.is_empty() {
+                result.body
+            } else {
+                append_fields(&result.body, &extra)
+            };
+            let mut response = json_bytes(StatusCode::OK, body);
             if let Ok(tag) = HeaderValue::from_str(&etag(&result.cart.id, result.cart.version)) {
                 response.headers_mut().insert(header::ETAG, tag);
             }

@@ -1,9 +1,12 @@
 //! Shopify's cart and line-item JSON, field for field and in the documented order.
 //! The theme's `cart` object is built from the same shapes, so templates and the Ajax API agree.
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::cart::pricing::{DiscountApplication, PricedCart, PricedLine};
 use crate::catalog::{Catalog, DiscountValue, Image, SellingPlanOption};
@@ -299,12 +302,55 @@ impl<'a> LineItemJson<'a> {
     }
 }
 
-/// The cart as a JSON value (for responses that add fields such as `sections`).
-pub fn cart_value(priced: &PricedCart<'_>) -> Value {
-    serde_json::to_value(CartJson::new(priced)).unwrap_or(Value::Null)
+/// Serializes a JSON object straight to bytes, with `extra` top-level fields appended (such as
+/// `sections`). Going through `serde_json::Value` first costs more than the rest of a request.
+pub fn object_bytes<T: Serialize>(body: &T, extra: &Map<String, Value>) -> Bytes {
+    let mut out = Vec::with_capacity(4096);
+    if serde_json::to_writer(&mut out, body).is_err() || out.last() != Some(&b'}') {
+        out.clear();
+        out.extend_from_slice(b"{}");
+    }
+    if extra.is_empty() {
+        Bytes::from(out)
+    } else {
+        append_fields(&out, extra)
+    }
+}
+
+/// Appends top-level fields to a serialized JSON object (one that `object_bytes` wrote).
+pub fn append_fields(object: &[u8], extra: &Map<String, Value>) -> Bytes {
+    let Some(open) = object.strip_suffix(b"}") else {
+        return Bytes::copy_from_slice(object);
+    };
+    let mut out = Vec::with_capacity(object.len() + 4096);
+    out.extend_from_slice(open);
+    for (name, value) in extra {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+/// A `200 application/json` response from pre-serialized bytes.
+pub fn json_bytes(status: StatusCode, body: Bytes) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The Ajax JSON of the cart, computed from the cart and the catalog.
-pub fn cart_json(cart: &crate::cart::Cart, catalog: &Catalog) -> Value {
-    cart_value(&crate::cart::pricing::price(cart, catalog))
+pub fn cart_bytes(cart: &crate::cart::Cart, catalog: &Catalog) -> Bytes {
+    let priced = crate::cart::pricing::price(cart, catalog);
+    object_bytes(&CartJson::new(&priced), &Map::new())
 }

@@ -1,8 +1,10 @@
 //! One mutation, three kinds of answer: JSON for `.js` and Ajax callers, htmx fragments for htmx,
 //! and a redirect (with a flash message on error) for plain HTML forms.
 
+use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_htmx::HxRequest;
 use tower_sessions::Session;
 
 use super::cart_api::{MutationResult, json_response};
@@ -19,22 +21,23 @@ pub enum Format {
     Html,
 }
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Format {
+impl<S: Send + Sync> FromRequestParts<S> for Format {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(negotiate(parts.uri.path(), &parts.headers))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
+        Ok(negotiate(parts.uri.path(), htmx, &parts.headers))
     }
 }
 
 /// `.js`/`.json` paths always answer JSON. Other forms answer JSON to Ajax callers
 /// (`Accept: application/json` or `application/javascript`, or `X-Requested-With`), htmx
 /// fragments to htmx, and a redirect to everyone else.
-pub fn negotiate(path: &str, headers: &HeaderMap) -> Format {
+pub fn negotiate(path: &str, htmx: bool, headers: &HeaderMap) -> Format {
     if path.ends_with(".js") || path.ends_with(".json") {
         return Format::Json;
     }
-    if headers.contains_key("hx-request") {
+    if htmx {
         return Format::Htmx;
     }
     let accept = headers
