@@ -22,7 +22,12 @@ impl Server {
             .map(|a| a.port())
             .expect("a free port");
         let child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-            .args(["serve", "--no-watch", "--addr", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--no-watch",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+            ])
             .arg("--theme")
             .arg(env!("CARGO_MANIFEST_DIR"))
             .arg("--db")
@@ -128,7 +133,10 @@ async fn acknowledged_writes_survive_sigkill() {
     for task in storm {
         acknowledged.push(task.await.expect("storm task"));
     }
-    assert!(acknowledged.iter().sum::<i64>() > 0, "the storm wrote nothing");
+    assert!(
+        acknowledged.iter().sum::<i64>() > 0,
+        "the storm wrote nothing"
+    );
 
     {
         let conn = rusqlite::Connection::open(&db).expect("open the killed database");
