@@ -1,9 +1,150 @@
-//! BigCommerce's REST Storefront and Management cart APIs over the same carts.
+//! BigCommerce's REST Storefront (`/api/storefront`, the visitor's cookie, camelCase) and REST
+//! Management (`/stores/{store_hash}/v3`, `X-Auth-Token`, snake_case) cart APIs over the same
+//! carts as every other dialect.
+//! <https://developer.bigcommerce.com/docs/rest-storefront/carts>
+//! <https://developer.bigcommerce.com/docs/rest-management/carts>
+//!
+//! Both APIs refuse a request for more than the stock (nothing changes), check the optional
+//! `version` inside the cart's transaction (409 on a mismatch), and delete a cart whose last line
+//! is removed.
+
+pub mod apply;
+pub mod error;
+pub mod json;
+pub mod management;
+pub mod params;
+pub mod storefront;
 
 use axum::Router;
+use axum::routing::{get, post, put};
+use uuid::Uuid;
 
+use crate::cart::{Cart, new_token};
 use crate::state::AppState;
+use crate::store::{AfterCommand, IfMissing};
+use apply::Api;
+use error::BcError;
+use params::{ItemsParams, UpdateParams};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let storefront = Router::new()
+        .route(
+            "/api/storefront/carts",
+            get(storefront::get_carts).post(storefront::create_cart),
+        )
+        .route(
+            "/api/storefront/carts/{cart_id}",
+            axum::routing::delete(storefront::delete_cart),
+        )
+        .route(
+            "/api/storefront/carts/{cart_id}/items",
+            post(storefront::add_items),
+        )
+        .route(
+            "/api/storefront/carts/{cart_id}/items/{item_id}",
+            put(storefront::update_item).delete(storefront::delete_item),
+        );
+    let management = Router::new()
+        .route(
+            "/stores/{store_hash}/v3/carts",
+            post(management::create_cart),
+        )
+        .route(
+            "/stores/{store_hash}/v3/carts/{cart_id}",
+            get(management::get_cart).delete(management::delete_cart),
+        )
+        .route(
+            "/stores/{store_hash}/v3/carts/{cart_id}/items",
+            post(management::add_items),
+        )
+        .route(
+            "/stores/{store_hash}/v3/carts/{cart_id}/items/{item_id}",
+            put(management::update_item).delete(management::delete_item),
+        );
+    storefront.merge(management)
+}
+
+/// Resolves the requested lines and adds everything in one transaction. `None` for `cart_id`
+/// starts a new cart. Returns the cart as committed.
+async fn add(
+    state: &AppState,
+    cart_id: Option<&str>,
+    mut params: ItemsParams,
+) -> Result<Cart, BcError> {
+    let catalog = state.catalog().clone();
+    let lines = std::mem::take(&mut params.line_items)
+        .into_iter()
+        .map(|item| apply::resolve_line(&catalog, item))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (id, if_missing) = match cart_id {
+        Some(id) => (id.to_string(), IfMissing::Fail),
+        None => {
+            // A new cart has no version to compare with.
+            params.version = None;
+            (new_token(), IfMissing::Create)
+        }
+    };
+    let mutation = state
+        .store()
+        .mutate(&id, if_missing, move |cart| {
+            let now = chrono::Utc::now();
+            apply::add_items(cart, &catalog, lines, params, now)?;
+            Ok(((), AfterCommand::Save))
+        })
+        .await
+        .map_err(BcError::from)?;
+    mutation
+        .cart
+        .ok_or_else(|| BcError::Internal("an add deleted the cart".into()))
+}
+
+/// Updates one line. `None`: that emptied and deleted the cart.
+async fn update(
+    state: &AppState,
+    cart_id: &str,
+    item_id: Uuid,
+    params: UpdateParams,
+    api: Api,
+) -> Result<Option<Cart>, BcError> {
+    let catalog = state.catalog().clone();
+    let mutation = state
+        .store()
+        .mutate(cart_id, IfMissing::Fail, move |cart| {
+            let now = chrono::Utc::now();
+            apply::update_item(cart, &catalog, item_id, params, api, now)?;
+            Ok(((), AfterCommand::DeleteIfEmpty))
+        })
+        .await
+        .map_err(BcError::from)?;
+    Ok(mutation.cart)
+}
+
+/// Deletes one line. `None`: that was the last line, and the cart is gone.
+async fn remove(
+    state: &AppState,
+    cart_id: &str,
+    item_id: Uuid,
+    version: Option<i64>,
+) -> Result<Option<Cart>, BcError> {
+    let mutation = state
+        .store()
+        .mutate(cart_id, IfMissing::Fail, move |cart| {
+            apply::remove_item(cart, item_id, version)?;
+            Ok(((), AfterCommand::DeleteIfEmpty))
+        })
+        .await
+        .map_err(BcError::from)?;
+    Ok(mutation.cart)
+}
+
+/// A request to add nothing at all.
+fn require_items(params: &ItemsParams, case: params::Case) -> Result<(), BcError> {
+    if params.is_empty() {
+        Err(BcError::field(
+            case.name("line_items"),
+            "error.path.missing: give at least one item",
+        ))
+    } else {
+        Ok(())
+    }
 }
