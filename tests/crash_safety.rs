@@ -13,10 +13,12 @@ const CLIENTS: usize = 16;
 struct Server {
     child: Child,
     base: String,
+    log: std::path::PathBuf,
 }
 
 impl Server {
     fn start(db: &Path) -> Server {
+        let log = std::fs::File::create(db.with_extension("log")).expect("server log file");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -34,12 +36,13 @@ impl Server {
             .arg(db)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("the vitrine binary starts");
         Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            log: db.with_extension("log"),
         }
     }
 
@@ -53,7 +56,8 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("server did not become ready");
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        panic!("server did not become ready; its log:\n{log}");
     }
 
     fn kill(mut self) {
