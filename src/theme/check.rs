@@ -344,7 +344,11 @@ fn check_references(compiled: &Compiled, out: &mut Vec<Problem>) {
                     out.push(Problem::new(file, index + 1, message));
                 }
             }
-            for name in literal_args(line, "section(") {
+            let sections = literal_args(line, "section(");
+            for name in sections
+                .into_iter()
+                .chain(literal_args(line, "render_section("))
+            {
                 if !compiled.section_files.contains_key(name) {
                     let message = format!("section '{name}' does not exist (sections/{name}.html)");
                     out.push(Problem::new(file, index + 1, message));

@@ -12,7 +12,10 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, Value,
+    escape_formatter,
+};
 
 use super::locale::interpolate;
 use super::money::{format_amount_only, format_money, format_money_without_trailing_zeros};
@@ -26,6 +29,7 @@ const DEFAULT_MONEY_FORMAT: &str = "${{amount}}";
 pub fn configure_environment(env: &mut Environment<'_>) {
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_formatter(liquid_formatter);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)
@@ -34,6 +38,47 @@ pub fn configure_environment(env: &mut Environment<'_>) {
         env.set_syntax(syntax);
     }
     register(env);
+}
+
+/// Prints values the way Liquid does: nil and undefined print nothing (a `null` variant title
+/// must not show "none"), booleans print `true`/`false`. Under HTML autoescaping, text is escaped
+/// for `&`, `<`, `>`, `"` and `'`; `/` is left alone so URLs stay readable in the markup.
+pub fn liquid_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => return Ok(()),
+        ValueKind::Bool => {
+            return Ok(out.write_str(if value.is_true() { "true" } else { "false" })?);
+        }
+        ValueKind::Number => return escape_formatter(out, state, value),
+        _ => {}
+    }
+    if value.is_safe() || !matches!(state.auto_escape(), AutoEscape::Html) {
+        return escape_formatter(out, state, value);
+    }
+    match value.as_str() {
+        Some(text) => write_html_escaped(out, text),
+        None => write_html_escaped(out, &value.to_string()),
+    }
+}
+
+fn write_html_escaped(out: &mut Output, text: &str) -> Result<(), Error> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // `i` is at an ASCII byte, so both slices end on char boundaries.
+        out.write_str(&text[start..i])?;
+        out.write_str(entity)?;
+        start = i + 1;
+    }
+    Ok(out.write_str(&text[start..])?)
 }
 
 /// Registers the filters only.
@@ -484,6 +529,20 @@ mod tests {
     }
 
     #[test]
+    fn prints_like_liquid() {
+        let ctx = minijinja::context! { n => (), t => true, s => "<a href='x'>&</a>/" };
+        assert_eq!(
+            render("[{{ n }}][{{ nope.deeper }}][{{ t }}]", ctx.clone()),
+            "[][][true]"
+        );
+        assert_eq!(
+            render("{{ s }}", ctx.clone()),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;/"
+        );
+        assert_eq!(render("{{ s|safe }}", ctx), "<a href='x'>&</a>/");
+    }
+
+    #[test]
     fn json_is_script_safe() {
         let out = render(
             "{{ x|json }}",
@@ -497,7 +556,7 @@ mod tests {
         let ctx = minijinja::context! { img => minijinja::context! { src => "/static/a.png" } };
         assert_eq!(
             render("{{ img|image_url(width=300) }}", ctx.clone()),
-            "&#x2f;static&#x2f;a.png?width=300"
+            "/static/a.png?width=300"
         );
         assert_eq!(
             render("{{ '/a.png?v=1'|img_url('300x200')|safe }}", ctx),

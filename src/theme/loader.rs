@@ -261,6 +261,12 @@ pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compil
     let broken = Arc::new(broken);
     let sections = Arc::new(sections);
     env.add_function("render", render_function(broken.clone()));
+    // `render_section` works everywhere; inside a section `section` is the section object, so
+    // the short name only works from layouts and snippets.
+    env.add_function(
+        "render_section",
+        section_function(broken.clone(), sections.clone()),
+    );
     env.add_function(
         "section",
         section_function(broken.clone(), sections.clone()),

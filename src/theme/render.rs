@@ -216,7 +216,8 @@ impl SectionEntry {
     }
 }
 
-/// `section('header')`: renders a static section, wrapped, from a layout or another template.
+/// `render_section('header')` (alias `section('header')` where `section` is not the current
+/// section object): renders a static section, wrapped, from a layout or another template.
 pub fn section_function(
     broken: Arc<Broken>,
     sections: Arc<HashMap<String, SectionEntry>>,

@@ -127,14 +127,22 @@ pub fn split_section(source: &str) -> Result<SplitSection, SplitError> {
         });
     }
     let json = source[open.end..close.start].to_owned();
-    let newlines = source[open.start..close.end]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count();
+    let rest = &source[close.end..];
+    // Newlines keep the lines after the schema where they were; when only whitespace follows
+    // (the usual place for a schema) there is nothing to keep in place, and no blank lines
+    // should end up in the output.
+    let newlines = if rest.trim().is_empty() {
+        0
+    } else {
+        source[open.start..close.end]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+    };
     let mut template = String::with_capacity(source.len());
     template.push_str(&source[..open.start]);
     template.extend(std::iter::repeat_n('\n', newlines));
-    template.push_str(&source[close.end..]);
+    template.push_str(rest);
     Ok(SplitSection {
         template,
         schema: Some((json, line_at(source, open.end))),
