@@ -113,7 +113,14 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("prepend", |v: Value, s: Value| {
         format!("{}{}", text(&s), text(&v))
     });
-    env.add_filter("size", |v: Value| v.len().unwrap_or(0));
+    // Liquid's `size` is 0 for nil; minijinja's `length` would fail on an undefined value.
+    env.add_filter("size", length);
+    env.add_filter("length", length);
+    env.add_filter("count", length);
+}
+
+fn length(value: Value) -> usize {
+    value.len().unwrap_or(0)
 }
 
 /// The text of a value as Liquid prints it: nothing for nil/undefined.

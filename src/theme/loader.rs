@@ -160,9 +160,11 @@ pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compil
                     };
                     locales.insert(Locale::from_json(code, &json), is_default);
                 }
-                Err(e) => {
-                    problems.push(Problem::new(&file, e.line(), format!("invalid JSON: {e}")))
-                }
+                Err(e) => problems.push(Problem::new(
+                    &file,
+                    e.line(),
+                    format!("invalid JSON: {}", schema::json_error(&e)),
+                )),
             }
         } else if inner == "config/settings.json" || inner == "config/settings_data.json" {
             let Some(source) = read(&path, &file, &mut problems) else {
@@ -177,9 +179,11 @@ pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compil
                         .unwrap_or(&json);
                     settings = Value::from(Serde(current));
                 }
-                Err(e) => {
-                    problems.push(Problem::new(&file, e.line(), format!("invalid JSON: {e}")))
-                }
+                Err(e) => problems.push(Problem::new(
+                    &file,
+                    e.line(),
+                    format!("invalid JSON: {}", schema::json_error(&e)),
+                )),
             }
         } else if let Some(name) = inner.strip_suffix(".json").filter(|n| !n.contains('/')) {
             let Some(source) = read(&path, &file, &mut problems) else {

@@ -205,7 +205,7 @@ impl SectionSchema {
     pub fn parse(json: &str, first_line: usize) -> Result<SectionSchema, SplitError> {
         serde_json::from_str(json).map_err(|err| SplitError {
             line: first_line + err.line().saturating_sub(1),
-            message: format!("invalid schema JSON: {err}"),
+            message: format!("invalid schema JSON: {}", json_error(&err)),
         })
     }
 
@@ -271,7 +271,7 @@ impl JsonTemplate {
     pub fn parse(source: &str) -> Result<JsonTemplate, SplitError> {
         serde_json::from_str(source).map_err(|err| SplitError {
             line: err.line().max(1),
-            message: format!("invalid JSON template: {err}"),
+            message: format!("invalid JSON template: {}", json_error(&err)),
         })
     }
 
@@ -293,6 +293,13 @@ impl JsonTemplate {
             .filter(|(_, s)| !s.disabled)
             .map(|(k, s)| (k.as_str(), s))
     }
+}
+
+/// serde_json's message without its "at line L column C" (ours is a file line), plus the column.
+pub fn json_error(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let message = text.split(" at line ").next().unwrap_or(&text);
+    format!("{message} (column {})", err.column())
 }
 
 /// The id of a JSON template's section instance, e.g. `template--product__main`.
