@@ -151,32 +151,37 @@ fn cents(value: &Value) -> Option<i64> {
     number(value).map(|f| f.round() as i64)
 }
 
-fn formats(state: &State) -> (String, String) {
+/// Formats `value` with the page's money format (`with_currency` picks the other one).
+fn shop_money(
+    state: &State,
+    value: &Value,
+    with_currency: bool,
+    f: fn(i64, &str) -> String,
+) -> String {
+    let Some(cents) = cents(value) else {
+        return String::new();
+    };
     match current_page(state) {
-        Some(page) => (
-            page.money_format.clone(),
-            page.money_with_currency_format.clone(),
-        ),
-        None => (DEFAULT_MONEY_FORMAT.into(), DEFAULT_MONEY_FORMAT.into()),
+        Some(page) if with_currency => f(cents, &page.money_with_currency_format),
+        Some(page) => f(cents, &page.money_format),
+        None => f(cents, DEFAULT_MONEY_FORMAT),
     }
 }
 
 fn money(state: &State, value: Value) -> String {
-    cents(&value).map_or_else(String::new, |c| format_money(c, &formats(state).0))
+    shop_money(state, &value, false, format_money)
 }
 
 fn money_with_currency(state: &State, value: Value) -> String {
-    cents(&value).map_or_else(String::new, |c| format_money(c, &formats(state).1))
+    shop_money(state, &value, true, format_money)
 }
 
 fn money_without_currency(state: &State, value: Value) -> String {
-    cents(&value).map_or_else(String::new, |c| format_amount_only(c, &formats(state).0))
+    shop_money(state, &value, false, format_amount_only)
 }
 
 fn money_without_trailing_zeros(state: &State, value: Value) -> String {
-    cents(&value).map_or_else(String::new, |c| {
-        format_money_without_trailing_zeros(c, &formats(state).0)
-    })
+    shop_money(state, &value, false, format_money_without_trailing_zeros)
 }
 
 /// `'key'|t(name=value, count=n)`. Keys ending in `_html` return markup (their arguments are

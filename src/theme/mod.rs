@@ -31,7 +31,7 @@ use crate::catalog::Catalog;
 pub use check::check;
 pub use context::{PageContext, PageRequest};
 pub use error::{Problem, RenderError, ThemeError};
-pub use filters::configure_environment;
+pub use filters::{configure_environment, liquid_formatter, register as register_filters};
 pub use live::{
     EVENTS_PATH, LIVE_RELOAD_JS, LIVE_RELOAD_PATH, ThemeChange, change_event_json, error_page,
 };
