@@ -5,7 +5,6 @@
 //!
 //! `cargo bench --bench render` prints criterion's numbers, then a direct comparison and ratio.
 
-#[allow(dead_code)]
 #[path = "../tests/theme_support.rs"]
 mod support;
 

@@ -1,6 +1,5 @@
 //! `vitrine check` (`theme::check`): problems as `file:line: message`, none for the real theme.
 
-#[allow(dead_code)]
 #[path = "theme_support.rs"]
 mod support;
 

@@ -1,7 +1,6 @@
 //! Broken templates (`tests/fixtures/theme-broken`): the theme still loads, healthy sections
 //! still render, and each failure is an `Err` naming the file and line that caused it.
 
-#[allow(dead_code)]
 #[path = "theme_support.rs"]
 mod support;
 

@@ -2,7 +2,6 @@
 //! sections a cart mutation bundles render in the cart context, forms post where Shopify's do,
 //! and visitor-written text stays inert.
 
-#[allow(dead_code)]
 #[path = "theme_support.rs"]
 mod support;
 

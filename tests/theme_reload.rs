@@ -1,7 +1,6 @@
 //! Hot reload: a copy of a fixture theme in a temporary directory, loaded with `watch = true`,
 //! edited on disk the way editors save (in place and through an atomic rename).
 
-#[allow(dead_code)]
 #[path = "theme_support.rs"]
 mod support;
 

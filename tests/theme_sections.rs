@@ -1,7 +1,6 @@
 //! The section model on the `theme-basic` fixture: wrappers, section ids in page contexts,
 //! settings and blocks, `render` isolation, translations, money filters, escaping, globals.
 
-#[allow(dead_code)]
 #[path = "theme_support.rs"]
 mod support;
 

@@ -36,7 +36,7 @@ where
     std::thread::Builder::new()
         .name("vitrine-theme-watch".into())
         .spawn(move || debounce_loop(rx, on_change))
-        .map_err(|e| notify::Error::io(e))?;
+        .map_err(notify::Error::io)?;
     Ok(watcher)
 }
 
