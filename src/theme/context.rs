@@ -287,12 +287,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             ("product", title)
         }),
         Route::Collection(handle) => catalog.collection(handle).map(|base| {
-            let title = base
-                .value()
-                .get_attr("title")
-                .ok()
-                .unwrap_or_default()
-                .to_string();
+            let title = base.title.clone();
             collection_page(&mut page, req, values, base.clone());
             ("collection", title)
         }),

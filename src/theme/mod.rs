@@ -350,3 +350,18 @@ fn content_for_header(page: &Page) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// axum state must be `Clone + Send + Sync + 'static`.
+    #[test]
+    fn theme_can_be_shared_across_threads() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<Theme>();
+        fn sendable<T: Send + Sync>() {}
+        sendable::<PageContext>();
+        sendable::<RenderError>();
+    }
+}

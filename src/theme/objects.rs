@@ -593,6 +593,7 @@ impl Object for ProductObject {
 #[derive(Debug)]
 pub struct CollectionBase {
     pub handle: String,
+    pub title: String,
     fields: IndexMap<&'static str, Value>,
     /// Indices into [`CatalogValues::products`], manual order.
     pub members: Vec<usize>,
@@ -667,6 +668,7 @@ impl CollectionBase {
         fields.insert("object_type", Value::from("collection"));
         CollectionBase {
             handle: handle.to_owned(),
+            title: title.to_owned(),
             fields,
             members,
             all_products,
