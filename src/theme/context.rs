@@ -11,8 +11,9 @@ use std::sync::Arc;
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
+use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
 use super::locale::Locale;
-use super::objects::{CatalogValues, CollectionObject, PAGE_SIZE, SORT_OPTIONS, sort_members};
+use super::objects::{CatalogValues, PAGE_SIZE};
 
 /// Hidden context key through which filters and `render` reach the page (not listed, not a
 /// Shopify name, so it cannot collide with theme variables).
@@ -348,7 +349,7 @@ fn collection_page(
     page: &mut Page,
     req: &PageRequest,
     values: &LocaleValues,
-    base: Arc<super::objects::CollectionBase>,
+    base: Arc<CollectionBase>,
 ) {
     let requested = req.param("sort_by").unwrap_or("manual");
     let sort_by = if SORT_OPTIONS.iter().any(|(v, _)| *v == requested) {

@@ -7,6 +7,7 @@
 //! See `docs/theme.md` for the theme author's view.
 
 mod check;
+mod collection;
 mod context;
 mod error;
 mod filters;
@@ -15,6 +16,7 @@ mod loader;
 mod locale;
 pub mod money;
 mod objects;
+mod product;
 mod render;
 mod schema;
 mod watch;
