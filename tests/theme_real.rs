@@ -52,6 +52,8 @@ fn every_page_renders_with_the_right_status() {
                 html.contains(&format!("<html lang=\"{locale}\">")),
                 "{path}"
             );
+            // The server's CSP allows no inline scripts: only data blocks and external files.
+            assert!(!html.contains("<script>"), "{path}: inline script");
         }
     }
 }

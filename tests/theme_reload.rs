@@ -195,3 +195,17 @@ fn without_watch_nothing_changes_until_reload() {
     theme.reload();
     assert!(contains(&theme, "plain", "manual"));
 }
+
+#[test]
+fn a_relative_theme_directory_is_watched_too() {
+    // `vitrine serve` defaults to `--theme .`; notify reports absolute paths.
+    let base = std::env::current_dir().expect("cwd");
+    let dir = tempfile::tempdir_in(&base).expect("tempdir");
+    copy_dir(&fixture("theme-basic"), dir.path());
+    let relative = dir.path().strip_prefix(&base).expect("inside cwd");
+    let theme = Theme::load(relative, catalog(), true).expect("loads");
+    let mut rx = theme.subscribe();
+    std::fs::write(dir.path().join("sections/plain.html"), "relative ok").expect("write");
+    wait_for("the edit", || contains(&theme, "plain", "relative ok"));
+    wait_for_change(&mut rx, &ThemeChange::Section { id: "plain".into() });
+}

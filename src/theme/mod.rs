@@ -108,6 +108,12 @@ impl Theme {
         if !dir.is_dir() {
             return Err(ThemeError::NotADirectory(dir.to_path_buf()));
         }
+        // notify reports absolute paths; a relative theme dir (the default `.`) would never match
+        // them, so work with the canonical path from here on.
+        let dir = &dir.canonicalize().map_err(|source| ThemeError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let (primary, mut codes) = match catalog.shop.as_ref() {
             Some(shop) => (shop.primary_locale.clone(), shop.locales.clone()),
             None => ("en".to_owned(), Vec::new()),
@@ -319,8 +325,12 @@ impl Theme {
     }
 }
 
-/// `content_for_header`: the `window.Shopify` globals themes expect, and the live-reload
-/// client when asked for.
+/// `content_for_header`: the storefront globals Shopify puts on `window.Shopify` (locale,
+/// `routes.root`, currency) and, when asked for, the live-reload client.
+///
+/// The globals are a JSON data block, not an inline script: the server's Content-Security-Policy
+/// allows no inline scripts, and a data block is never executed. Theme scripts read it with
+/// `JSON.parse(document.getElementById("shopify-globals").textContent)`.
 fn content_for_header(page: &Page) -> String {
     let root = if page.prefix.is_empty() {
         "/".to_owned()
@@ -343,9 +353,8 @@ fn content_for_header(page: &Page) -> String {
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026");
-    let mut out = format!(
-        "<script>window.Shopify = Object.assign(window.Shopify || {{}}, {globals});</script>"
-    );
+    let mut out =
+        format!("<script type=\"application/json\" id=\"shopify-globals\">{globals}</script>");
     if page.live_reload {
         out.push('\n');
         out.push_str(&live::live_reload_tag());
