@@ -112,38 +112,38 @@ fn benches(c: &mut Criterion, s: &Setup) {
     });
 }
 
-/// Mean time per call over `n` calls, best of `rounds` (the least disturbed run).
-fn best_mean(rounds: usize, n: u32, mut f: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let started = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            started.elapsed() / n
-        })
-        .min()
-        .unwrap_or_default()
+/// Mean time per call of `n` calls.
+fn mean(n: u32, mut f: impl FnMut()) -> Duration {
+    let started = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    started.elapsed() / n
 }
 
+/// Best mean of each contender over interleaved rounds: the machine's noise (other processes,
+/// frequency changes) hits all of them alike instead of whichever happened to run last.
 fn compare(s: &Setup) -> f64 {
     for _ in 0..500 {
         black_box(via_theme(s));
         black_box(bare(&s.configured, s));
     }
-    let theme = best_mean(7, 2000, || {
-        black_box(via_theme(s));
-    });
-    let configured = best_mean(7, 2000, || {
-        black_box(bare(&s.configured, s));
-    });
-    let plain = best_mean(7, 2000, || {
-        black_box(bare(&s.plain, s));
-    });
+    let (mut theme, mut configured, mut plain) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..25 {
+        theme = theme.min(mean(400, || {
+            black_box(via_theme(s));
+        }));
+        configured = configured.min(mean(400, || {
+            black_box(bare(&s.configured, s));
+        }));
+        plain = plain.min(mean(400, || {
+            black_box(bare(&s.plain, s));
+        }));
+    }
     let ratio = theme.as_secs_f64() / configured.as_secs_f64();
     println!();
     println!(
-        "main-cart-items, 10-line cart, {} bytes of HTML",
+        "main-cart-items, 10-line cart, {} bytes of HTML (best of 25 interleaved rounds)",
         via_theme(s).len()
     );
     println!("  Theme::render_section          {theme:>10.2?}");
