@@ -1,99 +1,378 @@
-//! TEMPORARY placeholder with the theme engine's public API, replaced by the real engine.
+//! The theme engine: a Liquid-like storefront theme on minijinja. It owns the environment, the
+//! filters and functions, `{% schema %}` extraction, JSON page templates, section ids and
+//! wrappers, the template objects, and hot reload. It knows nothing of SQL or any API dialect:
+//! the HTTP layer passes the cart as a value and gets HTML back.
+//!
+//! Follows Shopify's theme architecture ("Sections", "JSON templates", "Section Rendering API").
+//! See `docs/theme.md` for the theme author's view.
 
+mod check;
+mod collection;
+mod context;
+mod error;
+mod filters;
+mod live;
+mod loader;
+mod locale;
+pub mod money;
+mod objects;
+mod product;
+mod render;
+mod schema;
+mod watch;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
+
+use minijinja::Value;
+use tokio::sync::broadcast;
 
 use crate::catalog::Catalog;
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ThemeError(String);
+pub use check::check;
+pub use context::{PageContext, PageRequest};
+pub use error::{Problem, RenderError, ThemeError};
+pub use filters::{configure_environment, liquid_formatter, register as register_filters};
+pub use live::{
+    EVENTS_PATH, LIVE_RELOAD_JS, LIVE_RELOAD_PATH, ThemeChange, change_event_json, error_page,
+};
+pub use schema::instance_id;
 
-#[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
-pub struct RenderError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
+use context::{LocaleValues, Page, ThemeFiles};
+use loader::Compiled;
+use render::{Layer, Scope, render_file};
 
-#[derive(Debug, Clone)]
-pub enum ThemeChange {
-    Css { path: String },
-    Section { id: String },
-    Other { path: String },
-}
+/// How many change events a slow live-reload subscriber may fall behind.
+const CHANGE_BUFFER: usize = 64;
 
-pub struct PageRequest {
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub locale: String,
-    pub flash: Option<String>,
-    pub live_reload: bool,
-}
-
-pub struct PageContext {
-    status: u16,
-}
-
-impl PageContext {
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-    pub fn template(&self) -> &str {
-        "404"
-    }
-}
-
+/// A loaded theme. Cheap to clone: everything is behind one `Arc`.
 #[derive(Clone)]
 pub struct Theme {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     dir: PathBuf,
-    changes: tokio::sync::broadcast::Sender<ThemeChange>,
+    locales: HashMap<String, Arc<LocaleValues>>,
+    /// The shop's primary locale, used for unknown locale codes.
+    primary: Arc<LocaleValues>,
+    current: RwLock<Arc<Compiled>>,
+    changes: broadcast::Sender<ThemeChange>,
+    /// Kept alive for as long as the theme; dropping it stops the watch thread.
+    watcher: Mutex<Option<notify::RecommendedWatcher>>,
+}
+
+impl std::fmt::Debug for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Theme")
+            .field("dir", &self.inner.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn compiled(&self) -> Arc<Compiled> {
+        // A panic while holding the lock cannot leave a half-swapped theme: the guarded value
+        // is a single Arc. So a poisoned lock is still good to read.
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn reload(&self) {
+        let compiled = Arc::new(loader::load(&self.dir, &self.locales));
+        log_broken(&compiled);
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = compiled;
+    }
+}
+
+fn log_broken(compiled: &Compiled) {
+    for err in compiled
+        .broken
+        .values()
+        .chain(compiled.template_errors.values())
+    {
+        tracing::warn!(file = %err.file, line = ?err.line, "theme: {}", err.message);
+    }
 }
 
 impl Theme {
-    pub fn load(dir: &Path, _catalog: Arc<Catalog>, _watch: bool) -> Result<Theme, ThemeError> {
-        Ok(Theme {
-            dir: dir.to_path_buf(),
-            changes: tokio::sync::broadcast::channel(16).0,
-        })
+    /// Loads and compiles the theme in `dir`; with `watch`, a notify watcher recompiles changed
+    /// files. A broken template does not fail the load: rendering it returns its error.
+    pub fn load(dir: &Path, catalog: Arc<Catalog>, watch: bool) -> Result<Theme, ThemeError> {
+        if !dir.is_dir() {
+            return Err(ThemeError::NotADirectory(dir.to_path_buf()));
+        }
+        // notify reports absolute paths; a relative theme dir (the default `.`) would never match
+        // them, so work with the canonical path from here on.
+        let dir = &dir.canonicalize().map_err(|source| ThemeError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let (primary, mut codes) = match catalog.shop.as_ref() {
+            Some(shop) => (shop.primary_locale.clone(), shop.locales.clone()),
+            None => ("en".to_owned(), Vec::new()),
+        };
+        if !codes.contains(&primary) {
+            codes.insert(0, primary.clone());
+        }
+        let primary_values = Arc::new(context::locale_values(&primary, &primary, &codes, &catalog));
+        let mut locales = HashMap::new();
+        for code in &codes {
+            let values = if *code == primary {
+                primary_values.clone()
+            } else {
+                Arc::new(context::locale_values(code, &primary, &codes, &catalog))
+            };
+            locales.insert(code.clone(), values);
+        }
+        let compiled = Arc::new(loader::load(dir, &locales));
+        log_broken(&compiled);
+        let (changes, _) = broadcast::channel(CHANGE_BUFFER);
+        let theme = Theme {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                locales,
+                primary: primary_values,
+                current: RwLock::new(compiled),
+                changes,
+                watcher: Mutex::new(None),
+            }),
+        };
+        if watch {
+            theme.start_watching()?;
+        }
+        Ok(theme)
     }
-    pub fn context(&self, _page: &PageRequest, _cart: minijinja::Value) -> PageContext {
-        PageContext { status: 404 }
+
+    fn start_watching(&self) -> Result<(), ThemeError> {
+        // The watch thread holds a weak reference, so dropping the last Theme ends it.
+        let weak = Arc::downgrade(&self.inner);
+        let dir = self.inner.dir.clone();
+        let watcher = watch::start(&self.inner.dir, move |paths| {
+            let Some(inner) = weak.upgrade() else {
+                return false;
+            };
+            let mut changes: Vec<ThemeChange> = Vec::new();
+            for change in paths.iter().filter_map(|p| watch::classify(&dir, p)) {
+                if !changes.contains(&change) {
+                    changes.push(change);
+                }
+            }
+            if !changes.is_empty() {
+                inner.reload();
+                for change in changes {
+                    tracing::debug!(?change, "theme changed");
+                    // No subscribers is fine: nobody is live-reloading.
+                    let _ = inner.changes.send(change);
+                }
+            }
+            true
+        })?;
+        *self
+            .inner
+            .watcher
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(watcher);
+        Ok(())
     }
+
+    /// Recompiles the whole theme from disk now (the watcher does this by itself).
+    pub fn reload(&self) {
+        self.inner.reload();
+    }
+
+    /// The theme directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Everything a request's sections share, built once per request.
+    pub fn context(&self, page: &PageRequest, cart: Value) -> PageContext {
+        let compiled = self.inner.compiled();
+        let values = self
+            .inner
+            .locales
+            .get(&page.locale)
+            .unwrap_or(&self.inner.primary);
+        let has_template = |name: &str| compiled.has_template(name);
+        let files = ThemeFiles {
+            has_template: &has_template,
+            locale: compiled.locales.get(&values.code),
+            default_locale: compiled.locales.default_locale(),
+            settings: compiled.settings.clone(),
+            assets: compiled.assets.clone(),
+        };
+        PageContext::new(context::build(page, cart, values, files))
+    }
+
+    /// Renders one section, wrapped. `Ok(None)`: the id is unknown in this context (a
+    /// `template--{page}__{key}` id only exists in that page's context). `Err`: it failed.
     pub fn render_section(
         &self,
-        _ctx: &PageContext,
-        _id: &str,
+        ctx: &PageContext,
+        id: &str,
     ) -> Result<Option<String>, RenderError> {
-        Ok(None)
+        let compiled = self.inner.compiled();
+        let Some(entry) = compiled.sections.get(id) else {
+            // An instance of this page whose JSON template does not parse: that is a failure,
+            // not an unknown id.
+            if let Some(err) = compiled.template_errors.get(ctx.template())
+                && id.starts_with(&instance_id(ctx.template(), ""))
+            {
+                return Err(err.clone());
+            }
+            return Ok(None);
+        };
+        if entry
+            .page_template
+            .as_deref()
+            .is_some_and(|t| t != ctx.template())
+        {
+            return Ok(None);
+        }
+        entry
+            .render(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
+            .map(Some)
+            .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))
     }
-    pub fn render_page(&self, _ctx: &PageContext) -> Result<String, RenderError> {
-        Ok(String::new())
+
+    /// Renders the whole page: the layout around the page's JSON template sections, in `order`.
+    pub fn render_page(&self, ctx: &PageContext) -> Result<String, RenderError> {
+        let compiled = self.inner.compiled();
+        let name = ctx.template();
+        if let Some(err) = compiled.template_errors.get(name) {
+            return Err(err.clone());
+        }
+        let Some((template, _)) = compiled.templates.get(name) else {
+            return Err(RenderError::new(
+                format!("templates/{name}.json"),
+                None,
+                "template not found",
+            ));
+        };
+        let mut content = String::new();
+        for (key, _) in template.ordered() {
+            let id = instance_id(name, key);
+            let Some(entry) = compiled.sections.get(&id) else {
+                continue;
+            };
+            let html = entry
+                .render(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
+                .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))?;
+            content.push_str(&html);
+        }
+        let Some(layout) = template.layout_name() else {
+            return Ok(content);
+        };
+        let file = format!("templates/layout/{layout}.html");
+        let scope = Scope::value(
+            Layer::Layout {
+                content_for_layout: Value::from_safe_string(content),
+                content_for_header: Value::from_safe_string(content_for_header(&ctx.page)),
+            },
+            ctx.page.clone(),
+            0,
+        );
+        render_file(&compiled.env, &compiled.broken, &file, scope)
+            .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))
     }
+
+    /// An HTML page showing a template error as an overlay, with the live-reload client, so the
+    /// browser recovers by itself once the file is fixed.
     pub fn error_page(&self, err: &RenderError) -> String {
-        err.to_string()
+        live::error_page(&self.inner.compiled().with_excerpt(err.clone()))
     }
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ThemeChange> {
-        self.changes.subscribe()
+
+    /// Subscribe to theme changes (for live reload).
+    pub fn subscribe(&self) -> broadcast::Receiver<ThemeChange> {
+        self.inner.changes.subscribe()
     }
+
+    /// The directory the HTTP layer serves at `/static/`.
     pub fn static_dir(&self) -> PathBuf {
-        self.dir.join("static")
+        self.inner.dir.join("static")
+    }
+
+    /// The exact root context `render_section` gives the section `id` (for benchmarks and
+    /// debugging); `None` when the id is unknown in this context.
+    pub fn section_context(&self, ctx: &PageContext, id: &str) -> Option<Value> {
+        let compiled = self.inner.compiled();
+        let entry = compiled.sections.get(id)?;
+        if entry
+            .page_template
+            .as_deref()
+            .is_some_and(|t| t != ctx.template())
+        {
+            return None;
+        }
+        Some(Scope::value(
+            Layer::Section(entry.value(&ctx.page)),
+            ctx.page.clone(),
+            0,
+        ))
+    }
+
+    /// The source of a template file as compiled (a section's schema already stripped), e.g.
+    /// `sections/main-cart-items.html`.
+    pub fn template_source(&self, file: &str) -> Option<String> {
+        self.inner.compiled().sources.get(file).cloned()
     }
 }
 
-pub const LIVE_RELOAD_JS: &str = "";
-
-pub fn change_event_json(_change: &ThemeChange) -> String {
-    "{}".into()
-}
-
-pub struct Problem(pub String);
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+/// `content_for_header`: the storefront globals Shopify puts on `window.Shopify` (locale,
+/// `routes.root`, currency) and, when asked for, the live-reload client.
+///
+/// The globals are a JSON data block, not an inline script: the server's Content-Security-Policy
+/// allows no inline scripts, and a data block is never executed. Theme scripts read it with
+/// `JSON.parse(document.getElementById("shopify-globals").textContent)`.
+fn content_for_header(page: &Page) -> String {
+    let root = if page.prefix.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("{}/", page.prefix)
+    };
+    let currency = page
+        .global("shop")
+        .and_then(|s| s.get_attr("currency").ok())
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let globals = serde_json::json!({
+        "locale": page.locale_code,
+        "routes": {"root": root},
+        "currency": {"active": currency},
+    });
+    // Escaped so no value can close the script element.
+    let globals = globals
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let mut out =
+        format!("<script type=\"application/json\" id=\"shopify-globals\">{globals}</script>");
+    if page.live_reload {
+        out.push('\n');
+        out.push_str(&live::live_reload_tag());
     }
+    out
 }
-pub fn check(_dir: &Path) -> Vec<Problem> {
-    Vec::new()
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// axum state must be `Clone + Send + Sync + 'static`.
+    #[test]
+    fn theme_can_be_shared_across_threads() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<Theme>();
+        fn sendable<T: Send + Sync>() {}
+        sendable::<PageContext>();
+        sendable::<RenderError>();
+    }
 }

@@ -1,0 +1,403 @@
+//! `vitrine check`: compiles every template and validates every schema and JSON template,
+//! reporting `file:line: message` problems instead of failing at the first one.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::error::Problem;
+use super::loader::{self, Compiled};
+use super::render::snippet_file;
+use super::schema::{
+    ALLOWED_TAGS, JsonTemplate, SETTING_TYPES, SectionSchema, SettingSchema, is_sidebar_only,
+    line_of,
+};
+
+/// Checks the theme in `dir`; an empty list means it is fine.
+pub fn check(dir: &Path) -> Vec<Problem> {
+    if !dir.is_dir() {
+        return vec![Problem::new(
+            dir.display().to_string(),
+            1,
+            "theme directory does not exist",
+        )];
+    }
+    // Settings that name products or collections resolve against the catalog at load time;
+    // checking needs no catalog, so none is given.
+    let compiled = loader::load(dir, &HashMap::new());
+    let mut problems = compiled.problems.clone();
+    problems.extend(compiled.broken.values().cloned().map(Problem::from));
+    problems.extend(
+        compiled
+            .template_errors
+            .values()
+            .cloned()
+            .map(Problem::from),
+    );
+
+    for section in compiled.section_files.values() {
+        if let (Some(schema), Some((json, first_line))) = (&section.schema, &section.schema_source)
+        {
+            check_schema(&section.file, schema, json, *first_line, &mut problems);
+        }
+    }
+    for (name, (template, source)) in &compiled.templates {
+        check_template(name, template, source, &compiled, &mut problems);
+    }
+    check_references(&compiled, &mut problems);
+
+    problems.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    problems.dedup();
+    problems
+}
+
+/// The line, in the section file, of the `n`th (0-based) occurrence of `needle` in the schema.
+fn schema_line(json: &str, first_line: usize, needle: &str, n: usize) -> usize {
+    let mut offset = 0;
+    for _ in 0..n {
+        match json[offset..].find(needle) {
+            Some(at) => offset += at + needle.len(),
+            None => break,
+        }
+    }
+    let rel = json[offset..]
+        .find(needle)
+        .map_or(1, |at| count_lines(&json[..offset + at]));
+    first_line + rel - 1
+}
+
+fn count_lines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+fn check_schema(
+    file: &str,
+    schema: &SectionSchema,
+    json: &str,
+    first: usize,
+    out: &mut Vec<Problem>,
+) {
+    if schema.name.is_none() {
+        out.push(Problem::new(file, first, "schema has no `name`"));
+    }
+    if let Some(tag) = &schema.tag
+        && !ALLOWED_TAGS.contains(&tag.as_str())
+    {
+        out.push(Problem::new(
+            file,
+            schema_line(json, first, "\"tag\"", 0),
+            format!(
+                "schema tag '{tag}' is not one of {}",
+                ALLOWED_TAGS.join(", ")
+            ),
+        ));
+    }
+    if let Some(presets) = &schema.presets {
+        let valid = presets.as_array().is_some_and(|list| {
+            list.iter().all(|p| {
+                p.get("name")
+                    .is_some_and(|n| n.is_string() || n.is_object())
+            })
+        });
+        if !valid {
+            out.push(Problem::new(
+                file,
+                schema_line(json, first, "\"presets\"", 0),
+                "`presets` must be a list of objects with a `name`",
+            ));
+        }
+    }
+    let mut seen_ids = HashMap::new();
+    check_settings(file, &schema.settings, json, first, &mut seen_ids, out);
+    let mut block_types = HashSet::new();
+    for block in &schema.blocks {
+        let line = schema_line(json, first, &format!("\"{}\"", block.kind), 0);
+        if !block_types.insert(block.kind.as_str()) {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("duplicate block type '{}'", block.kind),
+            ));
+        }
+        if block.limit == Some(0) {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("block '{}' has a limit of 0", block.kind),
+            ));
+        }
+        if block.name.is_none() && !block.kind.starts_with('@') {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("block '{}' has no `name`", block.kind),
+            ));
+        }
+        // Block setting ids only need to be unique within the block.
+        let mut block_ids = HashMap::new();
+        check_settings(file, &block.settings, json, first, &mut block_ids, out);
+    }
+}
+
+/// `seen` counts ids so a duplicate points at its second occurrence.
+fn check_settings(
+    file: &str,
+    settings: &[SettingSchema],
+    json: &str,
+    first: usize,
+    seen: &mut HashMap<String, usize>,
+    out: &mut Vec<Problem>,
+) {
+    for setting in settings {
+        let kind_line = schema_line(json, first, &format!("\"{}\"", setting.kind), 0);
+        if !SETTING_TYPES.contains(&setting.kind.as_str()) {
+            out.push(Problem::new(
+                file,
+                kind_line,
+                format!("unknown setting type '{}'", setting.kind),
+            ));
+        }
+        if is_sidebar_only(&setting.kind) {
+            continue;
+        }
+        let Some(id) = setting.id.as_deref().filter(|id| !id.trim().is_empty()) else {
+            out.push(Problem::new(
+                file,
+                kind_line,
+                format!("setting of type '{}' has no id", setting.kind),
+            ));
+            continue;
+        };
+        let needle = format!("\"{id}\"");
+        let count = seen.entry(id.to_owned()).or_insert(0);
+        let line = schema_line(json, first, &needle, *count);
+        *count += 1;
+        if *count > 1 {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("duplicate setting id '{id}'"),
+            ));
+        }
+        if setting.label.is_none() {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("setting '{id}' has no `label`"),
+            ));
+        }
+        if matches!(setting.kind.as_str(), "select" | "radio")
+            && setting
+                .options
+                .as_ref()
+                .and_then(|o| o.as_array())
+                .is_none_or(|o| o.is_empty())
+        {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("setting '{id}' needs `options`"),
+            ));
+        }
+        if setting.kind == "range" && (setting.min.is_none() || setting.max.is_none()) {
+            out.push(Problem::new(
+                file,
+                line,
+                format!("range setting '{id}' needs `min` and `max`"),
+            ));
+        }
+    }
+}
+
+fn check_template(
+    name: &str,
+    template: &JsonTemplate,
+    source: &str,
+    compiled: &Compiled,
+    out: &mut Vec<Problem>,
+) {
+    let file = format!("templates/{name}.json");
+    if let Some(layout) = template.layout_name() {
+        let layout_file = format!("templates/layout/{layout}.html");
+        if !compiled.sources.contains_key(&layout_file) {
+            out.push(Problem::new(
+                &file,
+                1,
+                format!("layout {layout_file} does not exist"),
+            ));
+        }
+    }
+    let mut ordered = HashSet::new();
+    for key in &template.order {
+        if !template.sections.contains_key(key) {
+            out.push(Problem::new(
+                &file,
+                line_of(source, &format!("\"{key}\"")),
+                format!("`order` names '{key}', which is not in `sections`"),
+            ));
+        }
+        if !ordered.insert(key.as_str()) {
+            out.push(Problem::new(
+                &file,
+                1,
+                format!("'{key}' appears twice in `order`"),
+            ));
+        }
+    }
+    for (key, instance) in &template.sections {
+        let key_line = line_of(source, &format!("\"{key}\""));
+        let Some(section) = compiled.section_files.get(&instance.kind) else {
+            out.push(Problem::new(
+                &file,
+                line_of(source, &format!("\"{}\"", instance.kind)),
+                format!(
+                    "section '{key}' has unknown type '{}' (no sections/{}.html)",
+                    instance.kind, instance.kind
+                ),
+            ));
+            continue;
+        };
+        let Some(schema) = &section.schema else {
+            continue;
+        };
+        for setting in instance.settings.keys() {
+            if !schema
+                .settings
+                .iter()
+                .any(|s| s.id.as_deref() == Some(setting))
+            {
+                out.push(Problem::new(
+                    &file,
+                    line_of(source, &format!("\"{setting}\"")),
+                    format!(
+                        "section '{key}': setting '{setting}' is not in the schema of '{}'",
+                        instance.kind
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = schema.max_blocks
+            && instance.blocks.len() > max as usize
+        {
+            out.push(Problem::new(
+                &file,
+                key_line,
+                format!(
+                    "section '{key}' has {} blocks; its schema allows {max}",
+                    instance.blocks.len()
+                ),
+            ));
+        }
+        for block_schema in &schema.blocks {
+            let used = instance
+                .blocks
+                .values()
+                .filter(|b| b.kind == block_schema.kind)
+                .count();
+            if let Some(limit) = block_schema.limit
+                && used > limit as usize
+            {
+                out.push(Problem::new(
+                    &file,
+                    key_line,
+                    format!(
+                        "section '{key}' has {used} '{}' blocks; the limit is {limit}",
+                        block_schema.kind
+                    ),
+                ));
+            }
+        }
+        let accepts_apps = schema.blocks.iter().any(|b| b.kind == "@app");
+        for (block_id, block) in &instance.blocks {
+            let known = schema.block(&block.kind).is_some()
+                || (accepts_apps && block.kind.starts_with('@'));
+            if !known {
+                out.push(Problem::new(
+                    &file,
+                    line_of(source, &format!("\"{block_id}\"")),
+                    format!(
+                        "section '{key}': block '{block_id}' has type '{}', which the schema of '{}' does not define",
+                        block.kind, instance.kind
+                    ),
+                ));
+            }
+        }
+        for block_id in &instance.block_order {
+            if !instance.blocks.contains_key(block_id) {
+                out.push(Problem::new(
+                    &file,
+                    key_line,
+                    format!("section '{key}': `block_order` names '{block_id}', which is not in `blocks`"),
+                ));
+            }
+        }
+    }
+}
+
+/// `render('x')` and `section('x')` calls with a literal name must point at existing files.
+fn check_references(compiled: &Compiled, out: &mut Vec<Problem>) {
+    for (file, source) in &compiled.sources {
+        for (index, line) in source.lines().enumerate() {
+            for name in literal_args(line, "render(") {
+                if !compiled.sources.contains_key(&snippet_file(name)) {
+                    let message =
+                        format!("snippet '{name}' does not exist ({})", snippet_file(name));
+                    out.push(Problem::new(file, index + 1, message));
+                }
+            }
+            let sections = literal_args(line, "section(");
+            for name in sections
+                .into_iter()
+                .chain(literal_args(line, "render_section("))
+            {
+                if !compiled.section_files.contains_key(name) {
+                    let message = format!("section '{name}' does not exist (sections/{name}.html)");
+                    out.push(Problem::new(file, index + 1, message));
+                }
+            }
+        }
+    }
+}
+
+/// The string literal first arguments of `call` on one line, e.g. `render('price'` → `price`.
+fn literal_args<'a>(line: &'a str, call: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(call) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + call.len()..].trim_start();
+        rest = &rest[at + call.len()..];
+        // `xrender(` or `.section(` are other functions.
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let Some(quote) = after.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+            continue;
+        };
+        if let Some(end) = after[1..].find(quote) {
+            out.push(&after[1..1 + end]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_arguments() {
+        assert_eq!(
+            literal_args("{{ render('price', x=1) }} {{ render(\"a\") }}", "render("),
+            vec!["price", "a"]
+        );
+        assert!(literal_args("{{ myrender('x') }}", "render(").is_empty());
+        assert!(literal_args("{{ render(name) }}", "render(").is_empty());
+    }
+
+    #[test]
+    fn schema_lines_point_at_occurrences() {
+        let json = "\n{\n \"settings\": [\n  {\"id\": \"a\"},\n  {\"id\": \"a\"}\n ]\n}\n";
+        assert_eq!(schema_line(json, 10, "\"a\"", 0), 13);
+        assert_eq!(schema_line(json, 10, "\"a\"", 1), 14);
+    }
+}

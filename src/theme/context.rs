@@ -1,0 +1,582 @@
+//! The per-request page context: which page a storefront path is (Shopify's URL scheme:
+//! `/products/{handle}`, `/collections/{handle}`, `/cart`, `/search?q=`, ...), and the one
+//! template context value every section of that request shares.
+//!
+//! The context is a small object holding `Arc`s of values built at load; nothing of the catalog
+//! is serialized per request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use minijinja::Value;
+use minijinja::value::{Enumerator, Object};
+
+use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
+use super::locale::Locale;
+use super::objects::{CatalogValues, PAGE_SIZE};
+
+/// Hidden context key through which filters and `render` reach the page (not listed, not a
+/// Shopify name, so it cannot collide with theme variables).
+pub(crate) const PAGE_KEY: &str = "__vitrine_page";
+/// Hidden context key holding the `render`/`section` nesting depth.
+pub(crate) const DEPTH_KEY: &str = "__vitrine_depth";
+
+/// What the HTTP layer knows about the page being rendered.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// Without the locale prefix; starts with `/`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    /// `"en"`, `"fr"`; an unknown locale renders in the shop's primary locale.
+    pub locale: String,
+    pub flash: Option<String>,
+    /// Adds the live-reload client to `content_for_header`.
+    pub live_reload: bool,
+}
+
+impl PageRequest {
+    /// A request for `path` in `locale` with no query.
+    pub fn new(path: impl Into<String>, locale: impl Into<String>) -> PageRequest {
+        PageRequest {
+            path: path.into(),
+            locale: locale.into(),
+            ..PageRequest::default()
+        }
+    }
+
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Cache-busting versions of the files under `static/`, keyed by their path there.
+#[derive(Debug, Default)]
+pub struct AssetVersions(pub HashMap<String, String>);
+
+/// Per-locale values that depend only on the shop: `routes`, `localization`, `request.locale`.
+#[derive(Debug)]
+pub struct LocaleValues {
+    pub code: String,
+    /// `""` for the primary locale, `"/fr"` otherwise.
+    pub prefix: String,
+    pub routes: Value,
+    pub localization: Value,
+    pub request_locale: Value,
+    pub catalog: Arc<CatalogValues>,
+}
+
+/// The theme files a context needs (a snapshot: a reload mid-request does not mix versions).
+pub struct ThemeFiles<'a> {
+    pub has_template: &'a dyn Fn(&str) -> bool,
+    pub locale: Option<Arc<Locale>>,
+    pub default_locale: Option<Arc<Locale>>,
+    pub settings: Value,
+    pub assets: Arc<AssetVersions>,
+}
+
+/// The shared state of one rendered page. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub(crate) page: Arc<Page>,
+    value: Value,
+}
+
+impl PageContext {
+    /// 200, or 404 for an unknown path or handle.
+    pub fn status(&self) -> u16 {
+        self.page.status
+    }
+
+    /// The page's template name: `index`, `product`, `collection`, `cart`, `search`, `404`, ...
+    pub fn template(&self) -> &str {
+        &self.page.template
+    }
+
+    /// The context value every section of this page renders with (before `section` is added).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    pub(crate) fn new(page: Page) -> PageContext {
+        let page = Arc::new(page);
+        let value = Value::from_dyn_object(page.clone());
+        PageContext { page, value }
+    }
+}
+
+/// Everything a page's templates can see.
+#[derive(Debug)]
+pub struct Page {
+    pub(crate) template: String,
+    pub(crate) status: u16,
+    pub(crate) live_reload: bool,
+    pub(crate) locale_code: String,
+    pub(crate) locale: Option<Arc<Locale>>,
+    pub(crate) default_locale: Option<Arc<Locale>>,
+    pub(crate) money_format: String,
+    pub(crate) money_with_currency_format: String,
+    pub(crate) assets: Arc<AssetVersions>,
+    pub(crate) prefix: String,
+    // Objects visible to snippets too.
+    cart: Value,
+    shop: Value,
+    settings: Value,
+    routes: Value,
+    request: Value,
+    localization: Value,
+    collections: Value,
+    all_products: Value,
+    template_value: Value,
+    page_title: Value,
+    // Page-only objects.
+    product: Value,
+    collection: Value,
+    search: Value,
+    paginate: Value,
+    flash: Value,
+}
+
+/// Names a snippet rendered with `render` sees besides its arguments: Shopify's global objects.
+pub const SNIPPET_GLOBALS: &[&str] = &[
+    "cart",
+    "shop",
+    "settings",
+    "routes",
+    "request",
+    "localization",
+    "collections",
+    "all_products",
+    "template",
+    "page_title",
+];
+
+const PAGE_ONLY: &[&str] = &["product", "collection", "search", "paginate", "flash"];
+
+impl Page {
+    /// A global object (what snippets see besides their arguments).
+    pub(crate) fn global(&self, key: &str) -> Option<Value> {
+        let v = match key {
+            "cart" => &self.cart,
+            "shop" => &self.shop,
+            "settings" => &self.settings,
+            "routes" => &self.routes,
+            "request" => &self.request,
+            "localization" => &self.localization,
+            "collections" => &self.collections,
+            "all_products" => &self.all_products,
+            "template" => &self.template_value,
+            "page_title" => &self.page_title,
+            _ => return None,
+        };
+        Some(v.clone())
+    }
+
+    /// Any object of the page.
+    pub(crate) fn get(&self, key: &str) -> Option<Value> {
+        let v = match key {
+            "product" => &self.product,
+            "collection" => &self.collection,
+            "search" => &self.search,
+            "paginate" => &self.paginate,
+            "flash" => &self.flash,
+            _ => return self.global(key),
+        };
+        Some(v.clone())
+    }
+
+    /// Looks a key up in the current locale, then the default one.
+    pub(crate) fn translate(&self, key: &str, count: Option<f64>) -> Option<&str> {
+        self.locale
+            .as_deref()
+            .and_then(|l| l.text(key, count))
+            .or_else(|| self.default_locale.as_deref()?.text(key, count))
+    }
+}
+
+impl Object for Page {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        match key {
+            PAGE_KEY => Some(Value::from_dyn_object(self.clone())),
+            DEPTH_KEY => Some(Value::from(0)),
+            _ => self.get(key),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(
+            SNIPPET_GLOBALS
+                .iter()
+                .chain(PAGE_ONLY)
+                .map(|k| Value::from(*k))
+                .collect(),
+        )
+    }
+}
+
+/// Where a storefront path leads.
+#[derive(Debug, PartialEq, Eq)]
+enum Route<'a> {
+    Index,
+    Product(&'a str),
+    Collection(&'a str),
+    ListCollections,
+    Cart,
+    Search,
+    NotFound,
+}
+
+fn route(path: &str) -> Route<'_> {
+    let trimmed = path.trim_end_matches('/');
+    let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
+    match segments.as_slice() {
+        [] | [""] => Route::Index,
+        ["cart"] => Route::Cart,
+        ["search"] => Route::Search,
+        ["collections"] => Route::ListCollections,
+        ["collections", handle] if !handle.is_empty() => Route::Collection(handle),
+        ["products", handle] | ["collections", _, "products", handle] if !handle.is_empty() => {
+            Route::Product(handle)
+        }
+        _ => Route::NotFound,
+    }
+}
+
+/// Builds the context for `req`. `values` are the current locale's values.
+pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: ThemeFiles<'_>) -> Page {
+    let catalog = &values.catalog;
+    let mut page = Page {
+        template: String::new(),
+        status: 200,
+        live_reload: req.live_reload,
+        locale_code: values.code.clone(),
+        locale: files.locale,
+        default_locale: files.default_locale,
+        money_format: catalog.money_format.clone(),
+        money_with_currency_format: catalog.money_with_currency_format.clone(),
+        assets: files.assets,
+        prefix: values.prefix.clone(),
+        cart,
+        shop: catalog.shop.clone(),
+        settings: files.settings,
+        routes: values.routes.clone(),
+        request: Value::UNDEFINED,
+        localization: values.localization.clone(),
+        collections: catalog.collections_value.clone(),
+        all_products: catalog.all_products_value.clone(),
+        template_value: Value::UNDEFINED,
+        page_title: Value::UNDEFINED,
+        product: Value::UNDEFINED,
+        collection: Value::UNDEFINED,
+        search: Value::UNDEFINED,
+        paginate: Value::UNDEFINED,
+        flash: req.flash.as_deref().map_or(Value::from(()), Value::from),
+    };
+    let shop_name = catalog.shop.get_attr("name").ok().unwrap_or_default();
+    let found = match route(&req.path) {
+        Route::Index => Some(("index", shop_name.to_string())),
+        Route::Product(handle) => catalog.product(handle).map(|product| {
+            let variant = req.param("variant").and_then(|v| v.trim().parse().ok());
+            let title = product.base.title.clone();
+            page.product = Value::from_object(product.with_variant(variant));
+            ("product", title)
+        }),
+        Route::Collection(handle) => catalog.collection(handle).map(|base| {
+            let title = base.title.clone();
+            collection_page(&mut page, req, values, base.clone());
+            ("collection", title)
+        }),
+        Route::ListCollections => Some((
+            "list-collections",
+            page_text(&page, "collections.title", "Collections"),
+        )),
+        Route::Cart => Some(("cart", page_text(&page, "cart.title", "Your cart"))),
+        Route::Search => {
+            let title = search_page(&mut page, req, values);
+            Some(("search", title))
+        }
+        Route::NotFound => None,
+    };
+    let (template, title) = match found {
+        Some((template, title)) if (files.has_template)(template) => (template.to_owned(), title),
+        _ => {
+            page.status = 404;
+            page.product = Value::UNDEFINED;
+            page.collection = Value::UNDEFINED;
+            page.search = Value::UNDEFINED;
+            page.paginate = Value::UNDEFINED;
+            (
+                "404".to_owned(),
+                page_text(&page, "general.404.title", "Page not found"),
+            )
+        }
+    };
+    page.request = Value::from_pairs([
+        (
+            "path",
+            Value::from(format!("{}{}", values.prefix, req.path)),
+        ),
+        ("locale", values.request_locale.clone()),
+        ("page_type", Value::from(template.as_str())),
+        ("design_mode", Value::from(false)),
+        ("visual_preview_mode", Value::from(false)),
+    ]);
+    page.template_value = Value::from(template.as_str());
+    page.page_title = Value::from(title);
+    page.template = template;
+    page
+}
+
+fn page_text(page: &Page, key: &str, fallback: &str) -> String {
+    page.translate(key, None).unwrap_or(fallback).to_owned()
+}
+
+/// `?page=N`, 1-based; anything unparsable is page 1.
+fn page_number(req: &PageRequest) -> usize {
+    req.param("page")
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .filter(|&p| p >= 1)
+        .unwrap_or(1)
+}
+
+fn collection_page(
+    page: &mut Page,
+    req: &PageRequest,
+    values: &LocaleValues,
+    base: Arc<CollectionBase>,
+) {
+    let requested = req.param("sort_by").unwrap_or("manual");
+    let sort_by = if SORT_OPTIONS.iter().any(|(v, _)| *v == requested) {
+        requested
+    } else {
+        "manual"
+    };
+    let mut members = base.members.clone();
+    sort_members(&mut members, sort_by, &values.catalog.products);
+    let current = page_number(req);
+    let products = page_slice(&members, current)
+        .iter()
+        .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
+        .collect::<Vec<_>>();
+    page.paginate = paginate(req, values, current, members.len());
+    page.collection = Value::from_object(CollectionObject {
+        products_count: members.len(),
+        products: Value::from(products),
+        sort_by: Value::from(sort_by),
+        base,
+    });
+}
+
+/// Fills `search` and `paginate`; returns the page title.
+fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> String {
+    let q = req.param("q").unwrap_or("").trim();
+    let terms: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
+    let matches: Vec<usize> = values
+        .catalog
+        .products
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.base.matches(&terms))
+        .map(|(i, _)| i)
+        .collect();
+    let current = page_number(req);
+    let results = page_slice(&matches, current)
+        .iter()
+        .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
+        .collect::<Vec<_>>();
+    page.paginate = paginate(req, values, current, matches.len());
+    page.search = Value::from_pairs([
+        ("terms", Value::from(q)),
+        ("performed", Value::from(!q.is_empty())),
+        ("results", Value::from(results)),
+        ("results_count", Value::from(matches.len())),
+        ("types", Value::from(vec![Value::from("product")])),
+    ]);
+    let title = page_text(page, "search.title", "Search");
+    if q.is_empty() {
+        title
+    } else {
+        format!("{title}: {q}")
+    }
+}
+
+fn page_slice(items: &[usize], page: usize) -> &[usize] {
+    let start = (page - 1).saturating_mul(PAGE_SIZE).min(items.len());
+    let end = start.saturating_add(PAGE_SIZE).min(items.len());
+    &items[start..end]
+}
+
+/// The URL of page `n` of the current listing, keeping the other query parameters.
+fn page_url(req: &PageRequest, values: &LocaleValues, n: usize) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in req.query.iter().filter(|(k, _)| k != "page") {
+        query.append_pair(k, v);
+    }
+    if n > 1 {
+        query.append_pair("page", &n.to_string());
+    }
+    let query = query.finish();
+    let mut url = format!("{}{}", values.prefix, req.path);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
+}
+
+fn paginate(req: &PageRequest, values: &LocaleValues, current: usize, total: usize) -> Value {
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let link = |title: String, n: usize| {
+        Value::from_pairs([
+            ("title", Value::from(title)),
+            ("url", Value::from(page_url(req, values, n))),
+            ("is_link", Value::from(n != current)),
+        ])
+    };
+    let previous = if current > 1 && current <= pages {
+        link("« Previous".into(), current - 1)
+    } else {
+        Value::from(())
+    };
+    let next = if current < pages {
+        link("Next »".into(), current + 1)
+    } else {
+        Value::from(())
+    };
+    let parts: Vec<Value> = (1..=pages).map(|n| link(n.to_string(), n)).collect();
+    Value::from_pairs([
+        ("current_page", Value::from(current)),
+        (
+            "current_offset",
+            Value::from((current - 1).saturating_mul(PAGE_SIZE)),
+        ),
+        ("items", Value::from(total)),
+        ("page_size", Value::from(PAGE_SIZE)),
+        ("pages", Value::from(pages)),
+        ("previous", previous),
+        ("next", next),
+        ("parts", Value::from(parts)),
+    ])
+}
+
+/// Endonym and English name of the languages we know; others show their code.
+fn language_names(code: &str) -> (&str, &str) {
+    match code {
+        "en" => ("English", "English"),
+        "fr" => ("français", "French"),
+        "de" => ("Deutsch", "German"),
+        "es" => ("Español", "Spanish"),
+        "it" => ("Italiano", "Italian"),
+        "nl" => ("Nederlands", "Dutch"),
+        "pt" => ("Português", "Portuguese"),
+        "ja" => ("日本語", "Japanese"),
+        _ => (code, code),
+    }
+}
+
+/// Builds the values of locale `code` (one of `all`, the shop's locales).
+pub fn locale_values(
+    code: &str,
+    primary: &str,
+    all: &[String],
+    catalog: &Arc<crate::catalog::Catalog>,
+) -> LocaleValues {
+    let language = |code: &str| {
+        let (endonym, name) = language_names(code);
+        let root = if code == primary {
+            "/".to_owned()
+        } else {
+            format!("/{code}")
+        };
+        Value::from_pairs([
+            ("iso_code", Value::from(code)),
+            ("endonym_name", Value::from(endonym)),
+            ("name", Value::from(name)),
+            ("primary", Value::from(code == primary)),
+            ("root_url", Value::from(root)),
+        ])
+    };
+    let available: Vec<Value> = all.iter().map(|c| language(c)).collect();
+    let prefix = if code == primary {
+        String::new()
+    } else {
+        format!("/{code}")
+    };
+    let url = |path: &str| Value::from(format!("{prefix}{path}"));
+    let routes = Value::from_pairs([
+        (
+            "root_url",
+            Value::from(if prefix.is_empty() {
+                "/"
+            } else {
+                prefix.as_str()
+            }),
+        ),
+        ("cart_url", url("/cart")),
+        ("cart_add_url", url("/cart/add")),
+        ("cart_change_url", url("/cart/change")),
+        ("cart_update_url", url("/cart/update")),
+        ("cart_clear_url", url("/cart/clear")),
+        ("all_products_collection_url", url("/collections/all")),
+        ("search_url", url("/search")),
+        ("predictive_search_url", url("/search/suggest")),
+        ("collections_url", url("/collections")),
+        (
+            "product_recommendations_url",
+            url("/recommendations/products"),
+        ),
+    ]);
+    let localization = Value::from_pairs([
+        ("available_languages", Value::from(available)),
+        ("language", language(code)),
+    ]);
+    LocaleValues {
+        code: code.to_owned(),
+        routes,
+        localization,
+        request_locale: language(code),
+        catalog: Arc::new(CatalogValues::build(catalog.clone(), &prefix)),
+        prefix,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_like_shopify() {
+        assert_eq!(route("/"), Route::Index);
+        assert_eq!(route(""), Route::Index);
+        assert_eq!(
+            route("/products/red-rain-coat"),
+            Route::Product("red-rain-coat")
+        );
+        assert_eq!(
+            route("/products/red-rain-coat/"),
+            Route::Product("red-rain-coat")
+        );
+        assert_eq!(route("/collections/all/products/x"), Route::Product("x"));
+        assert_eq!(route("/collections/all"), Route::Collection("all"));
+        assert_eq!(route("/collections"), Route::ListCollections);
+        assert_eq!(route("/cart"), Route::Cart);
+        assert_eq!(route("/search"), Route::Search);
+        assert_eq!(route("/products/"), Route::NotFound);
+        assert_eq!(route("/pages/about"), Route::NotFound);
+    }
+
+    #[test]
+    fn page_slices() {
+        let items: Vec<usize> = (0..30).collect();
+        assert_eq!(page_slice(&items, 1).len(), 12);
+        assert_eq!(page_slice(&items, 3), &items[24..30]);
+        assert!(page_slice(&items, 9).is_empty());
+        assert!(page_slice(&items, usize::MAX).is_empty());
+    }
+}

@@ -1,0 +1,518 @@
+//! Reads a theme directory and compiles it, once: every template goes into one minijinja
+//! environment, every section's schema is parsed, every JSON page template is resolved into
+//! ready-to-render section entries (settings merged over schema defaults, blocks in
+//! `block_order`, wrapper markup precomputed).
+//!
+//! Loading never fails because of one bad file: its error is kept and returned by whatever
+//! renders it, so the server keeps serving while the author fixes it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+use serde_json::Value as Json;
+
+use super::context::{AssetVersions, LocaleValues};
+use super::error::{Problem, RenderError};
+use super::filters::configure_environment;
+use super::locale::{Locale, Locales};
+use super::render::{Broken, SectionEntry, render_function, section_function, wrapper};
+use super::schema::{
+    self, BlockInstance, JsonTemplate, SectionInstance, SectionSchema, SettingSchema, instance_id,
+    line_of, split_section,
+};
+
+/// A section file after loading.
+#[derive(Debug, Default)]
+pub struct SectionFile {
+    pub file: String,
+    /// `None` when the file has no schema or the schema is invalid (see `broken`).
+    pub schema: Option<SectionSchema>,
+    /// The raw schema JSON and its first line, for `check`.
+    pub schema_source: Option<(String, usize)>,
+}
+
+/// A compiled theme: what one reload produces. Swapped as a whole on file changes.
+pub struct Compiled {
+    pub env: Environment<'static>,
+    /// Section entries by id: static ones (`cart-drawer`) and instances (`template--cart__items`).
+    pub sections: Arc<HashMap<String, SectionEntry>>,
+    /// Section files by type (file stem).
+    pub section_files: HashMap<String, SectionFile>,
+    /// JSON page templates by name (`product`, `404`, ...), with their source.
+    pub templates: HashMap<String, (JsonTemplate, String)>,
+    /// JSON templates that exist but do not parse.
+    pub template_errors: HashMap<String, RenderError>,
+    pub broken: Arc<Broken>,
+    pub locales: Locales,
+    pub settings: Value,
+    pub assets: Arc<AssetVersions>,
+    /// Template sources as compiled (schema stripped), for error excerpts.
+    pub sources: HashMap<String, String>,
+    /// Problems found while loading files that are not templates (locales, settings).
+    pub problems: Vec<Problem>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled")
+            .field("sections", &self.sections.keys().collect::<Vec<_>>())
+            .field("templates", &self.templates.keys().collect::<Vec<_>>())
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Compiled {
+    pub fn has_template(&self, name: &str) -> bool {
+        self.templates.contains_key(name) || self.template_errors.contains_key(name)
+    }
+
+    /// Adds the source line to an error about one of our templates.
+    pub fn with_excerpt(&self, err: RenderError) -> RenderError {
+        match self.sources.get(&err.file) {
+            Some(source) if err.excerpt.is_none() => err.with_excerpt_from(source),
+            _ => err,
+        }
+    }
+}
+
+/// A file under the theme directory: its path relative to the theme, with `/` separators.
+pub fn relative(dir: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(dir).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+/// Every regular file under `root`, recursively, sorted for deterministic output.
+pub fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            // Editor swap files and dotfiles are never theme files.
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() => out.push(path),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            problems.push(Problem::new(file, 1, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+/// Loads and compiles the theme in `dir`. `catalogs` are the per-locale catalog values used to
+/// resolve `product`/`collection` settings into objects.
+pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compiled {
+    let mut problems = Vec::new();
+    let mut sources: HashMap<String, String> = HashMap::new();
+    let mut broken = Broken::new();
+    let mut templates = HashMap::new();
+    let mut template_errors = HashMap::new();
+    let mut locales = Locales::default();
+    let mut settings = Value::from_pairs(Vec::<(String, Value)>::new());
+
+    for path in walk(&dir.join("templates")) {
+        let Some(file) = relative(dir, &path) else {
+            continue;
+        };
+        let inner = &file["templates/".len()..];
+        if file.ends_with(".html") {
+            if let Some(source) = read(&path, &file, &mut problems) {
+                sources.insert(file, source);
+            }
+        } else if let Some(code) = inner
+            .strip_prefix("locales/")
+            .and_then(|f| f.strip_suffix(".json"))
+        {
+            let Some(source) = read(&path, &file, &mut problems) else {
+                continue;
+            };
+            match serde_json::from_str::<Json>(&source) {
+                Ok(json) => {
+                    let (code, is_default) = match code.strip_suffix(".default") {
+                        Some(code) => (code, true),
+                        None => (code, false),
+                    };
+                    locales.insert(Locale::from_json(code, &json), is_default);
+                }
+                Err(e) => problems.push(Problem::new(
+                    &file,
+                    e.line(),
+                    format!("invalid JSON: {}", schema::json_error(&e)),
+                )),
+            }
+        } else if inner == "config/settings.json" || inner == "config/settings_data.json" {
+            let Some(source) = read(&path, &file, &mut problems) else {
+                continue;
+            };
+            match serde_json::from_str::<Json>(&source) {
+                Ok(json) => {
+                    // Accept Shopify's settings_data shape (`{"current": {...}}`) and a flat object.
+                    let current = json
+                        .get("current")
+                        .filter(|c| c.is_object())
+                        .unwrap_or(&json);
+                    settings = Value::from(Serde(current));
+                }
+                Err(e) => problems.push(Problem::new(
+                    &file,
+                    e.line(),
+                    format!("invalid JSON: {}", schema::json_error(&e)),
+                )),
+            }
+        } else if let Some(name) = inner.strip_suffix(".json").filter(|n| !n.contains('/')) {
+            let Some(source) = read(&path, &file, &mut problems) else {
+                continue;
+            };
+            match JsonTemplate::parse(&source) {
+                Ok(t) => {
+                    templates.insert(name.to_owned(), (t, source));
+                }
+                Err(e) => {
+                    template_errors.insert(
+                        name.to_owned(),
+                        RenderError::new(&file, Some(e.line), e.message),
+                    );
+                }
+            }
+        }
+    }
+
+    let mut section_files = HashMap::new();
+    for path in walk(&dir.join("sections")) {
+        let Some(file) = relative(dir, &path) else {
+            continue;
+        };
+        let Some(kind) = file
+            .strip_prefix("sections/")
+            .and_then(|f| f.strip_suffix(".html"))
+            .filter(|k| !k.contains('/'))
+        else {
+            continue;
+        };
+        let Some(source) = read(&path, &file, &mut problems) else {
+            continue;
+        };
+        let mut section = SectionFile {
+            file: file.clone(),
+            ..SectionFile::default()
+        };
+        match split_section(&source) {
+            Ok(split) => {
+                if let Some((json, line)) = &split.schema {
+                    match SectionSchema::parse(json, *line) {
+                        Ok(s) => section.schema = Some(s),
+                        Err(e) => {
+                            broken.insert(
+                                file.clone(),
+                                RenderError::new(&file, Some(e.line), e.message),
+                            );
+                        }
+                    }
+                }
+                section.schema_source = split.schema;
+                sources.insert(file.clone(), split.template);
+            }
+            Err(e) => {
+                broken.insert(
+                    file.clone(),
+                    RenderError::new(&file, Some(e.line), e.message),
+                );
+                sources.insert(file.clone(), source);
+            }
+        }
+        section_files.insert(kind.to_owned(), section);
+    }
+
+    let mut env = Environment::new();
+    configure_environment(&mut env);
+    for (file, source) in &sources {
+        if broken.contains_key(file) {
+            continue;
+        }
+        if let Err(e) = env.add_template_owned(file.clone(), source.clone()) {
+            let err = RenderError::from_minijinja(&e, file).with_excerpt_from(source);
+            broken.insert(file.clone(), err);
+        }
+    }
+
+    let sections = build_sections(&section_files, &templates, catalogs);
+    let broken = Arc::new(broken);
+    let sections = Arc::new(sections);
+    env.add_function("render", render_function(broken.clone()));
+    // `render_section` works everywhere; inside a section `section` is the section object, so
+    // the short name only works from layouts and snippets.
+    env.add_function(
+        "render_section",
+        section_function(broken.clone(), sections.clone()),
+    );
+    env.add_function(
+        "section",
+        section_function(broken.clone(), sections.clone()),
+    );
+
+    Compiled {
+        env,
+        sections,
+        section_files,
+        templates,
+        template_errors,
+        broken,
+        locales,
+        settings,
+        assets: Arc::new(asset_versions(&dir.join("static"))),
+        sources,
+        problems,
+    }
+}
+
+/// Builds the static entries (one per section file) and the JSON template instances.
+fn build_sections(
+    files: &HashMap<String, SectionFile>,
+    templates: &HashMap<String, (JsonTemplate, String)>,
+    catalogs: &HashMap<String, Arc<LocaleValues>>,
+) -> HashMap<String, SectionEntry> {
+    let mut out = HashMap::new();
+    for (kind, file) in files {
+        let instance = SectionInstance {
+            kind: kind.clone(),
+            settings: Default::default(),
+            blocks: Default::default(),
+            block_order: Vec::new(),
+            disabled: false,
+        };
+        let entry = entry_for(kind, None, &instance, file, 0, catalogs);
+        out.insert(kind.clone(), entry);
+    }
+    for (name, (template, source)) in templates {
+        for (key, instance) in &template.sections {
+            let id = instance_id(name, key);
+            let index = template
+                .order
+                .iter()
+                .position(|k| k == key)
+                .map_or(0, |i| i + 1);
+            let entry = match files.get(&instance.kind) {
+                Some(file) => entry_for(&id, Some(name), instance, file, index, catalogs),
+                None => {
+                    let file = format!("templates/{name}.json");
+                    let line = line_of(source, &format!("\"{}\"", instance.kind));
+                    let (open, close) = wrapper(&id, "div", None);
+                    SectionEntry {
+                        file: file.clone(),
+                        page_template: Some(name.clone()),
+                        values: HashMap::new(),
+                        open,
+                        close,
+                        error: Some(RenderError::new(
+                            file,
+                            Some(line),
+                            format!(
+                                "unknown section type '{}' (no sections/{}.html)",
+                                instance.kind, instance.kind
+                            ),
+                        )),
+                    }
+                }
+            };
+            out.insert(id, entry);
+        }
+    }
+    out
+}
+
+fn entry_for(
+    id: &str,
+    page_template: Option<&String>,
+    instance: &SectionInstance,
+    file: &SectionFile,
+    index: usize,
+    catalogs: &HashMap<String, Arc<LocaleValues>>,
+) -> SectionEntry {
+    let schema = file.schema.clone().unwrap_or_default();
+    let (open, close) = wrapper(id, schema.wrapper_tag(), schema.class.as_deref());
+    let values = catalogs
+        .iter()
+        .map(|(code, locale)| {
+            let value = section_value(
+                id,
+                instance,
+                &schema,
+                index,
+                page_template.is_some(),
+                locale,
+            );
+            (code.clone(), value)
+        })
+        .collect();
+    SectionEntry {
+        file: file.file.clone(),
+        page_template: page_template.cloned(),
+        values,
+        open,
+        close,
+        error: None,
+    }
+}
+
+/// The `section` object of one instance, for one locale.
+fn section_value(
+    id: &str,
+    instance: &SectionInstance,
+    schema: &SectionSchema,
+    index: usize,
+    in_template: bool,
+    locale: &LocaleValues,
+) -> Value {
+    let settings = merged_settings(&schema.settings, &instance.settings, locale);
+    let mut order: Vec<&String> = instance.block_order.iter().collect();
+    if order.is_empty() {
+        // Shopify requires block_order; without it, the blocks' own order is the best guess.
+        order = instance.blocks.keys().collect();
+    }
+    let blocks: Vec<Value> = order
+        .into_iter()
+        .filter_map(|block_id| {
+            let block = instance.blocks.get(block_id.as_str())?;
+            (!block.disabled).then(|| block_value(block_id, block, schema, locale))
+        })
+        .collect();
+    Value::from_pairs([
+        ("id", Value::from(id)),
+        ("type", Value::from(instance.kind.as_str())),
+        ("settings", settings),
+        ("blocks", Value::from(blocks)),
+        ("index", Value::from(index)),
+        ("index0", Value::from(index.saturating_sub(1))),
+        (
+            "location",
+            Value::from(if in_template { "template" } else { "static" }),
+        ),
+    ])
+}
+
+fn block_value(
+    id: &str,
+    block: &BlockInstance,
+    schema: &SectionSchema,
+    locale: &LocaleValues,
+) -> Value {
+    let defs = schema
+        .block(&block.kind)
+        .map_or(&[][..], |b| b.settings.as_slice());
+    Value::from_pairs([
+        ("id", Value::from(id)),
+        ("type", Value::from(block.kind.as_str())),
+        ("settings", merged_settings(defs, &block.settings, locale)),
+        ("shopify_attributes", Value::from("")),
+    ])
+}
+
+/// Instance settings over schema defaults; resource settings become the objects they name.
+fn merged_settings(
+    defs: &[SettingSchema],
+    values: &serde_json::Map<String, Json>,
+    locale: &LocaleValues,
+) -> Value {
+    let mut merged = schema::defaults(defs);
+    for (k, v) in values {
+        merged.insert(k.clone(), v.clone());
+    }
+    let kind_of = |id: &str| {
+        defs.iter()
+            .find(|d| d.id.as_deref() == Some(id))
+            .map(|d| d.kind.as_str())
+    };
+    Value::from_pairs(
+        merged
+            .iter()
+            .map(|(k, v)| (k.clone(), setting_value(kind_of(k), v, locale)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Value {
+    let catalog = &locale.catalog;
+    let handles = || -> Vec<&str> {
+        value
+            .as_array()
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default()
+    };
+    match (kind, value) {
+        (Some("collection"), Json::String(h)) => catalog.collection_value(h).unwrap_or_default(),
+        (Some("product"), Json::String(h)) => catalog.product_value(h).unwrap_or_default(),
+        (Some("collection_list"), _) => Value::from(
+            handles()
+                .into_iter()
+                .filter_map(|h| catalog.collection_value(h))
+                .collect::<Vec<_>>(),
+        ),
+        (Some("product_list"), _) => Value::from(
+            handles()
+                .into_iter()
+                .filter_map(|h| catalog.product_value(h))
+                .collect::<Vec<_>>(),
+        ),
+        // Merchant-authored markup, output as-is like Shopify does.
+        (Some("richtext" | "inline_richtext" | "html"), Json::String(s)) => {
+            Value::from_safe_string(s.clone())
+        }
+        _ => Value::from(Serde(value)),
+    }
+}
+
+/// Cache-busting versions from each static file's modification time and size.
+fn asset_versions(static_dir: &Path) -> AssetVersions {
+    let mut out = HashMap::new();
+    for path in walk(static_dir) {
+        let Some(rel) = relative(static_dir, &path) else {
+            continue;
+        };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let nanos = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        out.insert(rel, short_hash(nanos ^ u128::from(meta.len())));
+    }
+    AssetVersions(out)
+}
+
+/// FNV-1a, 32 bits, as 8 hex digits: stable across runs (unlike std's random-seeded hasher).
+fn short_hash(n: u128) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in n.to_le_bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}

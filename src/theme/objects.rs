@@ -1,0 +1,182 @@
+//! Template objects built from the catalog, named like Shopify's Liquid objects (`product`,
+//! `variant`, `collection`, `collections`, `all_products`, `shop`, `image`, `selling_plan_group`).
+//!
+//! The catalog is immutable, so every object is built once when the theme loads and shared by
+//! `Arc`; a request only wraps them (a selected variant, a page of a sorted collection).
+//! Reference: shopify.dev "Liquid objects".
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use minijinja::Value;
+
+use super::collection::{AllProducts, CollectionBase, CollectionsObject};
+use super::product::{ProductBase, ProductObject};
+use crate::catalog::{Catalog, Image};
+
+/// Products per collection or search page, as Shopify's default `paginate by: 12`.
+pub const PAGE_SIZE: usize = 12;
+
+/// Values shared by every request, built from the catalog at load.
+#[derive(Debug)]
+pub struct CatalogValues {
+    pub products: Vec<Arc<ProductObject>>,
+    by_handle: HashMap<String, usize>,
+    pub collections: Vec<Arc<CollectionBase>>,
+    collections_by_handle: HashMap<String, usize>,
+    /// The synthetic `all` collection.
+    pub all: Arc<CollectionBase>,
+    pub collections_value: Value,
+    pub all_products_value: Value,
+    pub shop: Value,
+    pub money_format: String,
+    pub money_with_currency_format: String,
+}
+
+impl CatalogValues {
+    /// Builds every object; `root` (`""` or `"/fr"`) prefixes the URLs they carry.
+    pub fn build(catalog: Arc<Catalog>, root: &str) -> CatalogValues {
+        let products: Vec<Arc<ProductObject>> = catalog
+            .products
+            .iter()
+            .map(|p| {
+                Arc::new(ProductObject::new(Arc::new(ProductBase::build(
+                    p, &catalog, root,
+                ))))
+            })
+            .collect();
+        let by_handle: HashMap<String, usize> = catalog
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.handle.clone(), i))
+            .collect();
+        let collections: Vec<Arc<CollectionBase>> = catalog
+            .collections
+            .iter()
+            .map(|c| Arc::new(CollectionBase::build(c, &by_handle, &products, root)))
+            .collect();
+        let collections_by_handle = collections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.handle.clone(), i))
+            .collect();
+        let all = Arc::new(CollectionBase::all(&products, root));
+        let collections_value = Value::from_object(CollectionsObject {
+            list: collections.iter().map(|c| c.value()).collect(),
+            all: all.value(),
+            by_handle: collections
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.handle.clone(), i))
+                .collect(),
+        });
+        let all_products_value = Value::from_object(AllProducts {
+            products: products
+                .iter()
+                .map(|p| (p.base.handle.clone(), Value::from_dyn_object(p.clone())))
+                .collect(),
+        });
+        let (shop, money_format, money_with_currency_format) = shop_value(&catalog);
+        CatalogValues {
+            products,
+            by_handle,
+            collections,
+            collections_by_handle,
+            all,
+            collections_value,
+            all_products_value,
+            shop,
+            money_format,
+            money_with_currency_format,
+        }
+    }
+
+    pub fn product(&self, handle: &str) -> Option<&Arc<ProductObject>> {
+        self.by_handle.get(handle).map(|&i| &self.products[i])
+    }
+
+    pub fn collection(&self, handle: &str) -> Option<&Arc<CollectionBase>> {
+        if handle == "all" {
+            return Some(&self.all);
+        }
+        self.collections_by_handle
+            .get(handle)
+            .map(|&i| &self.collections[i])
+    }
+
+    pub fn product_value(&self, handle: &str) -> Option<Value> {
+        self.product(handle)
+            .map(|p| Value::from_dyn_object(p.clone()))
+    }
+
+    pub fn collection_value(&self, handle: &str) -> Option<Value> {
+        self.collection(handle).map(|c| c.value())
+    }
+}
+
+fn shop_value(catalog: &Catalog) -> (Value, String, String) {
+    let Some(shop) = catalog.shop.as_ref() else {
+        let money = "${{amount}}".to_string();
+        return (
+            Value::from_pairs([("name", Value::from("vitrine"))]),
+            money.clone(),
+            money,
+        );
+    };
+    let value = Value::from_pairs([
+        ("name", Value::from(shop.name.as_str())),
+        ("description", Value::from(shop.description.as_str())),
+        ("currency", Value::from(shop.currency.as_str())),
+        (
+            "currency_symbol",
+            Value::from(shop.currency_symbol.as_str()),
+        ),
+        ("money_format", Value::from(shop.money_format.as_str())),
+        (
+            "money_with_currency_format",
+            Value::from(shop.money_with_currency_format.as_str()),
+        ),
+        ("locale", Value::from(shop.primary_locale.as_str())),
+        (
+            "enabled_locales",
+            Value::from(
+                shop.locales
+                    .iter()
+                    .map(|l| Value::from(l.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        ("url", Value::from("/")),
+    ]);
+    (
+        value,
+        shop.money_format.clone(),
+        shop.money_with_currency_format.clone(),
+    )
+}
+
+/// An `image` object: `src` and `url` are the same path.
+pub fn image_value(image: &Image) -> Value {
+    Value::from_pairs([
+        ("src", Value::from(image.src.as_str())),
+        ("url", Value::from(image.src.as_str())),
+        ("alt", Value::from(image.alt.as_str())),
+        ("width", Value::from(image.width)),
+        ("height", Value::from(image.height)),
+        ("aspect_ratio", Value::from(image.aspect_ratio())),
+    ])
+}
+
+pub fn opt_image(image: Option<&Image>) -> Value {
+    image.map_or(Value::from(()), image_value)
+}
+
+pub fn strings(items: &[String]) -> Value {
+    Value::from(
+        items
+            .iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}

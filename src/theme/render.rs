@@ -1,0 +1,283 @@
+//! Rendering scopes and the template functions that render other templates: `render('snippet',
+//! key=value)` (Liquid's isolated `render` tag) and `section('id')` (Liquid's `{% section %}`).
+//!
+//! A scope is a tiny object layered over the shared [`Page`]: a section adds `section`, a snippet
+//! sees only its arguments plus the global objects, a layout adds `content_for_*`. Nothing is
+//! copied: every lookup falls through to the page's prebuilt values.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Kwargs, Object};
+use minijinja::{Environment, Error, ErrorKind, State, Value};
+
+use super::context::{DEPTH_KEY, PAGE_KEY, Page, SNIPPET_GLOBALS};
+use super::error::RenderError;
+
+/// How deep `render`/`section` may nest: a snippet that renders itself stops here instead of
+/// overflowing the stack (each nested render is a fresh minijinja state with its own limit).
+pub const MAX_DEPTH: u32 = 24;
+
+/// Templates that failed to compile (or whose schema is broken), by file name.
+pub type Broken = HashMap<String, RenderError>;
+
+/// What a scope adds on top of the page.
+#[derive(Debug)]
+pub enum Layer {
+    Section(Value),
+    Snippet(Value),
+    Layout {
+        content_for_layout: Value,
+        content_for_header: Value,
+    },
+}
+
+/// A template's root context.
+#[derive(Debug)]
+pub struct Scope {
+    pub layer: Layer,
+    pub page: Arc<Page>,
+    pub depth: u32,
+}
+
+impl Scope {
+    pub fn value(layer: Layer, page: Arc<Page>, depth: u32) -> Value {
+        Value::from_object(Scope { layer, page, depth })
+    }
+}
+
+impl Object for Scope {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        match key {
+            PAGE_KEY => return Some(Value::from_dyn_object(self.page.clone())),
+            DEPTH_KEY => return Some(Value::from(self.depth)),
+            _ => {}
+        }
+        match &self.layer {
+            Layer::Section(section) => match key {
+                "section" => Some(section.clone()),
+                _ => self.page.get(key),
+            },
+            Layer::Snippet(args) => match args.get_attr(key) {
+                Ok(v) if !v.is_undefined() => Some(v),
+                _ => self.page.global(key),
+            },
+            Layer::Layout {
+                content_for_layout,
+                content_for_header,
+            } => match key {
+                "content_for_layout" => Some(content_for_layout.clone()),
+                "content_for_header" => Some(content_for_header.clone()),
+                _ => self.page.get(key),
+            },
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = match &self.layer {
+            Layer::Section(_) => vec![Value::from("section")],
+            Layer::Snippet(args) => args.try_iter().map(|i| i.collect()).unwrap_or_default(),
+            Layer::Layout { .. } => vec![
+                Value::from("content_for_layout"),
+                Value::from("content_for_header"),
+            ],
+        };
+        keys.extend(SNIPPET_GLOBALS.iter().map(|k| Value::from(*k)));
+        Enumerator::Values(keys)
+    }
+}
+
+/// The page and depth of the template being rendered, read from the hidden context keys.
+pub fn current_page(state: &State) -> Option<Arc<Page>> {
+    state.lookup(PAGE_KEY)?.downcast_object::<Page>()
+}
+
+fn current_depth(state: &State) -> u32 {
+    state
+        .lookup(DEPTH_KEY)
+        .and_then(|v| u32::try_from(v).ok())
+        .unwrap_or(0)
+}
+
+/// An error that carries a [`RenderError`] so the outer conversion reports the real file.
+pub fn broken_error(err: &RenderError) -> Error {
+    Error::new(ErrorKind::InvalidOperation, err.to_string()).with_source(err.clone())
+}
+
+/// Renders `file` with `ctx`, refusing templates known to be broken.
+pub fn render_file(
+    env: &Environment<'_>,
+    broken: &Broken,
+    file: &str,
+    ctx: Value,
+) -> Result<String, Error> {
+    if let Some(err) = broken.get(file) {
+        return Err(broken_error(err));
+    }
+    env.get_template(file)?.render(ctx)
+}
+
+/// Is `name` a plain snippet name (no path tricks)?
+fn valid_snippet_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.contains("..")
+}
+
+/// The template file of a snippet.
+pub fn snippet_file(name: &str) -> String {
+    format!("templates/snippets/{name}.html")
+}
+
+/// `render('name', key=value)`: the snippet sees its arguments and the global objects only.
+pub fn render_function(
+    broken: Arc<Broken>,
+) -> impl Fn(&State, &str, Kwargs) -> Result<Value, Error> + Send + Sync + 'static {
+    move |state: &State, name: &str, args: Kwargs| {
+        let depth = current_depth(state) + 1;
+        if depth > MAX_DEPTH {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("render('{name}') nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        if !valid_snippet_name(name) {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("invalid snippet name {name:?}"),
+            ));
+        }
+        let page = current_page(state).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidOperation, "render() needs a page context")
+        })?;
+        let file = snippet_file(name);
+        if let Some(err) = broken.get(&file) {
+            return Err(broken_error(err));
+        }
+        let template = state.env().get_template(&file).map_err(|_| {
+            Error::new(
+                ErrorKind::TemplateNotFound,
+                format!("snippet '{name}' not found (looked for {file})"),
+            )
+        })?;
+        let ctx = Scope::value(Layer::Snippet(Value::from(args)), page, depth);
+        template.render(ctx).map(Value::from_safe_string)
+    }
+}
+
+/// A section ready to render: its file, wrapper markup and `section` object.
+#[derive(Debug, Clone)]
+pub struct SectionEntry {
+    pub file: String,
+    /// `Some("cart")` for `template--cart__*` instances: only valid in that page's context.
+    pub page_template: Option<String>,
+    /// The `section` object per locale code (its resource settings carry locale-aware URLs).
+    pub values: HashMap<String, Value>,
+    pub open: String,
+    pub close: String,
+    /// Set when the instance cannot render at all (e.g. its section type does not exist).
+    pub error: Option<RenderError>,
+}
+
+impl SectionEntry {
+    /// The `section` object for the page's locale.
+    pub fn value(&self, page: &Page) -> Value {
+        self.values
+            .get(&page.locale_code)
+            .or_else(|| self.values.values().next())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Renders the section wrapped in its `shopify-section` element.
+    pub fn render(
+        &self,
+        env: &Environment<'_>,
+        broken: &Broken,
+        page: Arc<Page>,
+        depth: u32,
+    ) -> Result<String, Error> {
+        if let Some(err) = &self.error {
+            return Err(broken_error(err));
+        }
+        let ctx = Scope::value(Layer::Section(self.value(&page)), page, depth);
+        let body = render_file(env, broken, &self.file, ctx)?;
+        let mut out = String::with_capacity(self.open.len() + body.len() + self.close.len());
+        out.push_str(&self.open);
+        out.push_str(&body);
+        out.push_str(&self.close);
+        Ok(out)
+    }
+}
+
+/// `render_section('header')` (alias `section('header')` where `section` is not the current
+/// section object): renders a static section, wrapped, from a layout or another template.
+pub fn section_function(
+    broken: Arc<Broken>,
+    sections: Arc<HashMap<String, SectionEntry>>,
+) -> impl Fn(&State, &str) -> Result<Value, Error> + Send + Sync + 'static {
+    move |state: &State, id: &str| {
+        let depth = current_depth(state) + 1;
+        if depth > MAX_DEPTH {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("section('{id}') nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let entry = sections
+            .get(id)
+            .filter(|e| e.page_template.is_none())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("section '{id}' not found (looked for sections/{id}.html)"),
+                )
+            })?;
+        let page = current_page(state).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "section() needs a page context",
+            )
+        })?;
+        entry
+            .render(state.env(), &broken, page, depth)
+            .map(Value::from_safe_string)
+    }
+}
+
+/// Escapes text for an HTML attribute or element body.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The opening and closing wrapper tags of a section.
+pub fn wrapper(id: &str, tag: &str, class: Option<&str>) -> (String, String) {
+    let class = match class.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(extra) => format!("shopify-section {}", escape_html(extra)),
+        None => "shopify-section".to_owned(),
+    };
+    (
+        format!(
+            "<{tag} id=\"shopify-section-{}\" class=\"{class}\">",
+            escape_html(id)
+        ),
+        format!("</{tag}>"),
+    )
+}
