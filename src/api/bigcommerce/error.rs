@@ -41,6 +41,9 @@ pub enum BcError {
     /// A well-formed request the store cannot honour (unknown product, unsupported feature...).
     #[error("{0}")]
     Unprocessable(String),
+    /// The body is over the router's limit (`MAX_BODY_BYTES`).
+    #[error("The request payload is too large (at most {} bytes).", crate::MAX_BODY_BYTES)]
+    PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl BcError {
                 StatusCode::NOT_FOUND
             }
             BcError::Conflict => StatusCode::CONFLICT,
+            BcError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             BcError::InvalidJson(_) | BcError::Stock { .. } | BcError::Unprocessable(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

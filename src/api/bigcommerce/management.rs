@@ -4,7 +4,6 @@
 //! <https://developer.bigcommerce.com/docs/rest-management/carts>
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawPathParams, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -15,7 +14,7 @@ use subtle::ConstantTimeEq;
 use super::apply::{self, Api};
 use super::error::BcError;
 use super::json::{self, Include};
-use super::params::{self, Case};
+use super::params::{self, Case, RawBody};
 use crate::cart::Cart;
 use crate::state::AppState;
 
@@ -93,7 +92,7 @@ pub async fn create_cart(
     _: Admin,
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let include = include(query.as_deref())?;
     let params = params::items(&params::json_body(&body, false)?, CASE)?;
@@ -140,7 +139,7 @@ pub async fn add_items(
     State(state): State<AppState>,
     Path((_, cart_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let include = include(query.as_deref())?;
     let params = params::items(&params::json_body(&body, false)?, CASE)?;
@@ -156,7 +155,7 @@ pub async fn update_item(
     State(state): State<AppState>,
     Path((_, cart_id, item_id)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let include = include(query.as_deref())?;
     let params = params::update(&params::json_body(&body, false)?, CASE)?;
@@ -172,7 +171,7 @@ pub async fn delete_item(
     State(state): State<AppState>,
     Path((_, cart_id, item_id)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let include = include(query.as_deref())?;
     let version = params::delete_version(&body, CASE)?;

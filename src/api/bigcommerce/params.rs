@@ -4,9 +4,30 @@
 //! parser serves both through `Case`.
 //! <https://developer.bigcommerce.com/docs/rest-management/carts/cart-items>
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use super::error::BcError;
+
+/// The raw request body. The router's size limit and an unreadable body answer in
+/// BigCommerce's error shape, not as axum's plain-text rejection.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = BcError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, BcError> {
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(RawBody(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(BcError::PayloadTooLarge)
+            }
+            Err(_) => Err(BcError::field("body", "error.unreadable")),
+        }
+    }
+}
 
 /// How the dialect spells field names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

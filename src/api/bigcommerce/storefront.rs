@@ -3,7 +3,6 @@
 //! <https://developer.bigcommerce.com/docs/rest-storefront/carts>
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use tower_sessions::Session;
 use super::apply::{self, Api};
 use super::error::BcError;
 use super::json::{self, Include};
-use super::params::{self, Case};
+use super::params::{self, Case, RawBody};
 use crate::cart::Cart;
 use crate::state::AppState;
 use crate::visitor;
@@ -75,7 +74,7 @@ pub async fn create_cart(
     State(state): State<AppState>,
     session: Session,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let include = include(query.as_deref())?;
     let params = params::items(&params::json_body(&body, false)?, CASE)?;
@@ -109,7 +108,7 @@ pub async fn add_items(
     session: Session,
     Path(cart_id): Path<String>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let id = owned(&session, &cart_id).await?;
     let include = include(query.as_deref())?;
@@ -126,7 +125,7 @@ pub async fn update_item(
     session: Session,
     Path((cart_id, item_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let id = owned(&session, &cart_id).await?;
     let include = include(query.as_deref())?;
@@ -143,7 +142,7 @@ pub async fn delete_item(
     session: Session,
     Path((cart_id, item_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, BcError> {
     let id = owned(&session, &cart_id).await?;
     let include = include(query.as_deref())?;

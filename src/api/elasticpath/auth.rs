@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -181,7 +180,7 @@ fn token_fields(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, Stri
 pub async fn access_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    super::params::RawBody(body): super::params::RawBody,
 ) -> Result<Json<IssuedToken>, EpError> {
     let fields = token_fields(&headers, &body)?;
     match fields.get("grant_type").map(String::as_str) {

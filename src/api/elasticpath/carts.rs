@@ -4,7 +4,6 @@
 //! <https://elasticpath.dev/docs/carts-orders/carts>
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +13,7 @@ use super::apply;
 use super::auth::Shopper;
 use super::error::EpError;
 use super::json;
-use super::params::{self, if_match};
+use super::params::{self, RawBody, if_match};
 use crate::cart::Cart;
 use crate::cart::pricing::price;
 use crate::state::AppState;
@@ -96,7 +95,7 @@ async fn ensure_cart(state: &AppState, id: &str) -> Result<Cart, EpError> {
 pub async fn create_cart(
     _: Shopper,
     State(state): State<AppState>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, EpError> {
     let (name, description) = params::new_cart(&params::json_body(&body, true)?)?;
     let id = crate::cart::new_token();
@@ -163,7 +162,7 @@ pub async fn add_items(
     State(state): State<AppState>,
     Path(cart_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, EpError> {
     let id = params::cart_id(&cart_id)?;
     let params = params::add(&params::json_body(&body, false)?)?;
@@ -225,7 +224,7 @@ pub async fn update_item(
     State(state): State<AppState>,
     Path((cart_id, item_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, EpError> {
     run_update(&state, &cart_id, Some(&item_id), &headers, &body).await
 }
@@ -237,7 +236,7 @@ pub async fn update_items(
     State(state): State<AppState>,
     Path(cart_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, EpError> {
     run_update(&state, &cart_id, None, &headers, &body).await
 }
@@ -249,7 +248,7 @@ pub async fn delete_item(
     State(state): State<AppState>,
     Path((cart_id, item_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, EpError> {
     let id = params::cart_id(&cart_id)?;
     let item_id = uuid::Uuid::parse_str(&item_id).map_err(|_| EpError::ItemNotFound)?;
@@ -278,7 +277,7 @@ pub async fn delete_items(
     State(state): State<AppState>,
     Path(cart_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<StatusCode, EpError> {
     let id = params::cart_id(&cart_id)?;
     let versions = [

@@ -50,6 +50,9 @@ pub enum EpError {
     Items(Vec<(usize, EpError)>),
     #[error("Not Found")]
     NotFound,
+    /// The body is over the router's limit (`MAX_BODY_BYTES`).
+    #[error("The request body is too large (at most {} bytes).", crate::MAX_BODY_BYTES)]
+    PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -75,6 +78,7 @@ impl EpError {
             | EpError::ProductNotFound
             | EpError::NotFound => StatusCode::NOT_FOUND,
             EpError::Conflict { .. } => StatusCode::CONFLICT,
+            EpError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             // All failures share a status when they agree; otherwise it is a bad request.
             EpError::Items(errors) => {
                 let mut statuses = errors.iter().map(|(_, e)| e.status());
@@ -103,6 +107,7 @@ impl EpError {
             EpError::Unsupported(_) => "Unprocessable Entity",
             EpError::Items(_) => "Bad Request",
             EpError::NotFound => "Not Found",
+            EpError::PayloadTooLarge => "Payload Too Large",
             EpError::Internal(_) => "Internal Server Error",
         }
     }

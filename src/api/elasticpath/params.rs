@@ -2,12 +2,34 @@
 //! answers Elastic Path's 400 with a `source` (`data.quantity`, `data[2].sku`).
 //! <https://elasticpath.dev/docs/carts-orders/manage-carts>
 
-use axum::http::{HeaderMap, header};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, StatusCode, header};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::error::EpError;
+
+/// The raw request body. The router's size limit and an unreadable body answer in Elastic
+/// Path's `errors` shape, not as axum's plain-text rejection.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = EpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, EpError> {
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(RawBody(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(EpError::PayloadTooLarge)
+            }
+            Err(_) => Err(EpError::BadRequest(
+                "The request body could not be read.".into(),
+            )),
+        }
+    }
+}
 
 /// How an item names its catalog product: Elastic Path's product id (our variant UUID) or a SKU.
 #[derive(Debug, Clone, PartialEq)]
