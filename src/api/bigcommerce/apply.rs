@@ -203,11 +203,11 @@ fn check_stock(
             .filter(|l| Some(l.id) != except && l.variant_id() == Some(*variant_id))
             .map(|l| l.quantity)
             .sum();
-        let wanted: i64 = changes
+        // Quantities are not yet checked against the cart's limit here: add without overflow.
+        let wanted = changes
             .iter()
             .filter(|(id, _)| id == variant_id)
-            .map(|(_, q)| q)
-            .sum();
+            .fold(0_i64, |sum, (_, q)| sum.saturating_add(*q));
         if in_cart.saturating_add(wanted) > inventory {
             return Err(BcError::Stock {
                 max: inventory.max(0),
