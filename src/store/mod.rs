@@ -10,7 +10,7 @@ mod catalog_seed;
 mod pool;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -191,9 +191,7 @@ impl Store {
         let id = id.to_string();
         // The outer `?` is the blocking task's failure; the inner result is the mutation's.
         run_blocking(move || {
-            let mut conn = writer
-                .lock()
-                .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
+            let mut conn = lock(&writer)?;
             Ok(mutate_in_tx(&mut conn, &id, if_missing, command))
         })
         .await?
@@ -204,9 +202,7 @@ impl Store {
         let writer = self.writer.clone();
         let id = id.to_string();
         run_blocking(move || {
-            let conn = writer
-                .lock()
-                .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
+            let conn = lock(&writer)?;
             Ok(carts::delete(&conn, &id)?)
         })
         .await
@@ -219,9 +215,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let writer = self.writer.clone();
         run_blocking(move || {
-            let conn = writer
-                .lock()
-                .map_err(|_| StoreError::Task("writer mutex poisoned".into()))?;
+            let conn = lock(&writer)?;
             Ok(carts::delete_untouched_since(&conn, before)?)
         })
         .await
@@ -247,10 +241,26 @@ impl Store {
         Ok(())
     }
 
-    fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.writer
-            .lock()
-            .map_err(|_| StoreError::Task("writer mutex poisoned".into()))
+    fn lock_writer(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        lock(&self.writer)
+    }
+}
+
+/// Locks the writer connection. A command that panicked poisons the mutex, but its transaction
+/// was rolled back as it unwound: roll back anything still open and carry on, so that one bad
+/// request cannot stop every later write.
+fn lock(writer: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, StoreError> {
+    match writer.lock() {
+        Ok(conn) => Ok(conn),
+        Err(poisoned) => {
+            writer.clear_poison();
+            let conn = poisoned.into_inner();
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK")?;
+            }
+            tracing::warn!("the writer connection was recovered after a panic");
+            Ok(conn)
+        }
     }
 }
 
@@ -301,4 +311,31 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_command_does_not_stop_later_writes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("store.db")).expect("open");
+        let panicked = store
+            .mutate("cart", IfMissing::Create, |_cart| -> Result<((), AfterCommand), ()> {
+                panic!("a bug in a command")
+            })
+            .await;
+        assert!(matches!(panicked, Err(MutateError::Store(StoreError::Task(_)))));
+        let saved = store
+            .mutate("cart", IfMissing::Create, |cart| {
+                cart.note = Some("still writable".into());
+                Ok::<_, ()>(((), AfterCommand::Save))
+            })
+            .await;
+        assert!(saved.is_ok(), "{saved:?}");
+        let cart = store.cart("cart").await.expect("read").expect("saved");
+        assert_eq!(cart.note.as_deref(), Some("still writable"));
+        assert_eq!(cart.version, 1);
+    }
 }
