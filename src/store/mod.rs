@@ -322,11 +322,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("store.db")).expect("open");
         let panicked = store
-            .mutate("cart", IfMissing::Create, |_cart| -> Result<((), AfterCommand), ()> {
-                panic!("a bug in a command")
-            })
+            .mutate(
+                "cart",
+                IfMissing::Create,
+                |_cart| -> Result<((), AfterCommand), ()> { panic!("a bug in a command") },
+            )
             .await;
-        assert!(matches!(panicked, Err(MutateError::Store(StoreError::Task(_)))));
+        assert!(matches!(
+            panicked,
+            Err(MutateError::Store(StoreError::Task(_)))
+        ));
         let saved = store
             .mutate("cart", IfMissing::Create, |cart| {
                 cart.note = Some("still writable".into());

@@ -42,7 +42,10 @@ pub enum BcError {
     #[error("{0}")]
     Unprocessable(String),
     /// The body is over the router's limit (`MAX_BODY_BYTES`).
-    #[error("The request payload is too large (at most {} bytes).", crate::MAX_BODY_BYTES)]
+    #[error(
+        "The request payload is too large (at most {} bytes).",
+        crate::MAX_BODY_BYTES
+    )]
     PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),

@@ -51,7 +51,10 @@ pub enum EpError {
     #[error("Not Found")]
     NotFound,
     /// The body is over the router's limit (`MAX_BODY_BYTES`).
-    #[error("The request body is too large (at most {} bytes).", crate::MAX_BODY_BYTES)]
+    #[error(
+        "The request body is too large (at most {} bytes).",
+        crate::MAX_BODY_BYTES
+    )]
     PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
