@@ -55,9 +55,7 @@ pub fn app(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config().secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time_days(
-            state.config().cart_ttl_days,
-        )));
+        .with_expiry(Expiry::OnInactivity(time_days(state.config().ttl_days())));
     router
         .merge(api::bigcommerce::router())
         .merge(api::elasticpath::router())
@@ -92,32 +90,47 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {
-    tower_sessions::cookie::time::Duration::days(days.max(1))
+    tower_sessions::cookie::time::Duration::days(days)
 }
 
-/// Background upkeep: removes carts untouched for `cart_ttl_days` and expired sessions, hourly.
-pub fn spawn_housekeeping(state: &AppState) {
+/// Why a housekeeping sweep failed. Logged by the background task; nothing reaches a client.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("session store: {0}")]
+    Sessions(#[from] tower_sessions::session_store::Error),
+}
+
+/// The shortest sweep interval honoured (tests use short ones; zero would spin).
+const MIN_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// One housekeeping pass: removes carts untouched for `cart_ttl_days` and expired sessions.
+/// Returns how many carts went. The background task of `spawn_housekeeping` calls this.
+pub async fn sweep_once(state: &AppState) -> Result<usize, SweepError> {
     use tower_sessions::ExpiredDeletion;
-    let sessions = state.session_store().clone();
-    tokio::spawn(async move {
-        if let Err(e) = sessions
-            .continuously_delete_expired(std::time::Duration::from_secs(3600))
-            .await
-        {
-            tracing::error!(error = %e, "expired-session cleanup stopped");
-        }
-    });
+    let before = chrono::Utc::now() - state.config().cart_ttl();
+    let removed = state.store().delete_carts_untouched_since(before).await?;
+    state.session_store().delete_expired().await?;
+    Ok(removed)
+}
+
+/// Background upkeep: `sweep_once` at start-up, then every `Config::sweep_interval` (an hour
+/// by default). A failed sweep is logged and the next one runs on time.
+pub fn spawn_housekeeping(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        // `interval` refuses a zero period.
+        let period = state.config().sweep_interval.max(MIN_SWEEP_INTERVAL);
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let before = chrono::Utc::now() - chrono::Duration::days(state.config().cart_ttl_days);
-            match state.store().delete_carts_untouched_since(before).await {
+            match sweep_once(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "expired carts removed"),
-                Err(e) => tracing::error!(error = %e, "expired-cart cleanup failed"),
+                Err(e) => tracing::error!(error = %e, "housekeeping sweep failed"),
             }
         }
-    });
+    })
 }

@@ -60,7 +60,8 @@ struct ServeArgs {
     #[arg(long, env = "VITRINE_SECURE_COOKIES")]
     secure_cookies: bool,
     /// Remove carts untouched for this many days.
-    #[arg(long, env = "VITRINE_CART_TTL_DAYS", default_value_t = 30)]
+    #[arg(long, env = "VITRINE_CART_TTL_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=vitrine::state::MAX_CART_TTL_DAYS))]
     cart_ttl_days: i64,
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::catalog::Catalog;
 use crate::store::{Store, StoreError};
@@ -23,9 +24,17 @@ pub struct Config {
     pub ep_client_id: String,
     /// Mark cookies `Secure` (serve behind HTTPS).
     pub secure_cookies: bool,
-    /// Carts untouched for this many days are removed.
+    /// Carts untouched for this many days are removed (see `ttl_days` for the range honoured).
     pub cart_ttl_days: i64,
+    /// How often the housekeeping task sweeps expired carts and sessions (an hour by default).
+    pub sweep_interval: Duration,
 }
+
+/// The longest cart lifetime honoured, in days (100 years): longer ones would overflow dates.
+pub const MAX_CART_TTL_DAYS: i64 = 36_500;
+
+/// The default interval between housekeeping sweeps.
+pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// The Elastic Path client id that works out of the box (printed in the README).
 pub const DEMO_EP_CLIENT_ID: &str = "vitrine-demo-client";
@@ -43,7 +52,19 @@ impl Config {
             ep_client_id: DEMO_EP_CLIENT_ID.into(),
             secure_cookies: false,
             cart_ttl_days: 30,
+            sweep_interval: DEFAULT_SWEEP_INTERVAL,
         }
+    }
+
+    /// `cart_ttl_days` within `1..=MAX_CART_TTL_DAYS`: a value out of range can neither make
+    /// every cart expire at once nor overflow a date computation.
+    pub fn ttl_days(&self) -> i64 {
+        self.cart_ttl_days.clamp(1, MAX_CART_TTL_DAYS)
+    }
+
+    /// How long an untouched cart (and an idle session) lives.
+    pub fn cart_ttl(&self) -> chrono::Duration {
+        chrono::Duration::days(self.ttl_days())
     }
 
     pub fn data_dir(&self) -> PathBuf {

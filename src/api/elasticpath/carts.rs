@@ -21,20 +21,12 @@ use crate::store::{AfterCommand, IfMissing, MutateError};
 
 fn items_body(state: &AppState, cart: &Cart) -> Value {
     let priced = price(cart, state.catalog());
-    json::cart_items(
-        &priced,
-        state.catalog().shop(),
-        state.config().cart_ttl_days,
-    )
+    json::cart_items(&priced, state.catalog().shop(), state.config().ttl_days())
 }
 
 fn cart_body(state: &AppState, cart: &Cart) -> Value {
     let priced = price(cart, state.catalog());
-    json::cart(
-        &priced,
-        state.catalog().shop(),
-        state.config().cart_ttl_days,
-    )
+    json::cart(&priced, state.catalog().shop(), state.config().ttl_days())
 }
 
 /// Cart items, plus `errors` for the items of a bulk request that failed.
