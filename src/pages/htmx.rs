@@ -8,7 +8,7 @@ use tower_sessions::Session;
 
 use crate::api::shopify::cart_api::MutationResult;
 use crate::api::shopify::error::ShopifyError;
-use crate::api::shopify::sections::{context_url, render_bundle};
+use crate::api::shopify::sections::{htmx_context_url, render_bundle};
 use crate::state::AppState;
 use crate::visitor::Locale;
 
@@ -51,12 +51,7 @@ pub async fn cart_mutation(
                 .into_response();
         }
     };
-    let current = headers
-        .get(axum_htmx::HX_CURRENT_URL)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|u| u.find("://").map(|i| &u[i + 3..]))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
-    let url = context_url(current.as_deref(), headers);
+    let url = htmx_context_url(headers);
     let ids: Vec<String> = CART_SECTIONS.iter().map(|s| s.to_string()).collect();
     let rendered = render_bundle(state, &result.cart, &ids, &url).await;
     let mut body = String::new();

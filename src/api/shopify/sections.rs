@@ -27,6 +27,21 @@ pub fn context_url(sections_url: Option<&str>, headers: &HeaderMap) -> String {
     }
 }
 
+/// The page an htmx request came from (`HX-Current-URL`), under the same rule as `Referer`:
+/// its path and query when it is on this origin, else the `Referer` page, else `/`. The header
+/// is the client's word like any other, so it never names another origin's page.
+pub fn htmx_context_url(headers: &HeaderMap) -> String {
+    let current = headers
+        .get(axum_htmx::HX_CURRENT_URL)
+        .and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (current, host) {
+        (Some(current), Some(host)) => same_origin_path(current, host),
+        _ => None,
+    }
+    .unwrap_or_else(|| context_url(None, headers))
+}
+
 /// `http://host/path?q` → `/path?q` when `host` matches; anything else → None.
 fn same_origin_path(referer: &str, host: &str) -> Option<String> {
     let rest = referer
