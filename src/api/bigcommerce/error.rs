@@ -133,3 +133,15 @@ impl IntoResponse for BcError {
         (self.status(), axum::Json(self.body())).into_response()
     }
 }
+
+/// Router middleware: an error axum answered on its own (a 405, a path it could not decode)
+/// is answered again in BigCommerce's shape, with the same status.
+pub async fn reshape_plain_errors(response: Response) -> Response {
+    crate::api::reshape_plain_error(response, |status| {
+        json!({
+            "status": status.as_u16(),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "type": ERROR_TYPE,
+        })
+    })
+}

@@ -61,7 +61,9 @@ pub fn router() -> Router<AppState> {
             "/stores/{store_hash}/v3/carts/{cart_id}/items/{item_id}",
             put(management::update_item).delete(management::delete_item),
         );
-    storefront.merge(management)
+    storefront
+        .merge(management)
+        .layer(axum::middleware::map_response(error::reshape_plain_errors))
 }
 
 /// Resolves the requested lines and adds everything in one transaction. `None` for `cart_id`

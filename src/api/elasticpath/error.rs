@@ -212,3 +212,14 @@ impl IntoResponse for EpError {
             .into_response()
     }
 }
+
+/// Router middleware: an error axum answered on its own (a 405, a path it could not decode)
+/// is answered again in Elastic Path's `errors` shape, with the same status.
+pub async fn reshape_plain_errors(response: Response) -> Response {
+    crate::api::reshape_plain_error(response, |status| {
+        json!({ "errors": [{
+            "status": status.as_u16(),
+            "title": status.canonical_reason().unwrap_or("Error"),
+        }]})
+    })
+}

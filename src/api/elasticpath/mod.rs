@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/products/{id}", get(catalog::get))
         .route("/v2/{*rest}", any(not_found))
         .route("/catalog/{*rest}", any(not_found))
+        .layer(axum::middleware::map_response(error::reshape_plain_errors))
 }
 
 /// Any other `/v2` or `/catalog` path: still needs a token, then answers 404 in the errors shape.

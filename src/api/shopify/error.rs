@@ -149,3 +149,12 @@ pub fn error_response(err: &ShopifyError, extra: Map<String, Value>) -> Response
     body.extend(extra);
     (err.status(), axum::Json(Value::Object(body))).into_response()
 }
+
+/// Router middleware: an error axum answered on its own (a 405, a query it could not decode)
+/// is answered again in the Ajax API's `{status, message, description}` shape.
+pub async fn reshape_plain_errors(response: Response) -> Response {
+    crate::api::reshape_plain_error(response, |status| {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        json!({ "status": status.as_u16(), "message": reason, "description": reason })
+    })
+}

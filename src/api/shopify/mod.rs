@@ -38,4 +38,5 @@ pub fn router() -> Router<AppState> {
         .route("/cart/async_shipping_rates.json", get(shipping::poll))
         .route("/cart/shipping_rates.json", get(shipping::estimate))
         .route("/products.json", get(products::list))
+        .layer(axum::middleware::map_response(error::reshape_plain_errors))
 }
