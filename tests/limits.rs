@@ -17,6 +17,7 @@ use tower::ServiceExt;
 struct Raw {
     status: StatusCode,
     content_type: String,
+    allow: Option<String>,
     body: Bytes,
 }
 
@@ -200,6 +201,11 @@ impl Fixture {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let allow = response
+            .headers()
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = response
             .into_body()
             .collect()
@@ -209,6 +215,7 @@ impl Fixture {
         Raw {
             status,
             content_type,
+            allow,
             body,
         }
     }
@@ -843,6 +850,65 @@ async fn a_cart_of_500_lines_takes_no_501st_in_any_dialect() {
     }
     // More of a line already there is still fine.
     f.still_writable().await;
+}
+
+/// What axum refuses before any handler runs (a method a route does not have, a path segment
+/// that is not UTF-8) is answered in the dialect's shape too, not as empty or plain text.
+#[tokio::test]
+async fn refusals_before_any_handler_answer_in_each_dialects_shape() {
+    let f = fixture().await;
+    let (cart, line) = (&f.cart, &f.gift_line);
+    let cases: Vec<(&str, String, u16)> = vec![
+        ("GET", "/cart/add.js".into(), 405),
+        ("PATCH", "/cart/change.js".into(), 405),
+        ("PUT", "/cart.js".into(), 405),
+        ("DELETE", "/fr/cart/update.js".into(), 405),
+        ("PATCH", "/api/storefront/carts".into(), 405),
+        ("GET", format!("/api/storefront/carts/{cart}"), 405),
+        ("POST", "/api/storefront/carts/%FF/items".into(), 400),
+        (
+            "PUT",
+            format!("/api/storefront/carts/{cart}/items/%C3%28"),
+            400,
+        ),
+        (
+            "PATCH",
+            format!("/stores/{STORE_HASH}/v3/carts/{cart}"),
+            405,
+        ),
+        (
+            "GET",
+            format!("/stores/{STORE_HASH}/v3/carts/{cart}/items/{line}"),
+            405,
+        ),
+        ("PATCH", format!("/v2/carts/{cart}"), 405),
+        ("POST", format!("/v2/carts/{cart}/items/{line}"), 405),
+        ("GET", "/v2/carts/%FF".into(), 400),
+        ("PUT", format!("/v2/carts/{cart}/items/%FF%FE"), 400),
+        ("GET", "/oauth/access_token".into(), 405),
+    ];
+    for (method, uri, status) in cases {
+        f.refused(
+            method,
+            &uri,
+            "application/json",
+            Body::from("{}"),
+            "refused by the router",
+        )
+        .await;
+        let reply = f
+            .call(method, &uri, "application/json", Body::from("{}"))
+            .await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{method} {uri}: {}",
+            reply.text()
+        );
+        if status == 405 {
+            assert!(reply.allow.is_some(), "{method} {uri}: no Allow header");
+        }
+    }
 }
 
 const HAT_PRODUCT: i64 = 7021400000002;
