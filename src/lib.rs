@@ -65,6 +65,9 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/static", ServeDir::new(state.theme().static_dir()))
         .fallback(pages::not_found)
         .layer(sessions)
+        // A page handler that panics answers 500 instead of dropping the connection (each API
+        // router answers its own panics in its shape).
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         // htmx and plain requests to the same URL get different answers: say so to caches.
         .layer(axum_htmx::AutoVaryLayer)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

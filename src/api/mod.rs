@@ -43,3 +43,44 @@ pub(crate) fn reshape_plain_error(
     let bytes = body(parts.status).to_string();
     (parts, bytes).into_response()
 }
+
+/// The text of a panic, for the log (panics carry a `&str` or a `String`).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
+}
+
+/// A small router with one handler that panics, for each dialect's layer tests.
+#[cfg(test)]
+pub(crate) async fn answer_of_a_panic(
+    wrap: impl FnOnce(axum::Router) -> axum::Router,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let routes = axum::Router::new().route(
+        "/boom",
+        axum::routing::post(|| async {
+            if true {
+                panic!("a bug in a handler");
+            }
+        }),
+    );
+    let request = axum::http::Request::post("/boom")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = match wrap(routes).oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}

@@ -145,3 +145,10 @@ pub async fn reshape_plain_errors(response: Response) -> Response {
         })
     })
 }
+
+/// A handler that panicked: logged with the panic's text, answered as a generic 500 in this
+/// dialect's shape (the connection is not dropped, and nothing of the panic reaches the client).
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = crate::api::panic_message(&*panic);
+    BcError::Internal(format!("a handler panicked: {message}")).into_response()
+}

@@ -61,9 +61,17 @@ pub fn router() -> Router<AppState> {
             "/stores/{store_hash}/v3/carts/{cart_id}/items/{item_id}",
             put(management::update_item).delete(management::delete_item),
         );
-    storefront
-        .merge(management)
+    with_error_shape(storefront.merge(management))
+}
+
+/// What this dialect's handlers do not answer themselves, answered in its shape all the same:
+/// axum's own refusals (405, undecodable paths) and panics (a 500, logged).
+fn with_error_shape<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    routes
         .layer(axum::middleware::map_response(error::reshape_plain_errors))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
 }
 
 /// Resolves the requested lines and adds everything in one transaction. `None` for `cart_id`
@@ -148,5 +156,18 @@ fn require_items(params: &ItemsParams, case: params::Case) -> Result<(), BcError
         ))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_the_bigcommerce_shape() {
+        let (status, body) = crate::api::answer_of_a_panic(super::with_error_shape).await;
+        assert_eq!(status.as_u16(), 500);
+        assert_eq!(body["status"], 500, "{body}");
+        assert_eq!(body["title"], "Internal Server Error", "{body}");
+        assert_eq!(body["type"], super::error::ERROR_TYPE, "{body}");
+        assert!(!body.to_string().contains("a bug"), "{body}");
     }
 }

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/cart.js", get(cart_api::get_cart))
         .route("/cart.json", get(cart_api::get_cart))
         .route("/cart/add.js", post(cart_api::add))
@@ -37,6 +37,28 @@ pub fn router() -> Router<AppState> {
         .route("/cart/prepare_shipping_rates", post(shipping::prepare))
         .route("/cart/async_shipping_rates.json", get(shipping::poll))
         .route("/cart/shipping_rates.json", get(shipping::estimate))
-        .route("/products.json", get(products::list))
+        .route("/products.json", get(products::list));
+    with_error_shape(routes)
+}
+
+/// What this dialect's handlers do not answer themselves, answered in its shape all the same:
+/// axum's own refusals (405, undecodable paths) and panics (a 500, logged).
+fn with_error_shape<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
+    routes
         .layer(axum::middleware::map_response(error::reshape_plain_errors))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_the_ajax_shape() {
+        let (status, body) = crate::api::answer_of_a_panic(super::with_error_shape).await;
+        assert_eq!(status.as_u16(), 500);
+        assert_eq!(body["status"], 500, "{body}");
+        assert_eq!(body["message"], "Internal Server Error", "{body}");
+        assert!(!body.to_string().contains("a bug"), "{body}");
+    }
 }
