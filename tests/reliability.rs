@@ -315,6 +315,76 @@ async fn sixty_four_clients_on_one_cart_through_three_apis_lose_nothing() {
     assert_eq!(bc_total, expected.values().sum::<i64>());
 }
 
+/// A session that exists but has no cart yet (here: one made by a refused form post, to carry
+/// its flash message) gets its first adds from many tabs at once: they must all land in one cart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_adds_of_one_session_share_one_cart() {
+    let app = app().await;
+    let base = format!("http://{}", serve(&app).await);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+    // The race is a matter of timing: several sessions make a miss unlikely to go unseen.
+    const SESSIONS: usize = 8;
+    const TABS: usize = 32;
+    for round in 0..SESSIONS {
+        let refused = http
+            .post(format!("{base}/cart/add"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("quantity=1")
+            .send()
+            .await
+            .expect("form post");
+        assert_eq!(refused.status(), 303);
+        let cookie = refused
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.split(';')
+                    .next()
+                    .filter(|p| p.starts_with("vitrine_session="))
+            })
+            .expect("a session for the flash message")
+            .to_string();
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(TABS));
+        let mut tabs = Vec::new();
+        for _ in 0..TABS {
+            let (http, base, cookie, start) =
+                (http.clone(), base.clone(), cookie.clone(), start.clone());
+            tabs.push(tokio::spawn(async move {
+                start.wait().await;
+                let reply = http
+                    .post(format!("{base}/cart/add.js"))
+                    .header("cookie", &cookie)
+                    .json(&json!({"id": GIFT_CARD, "quantity": 1}))
+                    .send()
+                    .await
+                    .expect("add.js");
+                reply.status().as_u16()
+            }));
+        }
+        for tab in tabs {
+            assert_eq!(tab.await.expect("tab"), 200);
+        }
+        let cart: Value = http
+            .get(format!("{base}/cart.js"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("cart.js")
+            .json()
+            .await
+            .expect("cart json");
+        assert_eq!(cart["item_count"], TABS as i64, "session {round}: {cart}");
+        let carts = app.state.store().count_carts().await.expect("count");
+        assert_eq!(carts, round as i64 + 1, "session {round}: one cart each");
+    }
+}
+
 // --- SIGTERM ----------------------------------------------------------------------------------
 
 struct Server {
