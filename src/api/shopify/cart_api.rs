@@ -44,6 +44,9 @@ pub struct MutationResult {
     pub sections: SectionsParams,
     /// Where a plain form post goes next: a same-origin path from `return_to`, if any.
     pub return_to: Option<String>,
+    /// The key of the line the request added to or changed, when known: where a theme shows
+    /// `error` (e.g. the stock clamp).
+    pub line_key: Option<String>,
 }
 
 /// The ETag of a cart version; `If-Match` on a mutation must name it.
@@ -276,11 +279,14 @@ pub async fn mutate(
                     single: false,
                     warning: cart.update(&catalog, request, now)?,
                 },
-                Command::Change(target, request) => Applied {
-                    touched: Vec::new(),
-                    single: false,
-                    warning: cart.change(&catalog, target, request, now)?,
-                },
+                Command::Change(target, request) => {
+                    let line = cart.find_line(&target).map(|i| cart.lines[i].id);
+                    Applied {
+                        touched: line.into_iter().collect(),
+                        single: false,
+                        warning: cart.change(&catalog, target, request, now)?,
+                    }
+                }
                 Command::Clear => {
                     cart.clear();
                     Applied {
@@ -304,6 +310,11 @@ pub async fn mutate(
             });
             let applied = mutation.value;
             let body = success_body(state, &cart, kind, &applied);
+            let line_key = applied
+                .touched
+                .iter()
+                .find_map(|id| cart.lines.iter().find(|l| l.id == *id))
+                .map(|line| line.key());
             Ok(MutationResult {
                 kind,
                 error: applied.warning.map(ShopifyError::Cart),
@@ -311,6 +322,7 @@ pub async fn mutate(
                 body,
                 sections,
                 return_to,
+                line_key,
             })
         }
         Err(crate::store::MutateError::Command(error)) => {
@@ -323,6 +335,7 @@ pub async fn mutate(
                 error: Some(error),
                 sections,
                 return_to,
+                line_key: None,
             })
         }
         Err(other) => Err(other.into()),

@@ -60,14 +60,15 @@ pub fn page_request(state: &AppState, url: &str) -> PageRequest {
             break;
         }
     }
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     PageRequest {
         path,
-        query: form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect(),
+        shipping_estimate: crate::pages::shipping_estimate(state.catalog(), &query),
+        query,
         locale,
-        flash: None,
-        live_reload: false,
+        ..PageRequest::default()
     }
 }
 
