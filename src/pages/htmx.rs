@@ -1,25 +1,36 @@
 //! htmx answers to cart forms: the cart sections as out-of-band swaps, so the bubble, the drawer
 //! and the cart page agree after every change, and an `HX-Trigger` event for other scripts.
+//! <https://htmx.org/attributes/hx-swap-oob/>, <https://htmx.org/headers/hx-trigger/>
+//!
+//! The sections render in the context of the page htmx says it is on (`HX-Current-URL`), from
+//! the cart the store now holds. A refused or cut-down change answers with its status (422 for
+//! stock) and still re-renders every section, with the message as the theme's `cart_error`
+//! beside the line it concerns; the theme's htmx config swaps those answers too.
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum_htmx::{HxEvent, HxResponseTrigger};
 use tower_sessions::Session;
 
-use crate::api::shopify::cart_api::MutationResult;
+use crate::api::shopify::cart_api::{Kind, MutationResult};
 use crate::api::shopify::error::ShopifyError;
-use crate::api::shopify::sections::{context_url, render_bundle};
+use crate::api::shopify::sections::{cart_object, context_url, page_request};
 use crate::state::AppState;
+use crate::theme::CartAlert;
 use crate::visitor::Locale;
 
-/// The sections every htmx cart change refreshes.
+/// The static sections every htmx cart change refreshes; they render on every page.
 pub const CART_SECTIONS: [&str; 5] = [
     "cart-icon-bubble",
     "cart-drawer",
     "cart-live-region-text",
-    "main-cart-items",
-    "main-cart-footer",
+    "cart-notification-product",
+    "cart-notification-button",
 ];
+
+/// Section types a page holds as its own (JSON template) sections, refreshed where it has them:
+/// on the cart page `main-cart-items` is `template--cart__items`.
+pub const PAGE_CART_SECTION_TYPES: [&str; 2] = ["main-cart-items", "main-cart-footer"];
 
 /// Marks a rendered section for an out-of-band swap of the element with the same id.
 fn out_of_band(html: &str) -> String {
@@ -31,6 +42,21 @@ fn out_of_band(html: &str) -> String {
     }
 }
 
+/// The message a form shows where it was sent from (its `hx-target`).
+fn error_paragraph(message: &str) -> String {
+    format!(
+        "<p class=\"cart-error\" role=\"alert\">{}</p>",
+        minijinja::HtmlEscape(message)
+    )
+}
+
+/// The path and query of the page htmx sent the request from (`HX-Current-URL`).
+fn current_page(headers: &HeaderMap) -> Option<String> {
+    let url = headers.get(axum_htmx::HX_CURRENT_URL)?.to_str().ok()?;
+    let rest = &url[url.find("://")? + 3..];
+    Some(rest[rest.find('/')?..].to_string())
+}
+
 pub async fn cart_mutation(
     state: &AppState,
     _session: &Session,
@@ -40,38 +66,72 @@ pub async fn cart_mutation(
 ) -> Response {
     let result = match result {
         Ok(result) => result,
-        Err(e) => {
-            return (
-                e.status(),
-                Html(format!(
-                    "<p class=\"cart-error\" role=\"alert\">{}</p>",
-                    minijinja::HtmlEscape(&e.description())
-                )),
-            )
-                .into_response();
-        }
+        Err(e) => return (e.status(), Html(error_paragraph(&e.description()))).into_response(),
     };
-    let current = headers
-        .get(axum_htmx::HX_CURRENT_URL)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|u| u.find("://").map(|i| &u[i + 3..]))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
-    let url = context_url(current.as_deref(), headers);
-    let ids: Vec<String> = CART_SECTIONS.iter().map(|s| s.to_string()).collect();
-    let rendered = render_bundle(state, &result.cart, &ids, &url).await;
+    let url = context_url(current_page(headers).as_deref(), headers);
+    let mut page = page_request(state, &url);
+    page.cart_error = result.error.as_ref().map(|error| CartAlert {
+        message: error.description(),
+        line_key: result.line_key.clone(),
+    });
+    let theme = state.theme();
+    let ctx = theme.context(&page, cart_object(state, &result.cart));
+    let mut ids: Vec<String> = CART_SECTIONS.iter().map(|s| s.to_string()).collect();
+    for section_type in PAGE_CART_SECTION_TYPES {
+        ids.extend(theme.page_sections_of_type(&ctx, section_type));
+    }
+
     let mut body = String::new();
     if let Some(error) = &result.error {
-        body.push_str(&format!(
-            "<p class=\"cart-error\" role=\"alert\">{}</p>",
-            minijinja::HtmlEscape(&error.description())
-        ));
+        body.push_str(&error_paragraph(&error.description()));
     }
-    for html in rendered.values().filter_map(|v| v.as_str()) {
-        body.push_str(&out_of_band(html));
+    for id in &ids {
+        match theme.render_section(&ctx, id) {
+            Ok(Some(html)) => body.push_str(&out_of_band(&html)),
+            Ok(None) => {}
+            Err(e) => tracing::error!(section = %id, error = %e, "section failed to render"),
+        }
     }
-    let count = result.cart.item_count();
-    match HxEvent::new_with_data("cart:updated", serde_json::json!({ "item_count": count })) {
-        Ok(event) => (HxResponseTrigger::normal([event]), Html(body)).into_response(),
-        Err(_) => Html(body).into_response(),
+    let status = result
+        .error
+        .as_ref()
+        .map_or(StatusCode::OK, ShopifyError::status);
+    // `added`: an add put something in the cart (maybe less than asked), so the theme can show
+    // it; a refused add leaves the cart as it was.
+    let detail = serde_json::json!({
+        "item_count": result.cart.item_count(),
+        "added": result.kind == Kind::Add && result.line_key.is_some(),
+    });
+    match HxEvent::new_with_data("cart:updated", detail) {
+        Ok(event) => (status, HxResponseTrigger::normal([event]), Html(body)).into_response(),
+        Err(_) => (status, Html(body)).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_the_wrapper_for_an_out_of_band_swap() {
+        assert_eq!(
+            out_of_band("<div id=\"shopify-section-x\" class=\"shopify-section\">a b</div>"),
+            "<div hx-swap-oob=\"outerHTML\" id=\"shopify-section-x\" class=\"shopify-section\">a b</div>"
+        );
+    }
+
+    #[test]
+    fn current_page_is_the_path_and_query() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum_htmx::HX_CURRENT_URL,
+            "http://127.0.0.1:3000/fr/cart?x=1".parse().expect("header"),
+        );
+        assert_eq!(current_page(&headers).as_deref(), Some("/fr/cart?x=1"));
+        headers.insert(
+            axum_htmx::HX_CURRENT_URL,
+            "nonsense".parse().expect("header"),
+        );
+        assert_eq!(current_page(&headers), None);
     }
 }

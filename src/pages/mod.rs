@@ -6,6 +6,9 @@
 
 pub mod htmx;
 pub mod live;
+mod shipping;
+
+pub use shipping::shipping_estimate;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -82,10 +85,12 @@ pub async fn page(
     };
     let request = PageRequest {
         path: uri.path().to_string(),
+        shipping_estimate: shipping_estimate(state.catalog(), &pairs),
         query: pairs,
         locale: locale.code.to_string(),
         flash,
         live_reload: state.config().watch,
+        cart_error: None,
     };
     let theme = state.theme();
     let ctx = theme.context(&request, cart_object(&state, &cart));
