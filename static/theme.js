@@ -36,9 +36,30 @@
       context.target = target;
       context.swap = "innerHTML";
     }
+    busy(1);
     window.htmx.ajax("POST", path, context);
     return true;
   }
+
+  // While cart requests are pending the cart regions say so (aria-busy, and a class to style).
+  var pending = 0;
+
+  function busy(change) {
+    pending = Math.max(0, pending + change);
+    root.classList.toggle("cart-busy", pending > 0);
+    ["cart-drawer", "main-cart-items", "main-cart-footer"].forEach(function (id) {
+      var region = byId(id);
+      if (region) {
+        region.setAttribute("aria-busy", pending > 0 ? "true" : "false");
+      }
+    });
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && event.detail.elt === byId("cart-sync")) {
+      busy(-1);
+    }
+  });
 
   function formValues(form, submitter) {
     var values = {};
