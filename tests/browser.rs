@@ -275,7 +275,30 @@ impl Page {
         }
     }
 
-    async fn screenshot(&self, name: &str) {
+    /// Saves the whole page as `target/screenshots/{name}.png`: the window grows to the page's
+    /// height for the picture (WebDriver captures the viewport), then goes back.
+    async fn screenshot(&self, name: &str, (width, height): (u32, u32)) {
+        let full = self
+            .js("return Math.ceil(document.documentElement.scrollHeight)")
+            .await
+            .as_u64()
+            .unwrap_or(u64::from(height));
+        let tall = u32::try_from(full).unwrap_or(height).clamp(height, 4000);
+        self.resize((width, tall)).await;
+        self.js("window.scrollTo(0, 0);").await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
+        self.resize((width, height)).await;
+    }
+
+    /// Saves what the window shows (for the drawer, which covers the window), once the drawer
+    /// has finished sliding in.
+    async fn screenshot_window(&self, name: &str) {
+        self.until(
+            "animations to finish",
+            "document.getAnimations().every(a => a.playState !== 'running')",
+        )
+        .await;
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
     }
@@ -297,6 +320,20 @@ impl Page {
             )
             .await
             .expect("fetch /cart.js")
+    }
+
+    /// Waits until the drawer is open and has finished sliding in.
+    async fn drawer_open(&self) {
+        self.until(
+            "the drawer to open",
+            "document.getElementById('CartDrawer').open",
+        )
+        .await;
+        self.until(
+            "animations to finish",
+            "document.getAnimations().every(a => a.playState !== 'running')",
+        )
+        .await;
     }
 
     /// Waits until no htmx request is in flight or queued on the cart.
@@ -344,7 +381,7 @@ async fn purchase_flow_with_javascript() {
     page.goto("/").await;
     assert_eq!(page.text("h1").await, "Rain or shine");
     page.until("htmx", "window.htmx").await;
-    page.screenshot("home-desktop").await;
+    page.screenshot("home-desktop", DESKTOP).await;
     page.click(".header__nav a[href='/collections/apothecary']")
         .await;
     page.until(
@@ -378,7 +415,7 @@ async fn purchase_flow_with_javascript() {
         page.path().await,
         format!("/products/health-potion?variant={HEALTH_POTION_L}")
     );
-    page.screenshot("product-desktop").await;
+    page.screenshot("product-desktop", DESKTOP).await;
 
     // Add to cart: the bubble counts it and the drawer opens, still on the same page.
     page.fill("#Quantity-template--product__main", "2").await;
@@ -391,11 +428,7 @@ async fn purchase_flow_with_javascript() {
         "document.querySelector('#cart-icon-bubble .cart-count-bubble')?.textContent.trim() === '2'",
     )
     .await;
-    page.until(
-        "the drawer to open",
-        "document.getElementById('CartDrawer').open",
-    )
-    .await;
+    page.drawer_open().await;
     assert!(page.visible("#CartDrawer").await, "the drawer is visible");
     assert_eq!(
         page.js("return window.__samePage === true").await,
@@ -412,7 +445,7 @@ async fn purchase_flow_with_javascript() {
     assert!(drawer.contains("Get well soon"), "{drawer}");
     assert!(drawer.contains("$38.00"), "{drawer}");
     page.settled().await;
-    page.screenshot("drawer-desktop").await;
+    page.screenshot_window("drawer-desktop").await;
 
     // In the drawer: +1, then remove the line.
     page.click("#CartDrawer .cart-line a[data-quantity='3']")
@@ -436,12 +469,12 @@ async fn purchase_flow_with_javascript() {
             .await,
         Value::Null
     );
-    assert_eq!(
-        page.js("return document.getElementById('CartDrawer').contains(document.activeElement)")
-            .await,
-        json!(true),
-        "focus stays in the drawer when its line goes"
-    );
+    // Focus stays in the drawer when the line that had it goes.
+    page.until(
+        "focus in the drawer",
+        "document.getElementById('CartDrawer').contains(document.activeElement)",
+    )
+    .await;
 
     // Escape closes the drawer.
     page.js("document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));")
@@ -462,11 +495,7 @@ async fn purchase_flow_with_javascript() {
     page.until("htmx", "window.htmx").await;
     page.click("#product-form-template--product__main button[name='add']")
         .await;
-    page.until(
-        "the drawer to open",
-        "document.getElementById('CartDrawer').open",
-    )
-    .await;
+    page.drawer_open().await;
     page.settled().await;
     page.goto("/products/wildflower-honey").await;
     page.until("htmx", "window.htmx").await;
@@ -610,7 +639,7 @@ async fn purchase_flow_with_javascript() {
         page.js("return window.__samePage === true").await,
         json!(true)
     );
-    page.screenshot("cart-desktop").await;
+    page.screenshot("cart-desktop", DESKTOP).await;
 
     // 20 of the limited print (10 in stock): the message shows, and the line holds 10.
     page.goto("/products/limited-edition-print").await;
@@ -623,11 +652,7 @@ async fn purchase_flow_with_javascript() {
         "document.getElementById('ProductFormError-template--product__main').innerText.includes(\"You can't add more\")",
     )
     .await;
-    page.until(
-        "the drawer to open",
-        "document.getElementById('CartDrawer').open",
-    )
-    .await;
+    page.drawer_open().await;
     page.settled().await;
     let line = format!("#CartDrawer .cart-line[data-line-key^='{LIMITED_PRINT}:']");
     assert_eq!(page.value(&format!("{line} input")).await, "10");
@@ -657,30 +682,26 @@ async fn purchase_flow_with_javascript() {
     )
     .await;
     page.settled().await;
-    page.screenshot("drawer-stock-error-desktop").await;
+    page.screenshot_window("drawer-stock-error-desktop").await;
 
     // The same pages on a phone.
     page.resize(PHONE).await;
     page.js("document.getElementById('CartDrawer').close();")
         .await;
     page.goto("/").await;
-    page.screenshot("home-phone").await;
+    page.screenshot("home-phone", PHONE).await;
     page.goto(&format!(
         "/products/health-potion?variant={HEALTH_POTION_L}"
     ))
     .await;
-    page.screenshot("product-phone").await;
+    page.screenshot("product-phone", PHONE).await;
     page.goto("/cart").await;
-    page.screenshot("cart-phone").await;
+    page.screenshot("cart-phone", PHONE).await;
     page.goto("/products/health-potion").await;
     page.until("htmx", "window.htmx").await;
     page.click("#cart-icon-bubble").await;
-    page.until(
-        "the drawer to open",
-        "document.getElementById('CartDrawer').open",
-    )
-    .await;
-    page.screenshot("drawer-phone").await;
+    page.drawer_open().await;
+    page.screenshot_window("drawer-phone").await;
 
     // The French store: translated strings under /fr.
     page.resize(DESKTOP).await;
@@ -823,7 +844,7 @@ async fn purchase_flow_without_javascript() {
             .await,
         "10"
     );
-    page.screenshot("cart-no-js-desktop").await;
+    page.screenshot("cart-no-js-desktop", DESKTOP).await;
 
     // A real 404.
     page.goto("/no-such-page").await;
