@@ -667,7 +667,11 @@ async fn purchase_flow_with_javascript() {
         .as_array()
         .into_iter()
         .flatten()
-        .find(|i| i["variant_id"].to_string() == LIMITED_PRINT)
+        .find(|i| {
+            i["variant_id"]
+                .as_i64()
+                .is_some_and(|id| id.to_string() == LIMITED_PRINT)
+        })
         .cloned()
         .unwrap_or_default();
     assert_eq!(print["quantity"], json!(10), "{server}");
