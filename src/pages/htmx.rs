@@ -111,6 +111,144 @@ pub async fn cart_mutation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    /// The app on the repository's theme and catalog, with a database in `dir`.
+    async fn app(dir: &std::path::Path) -> axum::Router {
+        let mut config = crate::Config::for_theme(env!("CARGO_MANIFEST_DIR"));
+        config.db = dir.join("store.db");
+        let state = AppState::open(config).await.expect("the app starts");
+        crate::app(state)
+    }
+
+    /// An htmx form post from `page`; returns the status, the headers and the body.
+    async fn htmx_post(
+        app: &axum::Router,
+        cookie: Option<&str>,
+        path: &str,
+        body: &str,
+        page: &str,
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::post(path)
+            .header("HX-Request", "true")
+            .header("HX-Current-URL", format!("http://127.0.0.1:3000{page}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    fn session_cookie(headers: &HeaderMap) -> String {
+        headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn an_add_answers_with_the_cart_sections_out_of_band_and_an_event() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = app(dir.path()).await;
+        let (status, headers, body) = htmx_post(
+            &app,
+            None,
+            "/cart/add",
+            "id=794864229&quantity=2",
+            "/products/red-rain-coat",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for id in CART_SECTIONS {
+            assert!(
+                body.contains(&format!(
+                    "<div hx-swap-oob=\"outerHTML\" id=\"shopify-section-{id}\""
+                )),
+                "{id}: {body}"
+            );
+        }
+        // Not on the cart page: its sections are not there to swap.
+        assert!(!body.contains("template--cart__items"), "{body}");
+        assert!(body.contains("<span class=\"cart-count-bubble\" aria-hidden=\"true\">2</span>"));
+        let trigger = headers
+            .get("HX-Trigger")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let event: serde_json::Value = serde_json::from_str(trigger).expect("JSON trigger");
+        assert_eq!(
+            event["cart:updated"],
+            serde_json::json!({"item_count": 2, "added": true})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stock_refusal_on_the_cart_page_is_a_422_with_the_message_beside_the_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = app(dir.path()).await;
+        let (_, headers, _) = htmx_post(
+            &app,
+            None,
+            "/cart/add",
+            "id=40000000000010&quantity=20",
+            "/products/limited-edition-print",
+        )
+        .await;
+        let cookie = session_cookie(&headers);
+        let key_start = "40000000000010:";
+        let (status, headers, body) = htmx_post(
+            &app,
+            Some(&cookie),
+            "/cart/change",
+            "line=1&quantity=11",
+            "/cart",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        // The cart page's own sections come along, re-rendered from what the store holds.
+        for id in ["template--cart__items", "template--cart__footer"] {
+            assert!(
+                body.contains(&format!("id=\"shopify-section-{id}\"")),
+                "{id}: {body}"
+            );
+        }
+        assert!(body.contains("name=\"updates[]\" value=\"10\""), "{body}");
+        let message = "You can&#x27;t add more Limited Edition Print to the cart.";
+        assert!(
+            body.contains(&format!("id=\"CartItems-{key_start}")) && body.contains(message),
+            "{body}"
+        );
+        assert!(
+            body.contains("class=\"cart-line__error\""),
+            "the message sits in the line: {body}"
+        );
+        let trigger = headers
+            .get("HX-Trigger")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(trigger.contains("\"added\":false"), "{trigger}");
+    }
 
     #[test]
     fn marks_the_wrapper_for_an_out_of_band_swap() {
