@@ -248,18 +248,12 @@ pub async fn mutate(
         .await
         .map_err(|e| ShopifyError::Internal(e.to_string()))?;
     let catalog = state.catalog().clone();
-    let currency = catalog.shop().currency.clone();
     let if_match = headers.get(header::IF_MATCH).cloned();
     let outcome = state
         .store()
         .mutate(&cart_id, IfMissing::Create, move |cart| {
             if !if_match_ok(if_match.as_ref(), cart) {
                 return Err(ShopifyError::PreconditionFailed);
-            }
-            // A cart being created (never saved, so version 0) is in the shop's currency; the
-            // store cannot know it.
-            if cart.version == 0 {
-                cart.currency = currency;
             }
             let now = chrono::Utc::now();
             let applied = match command {
