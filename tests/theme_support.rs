@@ -260,8 +260,7 @@ pub fn request(path: &str) -> PageRequest {
             .into_owned()
             .collect(),
         locale: "en".into(),
-        flash: None,
-        live_reload: false,
+        ..PageRequest::default()
     }
 }
 

@@ -434,7 +434,8 @@ impl Cart {
         self.updated_at = now;
     }
 
-    fn find_line(&self, target: &ChangeTarget) -> Option<usize> {
+    /// The index of the line a `change` would act on.
+    pub fn find_line(&self, target: &ChangeTarget) -> Option<usize> {
         match target {
             ChangeTarget::Line(n) => n.checked_sub(1).filter(|i| *i < self.lines.len()),
             ChangeTarget::Key(key) => self.lines.iter().position(|l| l.key() == *key),

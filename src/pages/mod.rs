@@ -6,6 +6,9 @@
 
 pub mod htmx;
 pub mod live;
+mod shipping;
+
+pub use shipping::shipping_estimate;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -16,7 +19,7 @@ use serde_json::{Map, Value};
 use tower_sessions::Session;
 
 use crate::api::body;
-use crate::api::shopify::cart_api::{self, visitor_cart};
+use crate::api::shopify::cart_api::{self, Kind, visitor_cart};
 use crate::api::shopify::params::MAX_SECTIONS;
 use crate::api::shopify::products::product_response;
 use crate::api::shopify::sections::cart_object;
@@ -27,7 +30,7 @@ use crate::visitor::{self, Locale};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(page))
-        .route("/cart", get(page).post(cart_api::update))
+        .route("/cart", cart_api::endpoint(Kind::Update).get(page))
         .route("/products/{handle}", get(product))
         .route("/collections", get(page))
         .route("/collections/{handle}", get(page))
@@ -82,10 +85,12 @@ pub async fn page(
     };
     let request = PageRequest {
         path: uri.path().to_string(),
+        shipping_estimate: shipping_estimate(state.catalog(), &pairs),
         query: pairs,
         locale: locale.code.to_string(),
         flash,
         live_reload: state.config().watch,
+        cart_error: None,
     };
     let theme = state.theme();
     let ctx = theme.context(&request, cart_object(&state, &cart));

@@ -80,9 +80,11 @@ pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<Cart>> {
     Ok(Some(cart))
 }
 
-/// Writes the cart row and replaces its lines.
-pub fn save(conn: &Connection, cart: &Cart, insert: bool) -> rusqlite::Result<()> {
-    let sql = if insert {
+/// Writes the cart row and its lines. With `before` (the cart as loaded in this transaction),
+/// only the lines that changed are written: an add to a 10-line cart is then two statements
+/// instead of twelve.
+pub fn save(conn: &Connection, cart: &Cart, before: Option<&Cart>) -> rusqlite::Result<()> {
+    let sql = if before.is_none() {
         "INSERT INTO carts (version, note, attributes, discount_codes, currency, locale, name,
              description, email, created_at, updated_at, id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
@@ -102,21 +104,47 @@ pub fn save(conn: &Connection, cart: &Cart, insert: bool) -> rusqlite::Result<()
         cart.name,
         cart.description,
         cart.email,
-        cart.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        cart.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        stamp(cart.created_at),
+        stamp(cart.updated_at),
         cart.id,
     ])?;
-    if !insert {
-        conn.prepare_cached("DELETE FROM cart_lines WHERE cart_id = ?1")?
-            .execute([&cart.id])?;
+    let old: &[Line] = before.map_or(&[], |b| b.lines.as_slice());
+    // Lines keep their rows while the same line sits at the same position.
+    let kept = old
+        .iter()
+        .zip(&cart.lines)
+        .take_while(|(a, b)| a.id == b.id)
+        .count();
+    for (position, (was, now)) in old.iter().zip(&cart.lines).take(kept).enumerate() {
+        if was != now {
+            conn.prepare_cached(
+                "UPDATE cart_lines SET item = ?3, quantity = ?4, properties = ?5,
+                     price_override = ?6, extras = ?7, updated_at = ?8
+                 WHERE cart_id = ?1 AND position = ?2",
+            )?
+            .execute(params![
+                cart.id,
+                position as i64,
+                to_json(&now.item)?,
+                now.quantity,
+                to_json(&now.properties)?,
+                now.price_override,
+                to_json(&now.extras)?,
+                stamp(now.updated_at),
+            ])?;
+        }
     }
-    let mut stmt = conn.prepare_cached(
+    if old.len() > kept {
+        conn.prepare_cached("DELETE FROM cart_lines WHERE cart_id = ?1 AND position >= ?2")?
+            .execute(params![cart.id, kept as i64])?;
+    }
+    let mut insert = conn.prepare_cached(
         "INSERT INTO cart_lines (cart_id, position, id, item, quantity, properties,
              price_override, extras, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
-    for (position, line) in cart.lines.iter().enumerate() {
-        stmt.execute(params![
+    for (position, line) in cart.lines.iter().enumerate().skip(kept) {
+        insert.execute(params![
             cart.id,
             position as i64,
             line.id.to_string(),
@@ -125,11 +153,15 @@ pub fn save(conn: &Connection, cart: &Cart, insert: bool) -> rusqlite::Result<()
             to_json(&line.properties)?,
             line.price_override,
             to_json(&line.extras)?,
-            line.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-            line.updated_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            stamp(line.created_at),
+            stamp(line.updated_at),
         ])?;
     }
     Ok(())
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
@@ -141,5 +173,5 @@ pub fn delete(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
 
 pub fn delete_untouched_since(conn: &Connection, before: DateTime<Utc>) -> rusqlite::Result<usize> {
     conn.prepare_cached("DELETE FROM carts WHERE updated_at < ?1")?
-        .execute([before.to_rfc3339_opts(SecondsFormat::Micros, true)])
+        .execute([stamp(before)])
 }

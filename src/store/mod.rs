@@ -75,6 +75,8 @@ pub struct Store {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<ReaderPool>,
     path: PathBuf,
+    /// The shop's currency, for carts the store creates (set when the catalog is synced).
+    currency: Arc<std::sync::RwLock<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -152,6 +154,7 @@ impl Store {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(readers),
             path: path.to_path_buf(),
+            currency: Arc::new(std::sync::RwLock::new("USD".into())),
         })
     }
 
@@ -164,7 +167,18 @@ impl Store {
     pub fn sync_catalog(&self, data_dir: &Path) -> Result<Catalog, StoreError> {
         let mut conn = self.lock_writer()?;
         catalog_seed::sync(&mut conn, data_dir)?;
-        Ok(catalog_seed::load(&conn)?)
+        let catalog = catalog_seed::load(&conn)?;
+        if let Ok(mut currency) = self.currency.write() {
+            currency.clone_from(&catalog.shop().currency);
+        }
+        Ok(catalog)
+    }
+
+    fn currency(&self) -> String {
+        self.currency
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|_| "USD".into())
     }
 
     /// The cart with this id, if it exists.
@@ -188,11 +202,12 @@ impl Store {
         F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E> + Send + 'static,
     {
         let writer = self.writer.clone();
+        let currency = self.currency();
         let id = id.to_string();
         // The outer `?` is the blocking task's failure; the inner result is the mutation's.
         run_blocking(move || {
             let mut conn = lock(&writer)?;
-            Ok(mutate_in_tx(&mut conn, &id, if_missing, command))
+            Ok(mutate_in_tx(&mut conn, &currency, &id, if_missing, command))
         })
         .await?
     }
@@ -235,7 +250,7 @@ impl Store {
         let mut conn = self.lock_writer()?;
         let tx = conn.transaction()?;
         for cart in carts {
-            carts::save(&tx, cart, true)?;
+            carts::save(&tx, cart, None)?;
         }
         tx.commit()?;
         Ok(())
@@ -266,6 +281,7 @@ fn lock(writer: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, StoreE
 
 fn mutate_in_tx<T, E, F>(
     conn: &mut Connection,
+    currency: &str,
     id: &str,
     if_missing: IfMissing,
     command: F,
@@ -277,9 +293,10 @@ where
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
     let now = Utc::now();
-    let (mut cart, exists) = match carts::load(&tx, id).map_err(StoreError::from)? {
-        Some(cart) => (cart, true),
-        None if if_missing == IfMissing::Create => (Cart::new(id.to_string(), "CAD", now), false),
+    let before = carts::load(&tx, id).map_err(StoreError::from)?;
+    let mut cart = match &before {
+        Some(cart) => cart.clone(),
+        None if if_missing == IfMissing::Create => Cart::new(id.to_string(), currency, now),
         None => return Err(MutateError::NotFound),
     };
     // The command runs on this copy; on Err the transaction rolls back when dropped.
@@ -295,7 +312,7 @@ where
         return Ok(Mutation { value, cart: None });
     }
     cart.bump(now);
-    carts::save(&tx, &cart, !exists).map_err(StoreError::from)?;
+    carts::save(&tx, &cart, before.as_ref()).map_err(StoreError::from)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(Mutation {
         value,

@@ -32,6 +32,20 @@ pub struct PageRequest {
     pub flash: Option<String>,
     /// Adds the live-reload client to `content_for_header`.
     pub live_reload: bool,
+    /// A cart change the server refused or cut down, for the theme to show beside its line: the
+    /// `cart_error` object. Set when sections answer an htmx cart change.
+    pub cart_error: Option<CartAlert>,
+    /// The shipping rates for the address in the query (`shipping_address[country]`, ...): the
+    /// `shipping_estimate` object. The HTTP layer computes it; the theme only shows it.
+    pub shipping_estimate: Option<serde_json::Value>,
+}
+
+/// Why the last cart change did not go through as asked (e.g. not enough stock), and the key of
+/// the line it concerns, when there is one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CartAlert {
+    pub message: String,
+    pub line_key: Option<String>,
 }
 
 impl PageRequest {
@@ -137,6 +151,8 @@ pub struct Page {
     search: Value,
     paginate: Value,
     flash: Value,
+    cart_error: Value,
+    shipping_estimate: Value,
 }
 
 /// Names a snippet rendered with `render` sees besides its arguments: Shopify's global objects.
@@ -153,7 +169,15 @@ pub const SNIPPET_GLOBALS: &[&str] = &[
     "page_title",
 ];
 
-const PAGE_ONLY: &[&str] = &["product", "collection", "search", "paginate", "flash"];
+const PAGE_ONLY: &[&str] = &[
+    "product",
+    "collection",
+    "search",
+    "paginate",
+    "flash",
+    "cart_error",
+    "shipping_estimate",
+];
 
 impl Page {
     /// A global object (what snippets see besides their arguments).
@@ -182,6 +206,8 @@ impl Page {
             "search" => &self.search,
             "paginate" => &self.paginate,
             "flash" => &self.flash,
+            "cart_error" => &self.cart_error,
+            "shipping_estimate" => &self.shipping_estimate,
             _ => return self.global(key),
         };
         Some(v.clone())
@@ -277,6 +303,14 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         search: Value::UNDEFINED,
         paginate: Value::UNDEFINED,
         flash: req.flash.as_deref().map_or(Value::from(()), Value::from),
+        cart_error: req
+            .cart_error
+            .as_ref()
+            .map_or(Value::from(()), |v| Value::from(minijinja::value::Serde(v))),
+        shipping_estimate: req
+            .shipping_estimate
+            .as_ref()
+            .map_or(Value::from(()), |v| Value::from(minijinja::value::Serde(v))),
     };
     let shop_name = catalog.shop.get_attr("name").ok().unwrap_or_default();
     let found = match route(&req.path) {

@@ -31,7 +31,7 @@ use tokio::sync::broadcast;
 use crate::catalog::Catalog;
 
 pub use check::check;
-pub use context::{PageContext, PageRequest};
+pub use context::{CartAlert, PageContext, PageRequest};
 pub use error::{Problem, RenderError, ThemeError};
 pub use filters::{configure_environment, liquid_formatter, register as register_filters};
 pub use live::{
@@ -240,6 +240,22 @@ impl Theme {
             .render(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
             .map(Some)
             .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))
+    }
+
+    /// The ids of the page's own sections (its JSON template's, in `order`) of one type: on the
+    /// cart page, `main-cart-items` is `template--cart__items`. Lets an answer refresh the
+    /// sections a page really shows.
+    pub fn page_sections_of_type(&self, ctx: &PageContext, section_type: &str) -> Vec<String> {
+        let compiled = self.inner.compiled();
+        let name = ctx.template();
+        let Some((template, _)) = compiled.templates.get(name) else {
+            return Vec::new();
+        };
+        template
+            .ordered()
+            .filter(|(_, section)| section.kind == section_type)
+            .map(|(key, _)| instance_id(name, key))
+            .collect()
     }
 
     /// Renders the whole page: the layout around the page's JSON template sections, in `order`.

@@ -78,6 +78,31 @@ impl TestApp {
         }
     }
 
+    /// A store with a copy of the repo's real theme (templates and sections) plus `extra` files
+    /// (path relative to the theme dir, content), optionally watched for changes.
+    pub async fn with_real_theme(extra: &[(&str, &str)], watch: bool) -> TestApp {
+        let dir = theme_dir(|_| {});
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        for sub in ["templates", "sections"] {
+            copy_tree(&repo.join(sub), &dir.path().join(sub));
+        }
+        for (path, content) in extra {
+            let target = dir.path().join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).expect("extra file dir");
+            }
+            std::fs::write(target, content).expect("extra theme file");
+        }
+        let mut config = Config::for_theme(dir.path());
+        config.watch = watch;
+        let state = AppState::open(config).await.expect("the app starts");
+        TestApp {
+            router: vitrine::app(state.clone()),
+            state,
+            dir,
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -469,4 +494,18 @@ pub fn assert_bad_request(resp: &Resp) {
     assert_eq!(field(&body, "status"), "bad_request", "{body}");
     assert!(field(&body, "message").is_string(), "{body}");
     assert!(field(&body, "description").is_string(), "{body}");
+}
+
+/// Copies a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        let target = to.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy file");
+        }
+    }
 }

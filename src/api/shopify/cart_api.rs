@@ -9,6 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
 use serde_json::{Map, Value};
 use tower_sessions::Session;
 
@@ -26,9 +27,17 @@ use crate::visitor::{self, Locale};
 /// The command a mutation request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// POST /cart/add(.js)
+    /// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-add-js>
     Add,
+    /// POST /cart/update(.js), and POST /cart (the no-JS cart form)
+    /// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-update-js>
     Update,
+    /// POST /cart/change(.js)
+    /// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-change-js>
     Change,
+    /// POST /cart/clear(.js)
+    /// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-clear-js>
     Clear,
 }
 
@@ -44,6 +53,9 @@ pub struct MutationResult {
     pub sections: SectionsParams,
     /// Where a plain form post goes next: a same-origin path from `return_to`, if any.
     pub return_to: Option<String>,
+    /// The key of the line the request added to or changed, when known: where a theme shows
+    /// `error` (e.g. the stock clamp).
+    pub line_key: Option<String>,
 }
 
 /// The ETag of a cart version; `If-Match` on a mutation must name it.
@@ -120,43 +132,19 @@ async fn read_body(
         .map_err(|e| ShopifyError::BadRequest(e.to_string()))
 }
 
-/// POST /cart/add(.js)
-/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-add-js>
-pub async fn add(
-    state: State<AppState>,
-    session: Session,
-    locale: Locale,
-    format: Format,
-    headers: HeaderMap,
-    bytes: Result<Bytes, BytesRejection>,
-) -> Response {
-    run(state, session, locale, format, headers, bytes, Kind::Add).await
-}
-
-/// POST /cart/update(.js), and POST /cart (the no-JS cart form)
-/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-update-js>
-pub async fn update(
-    state: State<AppState>,
-    session: Session,
-    locale: Locale,
-    format: Format,
-    headers: HeaderMap,
-    bytes: Result<Bytes, BytesRejection>,
-) -> Response {
-    run(state, session, locale, format, headers, bytes, Kind::Update).await
-}
-
-/// POST /cart/change(.js)
-/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-change-js>
-pub async fn change(
-    state: State<AppState>,
-    session: Session,
-    locale: Locale,
-    format: Format,
-    headers: HeaderMap,
-    bytes: Result<Bytes, BytesRejection>,
-) -> Response {
-    run(state, session, locale, format, headers, bytes, Kind::Change).await
+/// The POST route of one mutation endpoint (`/cart/add`, `/cart/add.js`, ...): parse, one
+/// transaction, then JSON, htmx fragments or a redirect.
+pub fn endpoint(kind: Kind) -> MethodRouter<AppState> {
+    post(
+        move |state: State<AppState>,
+              session: Session,
+              locale: Locale,
+              format: Format,
+              headers: HeaderMap,
+              bytes: Result<Bytes, BytesRejection>| async move {
+            run(state, session, locale, format, headers, bytes, kind).await
+        },
+    )
 }
 
 /// GET /cart/change?line=N&quantity=Q (or ?id=KEY): the links of a cart page without JavaScript.
@@ -173,19 +161,6 @@ pub async fn change_link(
         Err(e) => Err(ShopifyError::BadRequest(e.to_string())),
     };
     respond_mutation(&state, &session, &locale, format, &headers, result).await
-}
-
-/// POST /cart/clear(.js)
-/// <https://shopify.dev/docs/api/ajax/reference/cart#post-locale-cart-clear-js>
-pub async fn clear(
-    state: State<AppState>,
-    session: Session,
-    locale: Locale,
-    format: Format,
-    headers: HeaderMap,
-    bytes: Result<Bytes, BytesRejection>,
-) -> Response {
-    run(state, session, locale, format, headers, bytes, Kind::Clear).await
 }
 
 async fn run(
@@ -248,18 +223,12 @@ pub async fn mutate(
         .await
         .map_err(|e| ShopifyError::Internal(e.to_string()))?;
     let catalog = state.catalog().clone();
-    let currency = catalog.shop().currency.clone();
     let if_match = headers.get(header::IF_MATCH).cloned();
     let outcome = state
         .store()
         .mutate(&cart_id, IfMissing::Create, move |cart| {
             if !if_match_ok(if_match.as_ref(), cart) {
                 return Err(ShopifyError::PreconditionFailed);
-            }
-            // A cart being created (never saved, so version 0) is in the shop's currency; the
-            // store cannot know it.
-            if cart.version == 0 {
-                cart.currency = currency;
             }
             let now = chrono::Utc::now();
             let applied = match command {
@@ -276,11 +245,14 @@ pub async fn mutate(
                     single: false,
                     warning: cart.update(&catalog, request, now)?,
                 },
-                Command::Change(target, request) => Applied {
-                    touched: Vec::new(),
-                    single: false,
-                    warning: cart.change(&catalog, target, request, now)?,
-                },
+                Command::Change(target, request) => {
+                    let line = cart.find_line(&target).map(|i| cart.lines[i].id);
+                    Applied {
+                        touched: line.into_iter().collect(),
+                        single: false,
+                        warning: cart.change(&catalog, target, request, now)?,
+                    }
+                }
                 Command::Clear => {
                     cart.clear();
                     Applied {
@@ -304,6 +276,11 @@ pub async fn mutate(
             });
             let applied = mutation.value;
             let body = success_body(state, &cart, kind, &applied);
+            let line_key = applied
+                .touched
+                .iter()
+                .find_map(|id| cart.lines.iter().find(|l| l.id == *id))
+                .map(|line| line.key());
             Ok(MutationResult {
                 kind,
                 error: applied.warning.map(ShopifyError::Cart),
@@ -311,6 +288,7 @@ pub async fn mutate(
                 body,
                 sections,
                 return_to,
+                line_key,
             })
         }
         Err(crate::store::MutateError::Command(error)) => {
@@ -323,6 +301,7 @@ pub async fn mutate(
                 error: Some(error),
                 sections,
                 return_to,
+                line_key: None,
             })
         }
         Err(other) => Err(other.into()),

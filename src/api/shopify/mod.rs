@@ -17,22 +17,23 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
+use cart_api::Kind;
 
 pub fn router() -> Router<AppState> {
     let routes = Router::new()
         .route("/cart.js", get(cart_api::get_cart))
         .route("/cart.json", get(cart_api::get_cart))
-        .route("/cart/add.js", post(cart_api::add))
-        .route("/cart/add", post(cart_api::add))
-        .route("/cart/update.js", post(cart_api::update))
-        .route("/cart/update", post(cart_api::update))
-        .route("/cart/change.js", post(cart_api::change))
+        .route("/cart/add.js", cart_api::endpoint(Kind::Add))
+        .route("/cart/add", cart_api::endpoint(Kind::Add))
+        .route("/cart/update.js", cart_api::endpoint(Kind::Update))
+        .route("/cart/update", cart_api::endpoint(Kind::Update))
+        .route("/cart/change.js", cart_api::endpoint(Kind::Change))
         .route(
             "/cart/change",
-            post(cart_api::change).get(cart_api::change_link),
+            cart_api::endpoint(Kind::Change).get(cart_api::change_link),
         )
-        .route("/cart/clear.js", post(cart_api::clear))
-        .route("/cart/clear", post(cart_api::clear))
+        .route("/cart/clear.js", cart_api::endpoint(Kind::Clear))
+        .route("/cart/clear", cart_api::endpoint(Kind::Clear))
         .route("/cart/prepare_shipping_rates.json", post(shipping::prepare))
         .route("/cart/prepare_shipping_rates", post(shipping::prepare))
         .route("/cart/async_shipping_rates.json", get(shipping::poll))

@@ -75,14 +75,15 @@ pub fn page_request(state: &AppState, url: &str) -> PageRequest {
             break;
         }
     }
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     PageRequest {
         path,
-        query: form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect(),
+        shipping_estimate: crate::pages::shipping_estimate(state.catalog(), &query),
+        query,
         locale,
-        flash: None,
-        live_reload: false,
+        ..PageRequest::default()
     }
 }
 
@@ -124,4 +125,48 @@ pub async fn render_bundle(
         out.insert(id.clone(), html);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, value.parse().expect("header value"));
+        }
+        headers
+    }
+
+    #[test]
+    fn htmx_current_url_is_the_path_and_query_on_this_origin_only() {
+        let on = |current: &str| {
+            htmx_context_url(&headers(&[
+                ("host", "127.0.0.1:3000"),
+                ("hx-current-url", current),
+            ]))
+        };
+        assert_eq!(on("http://127.0.0.1:3000/fr/cart?x=1"), "/fr/cart?x=1");
+        assert_eq!(on("https://127.0.0.1:3000/search?q=a#top"), "/search?q=a");
+        assert_eq!(on("http://127.0.0.1:3000"), "/");
+        for other in [
+            "nonsense",
+            "http://evil.example/fr/cart",
+            "http://127.0.0.1:3000.evil.example/fr/cart",
+            "http://127.0.0.1:3000//evil.example/x",
+            "http://127.0.0.1:3000/\\evil.example",
+            "/fr/cart",
+        ] {
+            assert_eq!(on(other), "/", "{other}");
+        }
+        // Without a usable HX-Current-URL, the Referer rule applies.
+        let fallback = htmx_context_url(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("hx-current-url", "http://evil.example/"),
+            ("referer", "http://127.0.0.1:3000/collections/all"),
+        ]));
+        assert_eq!(fallback, "/collections/all");
+        assert_eq!(htmx_context_url(&HeaderMap::new()), "/");
+    }
 }

@@ -1,0 +1,859 @@
+//! The demo store in a real browser: headless Chromium driven through ChromeDriver (WebDriver,
+//! with fantoccini), against the app on a real port with the repository's theme and a fresh
+//! database. The checks read what the browser shows (DOM text after each action, visibility,
+//! focus, the URL), not the HTML the server sent.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` packages. Without them these tests fail with
+//! the install command, unless `VITRINE_SKIP_BROWSER_TESTS=1` is set. Screenshots of the pages go
+//! to `target/screenshots/`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use vitrine::{AppState, Config};
+
+const SKIP_VAR: &str = "VITRINE_SKIP_BROWSER_TESTS";
+const INSTALL: &str = "apt-get install chromium chromium-driver";
+const WAIT: Duration = Duration::from_secs(10);
+
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+// --- The browser and the app ----------------------------------------------------------------------
+
+struct Tools {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for name in names {
+        for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/bin")]) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// The browser and its driver, or None when the tests are to be skipped. Panics (fails the
+/// test) with the install command when they are missing and skipping was not asked for.
+fn tools() -> Option<Tools> {
+    if std::env::var(SKIP_VAR).is_ok_and(|v| v == "1") {
+        eprintln!("{SKIP_VAR}=1: skipping the browser tests");
+        return None;
+    }
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    let chromedriver = find_program(&["chromedriver"]);
+    match (chromium, chromedriver) {
+        (Some(chromium), Some(chromedriver)) => Some(Tools {
+            chromium,
+            chromedriver,
+        }),
+        (chromium, chromedriver) => panic!(
+            "the browser tests need Chromium and ChromeDriver (found chromium: {}, chromedriver: \
+             {}). Install them with `{INSTALL}` (Debian), or set {SKIP_VAR}=1 to skip these tests.",
+            chromium.is_some(),
+            chromedriver.is_some()
+        ),
+    }
+}
+
+/// ChromeDriver on a free port; killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver(tools: &Tools) -> Driver {
+    let port = free_port();
+    let child = Command::new(&tools.chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", tools.chromedriver.display()));
+    let driver = Driver { child, port };
+    let deadline = Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    driver
+}
+
+/// A fresh browser session; `javascript: false` turns scripts off in Chrome's preferences.
+async fn browser(tools: &Tools, driver: &Driver, profile: &Path, javascript: bool) -> Client {
+    let mut options = json!({
+        "binary": tools.chromium,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            format!("--user-data-dir={}", profile.display()),
+            format!("--window-size={},{}", DESKTOP.0, DESKTOP.1),
+        ],
+    });
+    if !javascript {
+        options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::rustls()
+        .expect("a TLS config")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
+/// The app on a real port: the repository's theme and catalog, a database in `dir`.
+async fn start_app(dir: &Path) -> SocketAddr {
+    let mut config = Config::for_theme(env!("CARGO_MANIFEST_DIR"));
+    config.db = dir.join("store.db");
+    config.watch = false;
+    let state = AppState::open(config).await.expect("the app starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, vitrine::app(state)).await;
+    });
+    addr
+}
+
+// --- Helpers over a session ----------------------------------------------------------------------
+
+struct Page {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+}
+
+impl Page {
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until `expression` (JavaScript) is truthy; panics with `what` after 10 s.
+    async fn until(&self, what: &str, expression: &str) {
+        let script = format!("return !!({expression});");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if self.js(&script).await == json!(true) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let body = self
+                    .js("return document.body ? document.body.innerText : ''")
+                    .await;
+                panic!(
+                    "timed out waiting for {what} ({expression}) on {}\n--- page text ---\n{}",
+                    self.path().await,
+                    body.as_str().unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn click_link(&self, text: &str) {
+        self.client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|e| panic!("find link {text:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click link {text:?}: {e}"));
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"));
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    async fn visible(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Saves the whole page as `target/screenshots/{name}.png`: the window grows to the page's
+    /// height for the picture (WebDriver captures the viewport), then goes back.
+    async fn screenshot(&self, name: &str, (width, height): (u32, u32)) {
+        let full = self
+            .js("return Math.ceil(document.documentElement.scrollHeight)")
+            .await
+            .as_u64()
+            .unwrap_or(u64::from(height));
+        let tall = u32::try_from(full).unwrap_or(height).clamp(height, 4000);
+        self.resize((width, tall)).await;
+        self.js("window.scrollTo(0, 0);").await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
+        self.resize((width, height)).await;
+    }
+
+    /// Saves what the window shows (for the drawer, which covers the window), once the drawer
+    /// has finished sliding in.
+    async fn screenshot_window(&self, name: &str) {
+        self.until(
+            "animations to finish",
+            "document.getAnimations().every(a => a.playState !== 'running')",
+        )
+        .await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    async fn resize(&self, (width, height): (u32, u32)) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
+    }
+
+    /// The cart as the server holds it (`/cart.js`, same cookies).
+    async fn server_cart(&self) -> Value {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 fetch('/cart.js').then(r => r.json()).then(done, e => done({error: String(e)}));",
+                Vec::new(),
+            )
+            .await
+            .expect("fetch /cart.js")
+    }
+
+    /// Waits until the drawer is open and has finished sliding in.
+    async fn drawer_open(&self) {
+        self.until(
+            "the drawer to open",
+            "document.getElementById('CartDrawer').open",
+        )
+        .await;
+        self.until(
+            "animations to finish",
+            "document.getAnimations().every(a => a.playState !== 'running')",
+        )
+        .await;
+    }
+
+    /// Waits until no htmx request is in flight or queued on the cart.
+    async fn settled(&self) {
+        self.until(
+            "the cart requests to finish",
+            "!document.documentElement.classList.contains('cart-busy') && !document.querySelector('.htmx-request')",
+        )
+        .await;
+    }
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
+}
+
+const HEALTH_POTION_L: &str = "40000000001103";
+const LIMITED_PRINT: &str = "40000000000010";
+
+// --- With JavaScript ----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purchase_flow_with_javascript() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let addr = start_app(dir.path()).await;
+    let driver = start_driver(&tools).await;
+    let client = browser(&tools, &driver, &dir.path().join("profile"), true).await;
+    let page = Page {
+        client,
+        base: format!("http://{addr}"),
+        shots: screenshots_dir(),
+    };
+    let started = Instant::now();
+
+    // Home → collection → product.
+    page.goto("/").await;
+    assert_eq!(page.text("h1").await, "Rain or shine");
+    page.until("htmx", "window.htmx").await;
+    page.screenshot("home-desktop", DESKTOP).await;
+    page.click(".header__nav a[href='/collections/apothecary']")
+        .await;
+    page.until(
+        "the collection",
+        "location.pathname === '/collections/apothecary'",
+    )
+    .await;
+    assert_eq!(page.text("h1").await, "Apothecary");
+    page.click_link("Health potion").await;
+    page.until(
+        "the product page",
+        "location.pathname === '/products/health-potion'",
+    )
+    .await;
+
+    // Pick a variant: price, stock and URL follow, without a page load.
+    page.js("window.__samePage = true;").await;
+    assert!(
+        page.text("#price-template--product__main")
+            .await
+            .contains("$9.00")
+    );
+    page.select("#Variant-template--product__main", HEALTH_POTION_L)
+        .await;
+    page.until(
+        "the large potion's price",
+        "document.querySelector('#price-template--product__main').innerText.includes('$19.00')",
+    )
+    .await;
+    assert_eq!(
+        page.path().await,
+        format!("/products/health-potion?variant={HEALTH_POTION_L}")
+    );
+    page.screenshot("product-desktop", DESKTOP).await;
+
+    // Add to cart: the bubble counts it and the drawer opens, still on the same page.
+    page.fill("#Quantity-template--product__main", "2").await;
+    page.fill("#GiftMessage-template--product__main", "Get well soon")
+        .await;
+    page.click("#product-form-template--product__main button[name='add']")
+        .await;
+    page.until(
+        "the bubble to count 2",
+        "document.querySelector('#cart-icon-bubble .cart-count-bubble')?.textContent.trim() === '2'",
+    )
+    .await;
+    page.drawer_open().await;
+    assert!(page.visible("#CartDrawer").await, "the drawer is visible");
+    assert_eq!(
+        page.js("return window.__samePage === true").await,
+        json!(true)
+    );
+    assert_eq!(
+        page.js("return document.getElementById('CartDrawer').contains(document.activeElement)")
+            .await,
+        json!(true),
+        "focus moves into the drawer"
+    );
+    let drawer = page.text("#CartDrawer").await;
+    assert!(drawer.contains("Health potion"), "{drawer}");
+    assert!(drawer.contains("Get well soon"), "{drawer}");
+    assert!(drawer.contains("$38.00"), "{drawer}");
+    page.settled().await;
+    page.screenshot_window("drawer-desktop").await;
+
+    // In the drawer: +1, then remove the line.
+    page.click("#CartDrawer .cart-line a[data-quantity='3']")
+        .await;
+    page.until(
+        "the drawer line to hold 3",
+        "document.querySelector('#CartDrawer .cart-line input').value === '3'",
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(page.server_cart().await["item_count"], json!(3));
+    assert!(page.text("#CartDrawer").await.contains("$57.00"));
+    page.click("#CartDrawer .cart-line__remove").await;
+    page.until(
+        "the drawer to be empty",
+        "document.getElementById('CartDrawer').innerText.includes('Your cart is empty')",
+    )
+    .await;
+    assert_eq!(
+        page.js("return document.querySelector('#cart-icon-bubble .cart-count-bubble')")
+            .await,
+        Value::Null
+    );
+    // Focus stays in the drawer when the line that had it goes.
+    page.until(
+        "focus in the drawer",
+        "document.getElementById('CartDrawer').contains(document.activeElement)",
+    )
+    .await;
+
+    // Escape closes the drawer.
+    page.js("document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));")
+        .await;
+    page.until(
+        "the drawer to close",
+        "!document.getElementById('CartDrawer').open",
+    )
+    .await;
+    assert!(!page.visible("#CartDrawer").await);
+    assert_eq!(
+        page.js("return window.__samePage === true").await,
+        json!(true)
+    );
+
+    // Two things for the cart page: a coat (one-time) and honey.
+    page.goto("/products/red-rain-coat").await;
+    page.until("htmx", "window.htmx").await;
+    page.click("#product-form-template--product__main button[name='add']")
+        .await;
+    page.drawer_open().await;
+    page.settled().await;
+    page.goto("/products/wildflower-honey").await;
+    page.until("htmx", "window.htmx").await;
+    page.click("#product-form-template--product__main button[name='add']")
+        .await;
+    page.until(
+        "the bubble to count 2",
+        "document.querySelector('#cart-icon-bubble .cart-count-bubble')?.textContent.trim() === '2'",
+    )
+    .await;
+    page.settled().await;
+
+    // The cart page: type a quantity, click +, remove a line, all without a page load.
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    page.js("window.__samePage = true;").await;
+    assert_eq!(
+        page.js("return document.querySelectorAll('#main-cart-items .cart-line').length")
+            .await,
+        json!(2)
+    );
+    page.fill(
+        "#main-cart-items .cart-line:first-child input.quantity__input",
+        "3",
+    )
+    .await;
+    page.js("document.querySelector('#main-cart-items .cart-line:first-child input.quantity__input').dispatchEvent(new Event('change', {bubbles: true}));")
+        .await;
+    page.until(
+        "the bubble to count 4",
+        "document.querySelector('#cart-icon-bubble .cart-count-bubble')?.textContent.trim() === '4'",
+    )
+    .await;
+    page.settled().await;
+    let before = page.server_cart().await;
+    let first_key = before["items"][0]["key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(before["items"][0]["quantity"], json!(3));
+
+    // Rapid clicks: three +1 on the same line, as fast as the browser can send them. Whatever
+    // the server ends up holding, the page must show exactly that.
+    page.js(
+        "const plus = () => document.querySelector('#main-cart-items .cart-line:first-child a.quantity__button:last-of-type');\
+         plus().click(); plus().click(); plus().click();",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    page.settled().await;
+    let server = page.server_cart().await;
+    let held = server["items"][0]["quantity"].as_i64().unwrap_or_default();
+    assert!(held >= 4, "at least one +1 went through: {server}");
+    assert_eq!(
+        page.value("#main-cart-items .cart-line:first-child input.quantity__input")
+            .await,
+        held.to_string(),
+        "the cart page shows what the server holds"
+    );
+    assert_eq!(
+        page.text("#cart-icon-bubble .cart-count-bubble").await,
+        server["item_count"].to_string()
+    );
+    assert_eq!(
+        page.value("#CartDrawer .cart-line:first-child input.quantity__input")
+            .await,
+        held.to_string(),
+        "the drawer agrees"
+    );
+
+    // Remove the first line from the cart page.
+    page.click(&format!(
+        "#main-cart-items .cart-line[data-line-key='{first_key}'] .cart-line__remove"
+    ))
+    .await;
+    page.until(
+        "one line left",
+        "document.querySelectorAll('#main-cart-items .cart-line').length === 1",
+    )
+    .await;
+    page.settled().await;
+
+    // Note and gift wrap are saved as cart note and attribute.
+    page.fill("#CartNote", "Leave it with the neighbours").await;
+    page.click("#CartGiftWrap").await;
+    page.settled().await;
+    let mut saved = Value::Null;
+    for _ in 0..100 {
+        saved = page.server_cart().await;
+        if saved["note"] == json!("Leave it with the neighbours")
+            && saved["attributes"]["Gift wrap"] == json!("Yes")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        saved["note"],
+        json!("Leave it with the neighbours"),
+        "{saved}"
+    );
+    assert_eq!(saved["attributes"]["Gift wrap"], json!("Yes"), "{saved}");
+
+    // WELCOME10: the total drops by 10 %.
+    let total = saved["total_price"].as_i64().unwrap_or_default();
+    page.fill("#DiscountCode", "WELCOME10").await;
+    page.click(".cart-discount button[type='submit']").await;
+    let discounted = total - total / 10;
+    page.until(
+        "the discounted total",
+        &format!(
+            "document.getElementById('CartTotal')?.innerText.includes('{}')",
+            money(discounted)
+        ),
+    )
+    .await;
+    assert!(
+        page.text("#main-cart-footer")
+            .await
+            .contains("WELCOME10 applied")
+    );
+
+    // The shipping estimator shows the rate table's rates for the address.
+    page.select("#ShippingCountry", "Canada").await;
+    page.fill("#ShippingProvince", "Ontario").await;
+    page.fill("#ShippingZip", "K1N 5T2").await;
+    page.click(".shipping-estimator__form button[type='submit']")
+        .await;
+    page.until(
+        "the shipping rates",
+        "document.getElementById('ShippingEstimate').innerText.includes('Ground Shipping')",
+    )
+    .await;
+    let rates = page.text("#ShippingEstimate").await;
+    assert!(
+        rates.contains("Express Shipping") && rates.contains("$8.00"),
+        "{rates}"
+    );
+    assert!(page.path().await.starts_with("/cart?shipping_address"));
+    assert_eq!(
+        page.js("return window.__samePage === true").await,
+        json!(true)
+    );
+    page.screenshot("cart-desktop", DESKTOP).await;
+
+    // 20 of the limited print (10 in stock): the message shows, and the line holds 10.
+    page.goto("/products/limited-edition-print").await;
+    page.until("htmx", "window.htmx").await;
+    page.fill("#Quantity-template--product__main", "20").await;
+    page.click("#product-form-template--product__main button[name='add']")
+        .await;
+    page.until(
+        "the stock message in the product form",
+        "document.getElementById('ProductFormError-template--product__main').innerText.includes(\"You can't add more\")",
+    )
+    .await;
+    page.drawer_open().await;
+    page.settled().await;
+    let line = format!("#CartDrawer .cart-line[data-line-key^='{LIMITED_PRINT}:']");
+    assert_eq!(page.value(&format!("{line} input")).await, "10");
+    assert!(
+        page.text(&format!("{line} .cart-line__error"))
+            .await
+            .contains("You can't add more"),
+        "the message is beside the line"
+    );
+    let server = page.server_cart().await;
+    let print = server["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| {
+            i["variant_id"]
+                .as_i64()
+                .is_some_and(|id| id.to_string() == LIMITED_PRINT)
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(print["quantity"], json!(10), "{server}");
+
+    // Asking for one more in the drawer: 422, the message again, and still 10 on screen.
+    page.click(&format!("{line} a[data-quantity='11']")).await;
+    page.until(
+        "the message beside the line",
+        &format!(
+            "document.querySelector(\"{line} .cart-line__error\") && document.querySelector(\"{line} input\").value === '10'"
+        ),
+    )
+    .await;
+    page.settled().await;
+    page.screenshot_window("drawer-stock-error-desktop").await;
+
+    // The same pages on a phone.
+    page.resize(PHONE).await;
+    page.js("document.getElementById('CartDrawer').close();")
+        .await;
+    page.goto("/").await;
+    page.screenshot("home-phone", PHONE).await;
+    page.goto(&format!(
+        "/products/health-potion?variant={HEALTH_POTION_L}"
+    ))
+    .await;
+    page.screenshot("product-phone", PHONE).await;
+    page.goto("/cart").await;
+    page.screenshot("cart-phone", PHONE).await;
+    page.goto("/products/health-potion").await;
+    page.until("htmx", "window.htmx").await;
+    page.click("#cart-icon-bubble").await;
+    page.drawer_open().await;
+    page.screenshot_window("drawer-phone").await;
+
+    // The French store: translated strings under /fr.
+    page.resize(DESKTOP).await;
+    page.goto("/fr/cart").await;
+    assert!(page.text("h1").await.contains("Votre panier"));
+    page.click(".header__languages a[hreflang='en']").await;
+    page.until("the English cart", "location.pathname === '/cart'")
+        .await;
+
+    eprintln!("browser flow with JavaScript: {:?}", started.elapsed());
+    page.client.close().await.expect("close the session");
+}
+
+// --- Without JavaScript -------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purchase_flow_without_javascript() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let addr = start_app(dir.path()).await;
+    let driver = start_driver(&tools).await;
+    let client = browser(&tools, &driver, &dir.path().join("profile"), false).await;
+    let page = Page {
+        client,
+        base: format!("http://{addr}"),
+        shots: screenshots_dir(),
+    };
+    let started = Instant::now();
+
+    page.goto("/").await;
+    assert_eq!(
+        page.js("return 1").await,
+        json!(1),
+        "WebDriver scripts still run with page scripts off"
+    );
+    assert_eq!(
+        page.js("return typeof window.htmx").await,
+        json!("undefined")
+    );
+    page.click(".header__nav a[href='/collections/apothecary']")
+        .await;
+    assert_eq!(page.text("h1").await, "Apothecary");
+    page.click_link("Health potion").await;
+    assert_eq!(page.path().await, "/products/health-potion");
+
+    // The variant select is part of the form: pick L / High and add 2.
+    page.select("#Variant-template--product__main", HEALTH_POTION_L)
+        .await;
+    page.fill("#Quantity-template--product__main", "2").await;
+    page.fill("#GiftMessage-template--product__main", "Get well soon")
+        .await;
+    page.click("#product-form-template--product__main button[name='add']")
+        .await;
+    assert_eq!(page.path().await, "/cart", "add redirects to the cart");
+    let cart = page.text("#main-cart-items").await;
+    assert!(cart.contains("Health potion"), "{cart}");
+    assert!(cart.contains("L / High") || cart.contains("High"), "{cart}");
+    assert!(cart.contains("Get well soon"), "{cart}");
+    assert_eq!(page.text("#cart-icon-bubble .cart-count-bubble").await, "2");
+
+    // Change the quantity with the cart form's Update button.
+    page.fill("#main-cart-items .cart-line input.quantity__input", "3")
+        .await;
+    page.click("#cart button[name='update']").await;
+    assert_eq!(page.path().await, "/cart");
+    assert_eq!(
+        page.value("#main-cart-items .cart-line input.quantity__input")
+            .await,
+        "3"
+    );
+    assert_eq!(page.text("#cart-icon-bubble .cart-count-bubble").await, "3");
+
+    // +1 is a link.
+    page.click("#main-cart-items .cart-line a[data-quantity='4']")
+        .await;
+    assert_eq!(page.path().await, "/cart");
+    assert_eq!(
+        page.value("#main-cart-items .cart-line input.quantity__input")
+            .await,
+        "4"
+    );
+
+    // The note and gift wrap go with the cart form.
+    page.fill("#CartNote", "Ring twice").await;
+    page.click("#CartGiftWrap").await;
+    page.click("#cart button[name='update']").await;
+    assert_eq!(page.value("#CartNote").await, "Ring twice");
+    assert_eq!(
+        page.js("return document.getElementById('CartGiftWrap').checked")
+            .await,
+        json!(true)
+    );
+
+    // WELCOME10 through the discount form.
+    page.fill("#DiscountCode", "WELCOME10").await;
+    page.click(".cart-discount button[type='submit']").await;
+    assert_eq!(page.path().await, "/cart");
+    // 4 × $19.00 = $76.00; 10 % off: $68.40.
+    assert!(page.text("#CartTotal").await.contains("$68.40"));
+
+    // The estimator is a GET form: the cart page shows the rates for the address.
+    page.select("#ShippingCountry", "Canada").await;
+    page.fill("#ShippingProvince", "Ontario").await;
+    page.fill("#ShippingZip", "K1N 5T2").await;
+    page.click(".shipping-estimator__form button[type='submit']")
+        .await;
+    assert!(page.path().await.starts_with("/cart?shipping_address"));
+    let rates = page.text("#ShippingEstimate").await;
+    assert!(
+        rates.contains("Ground Shipping") && rates.contains("$8.00"),
+        "{rates}"
+    );
+    page.fill("#ShippingZip", "12345").await;
+    page.click(".shipping-estimator__form button[type='submit']")
+        .await;
+    assert!(
+        page.text("#ShippingEstimate")
+            .await
+            .contains("is not valid for Canada")
+    );
+
+    // Remove is a link.
+    page.click("#main-cart-items .cart-line__remove").await;
+    assert_eq!(page.path().await, "/cart");
+    assert!(
+        page.text("#main-cart-items")
+            .await
+            .contains("Your cart is empty")
+    );
+
+    // 20 of the limited print: back on the cart page with the message, and 10 in the cart.
+    page.goto("/products/limited-edition-print").await;
+    page.fill("#Quantity-template--product__main", "20").await;
+    page.click("#product-form-template--product__main button[name='add']")
+        .await;
+    assert_eq!(page.path().await, "/cart");
+    assert!(page.text(".flash").await.contains("You can't add more"));
+    assert_eq!(
+        page.value("#main-cart-items .cart-line input.quantity__input")
+            .await,
+        "10"
+    );
+    page.screenshot("cart-no-js-desktop", DESKTOP).await;
+
+    // A real 404.
+    page.goto("/no-such-page").await;
+    assert_eq!(page.text("h1").await, "Page not found");
+
+    eprintln!("browser flow without JavaScript: {:?}", started.elapsed());
+    page.client.close().await.expect("close the session");
+}
