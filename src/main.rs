@@ -4,6 +4,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+/// Rendering sections allocates many small strings; mimalloc makes that noticeably cheaper
+/// than the system allocator (measured with `vitrine bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tracing_subscriber::EnvFilter;
 use vitrine::{AppState, Config};
 
@@ -81,8 +86,26 @@ impl ServeArgs {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// Blocking threads run SQLite calls. Writes are serialized anyway and reads are short, so a
+/// small pool is as fast as tokio's default of 512 and keeps per-thread allocator caches (and so
+/// the resident set) small.
+const BLOCKING_THREADS: usize = 8;
+
+fn main() -> std::process::ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("vitrine: cannot start the async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
