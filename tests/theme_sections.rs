@@ -151,6 +151,31 @@ fn render_sees_only_its_arguments_and_globals() {
 }
 
 #[test]
+fn repeated_render_calls_with_plain_arguments_render_the_same_and_others_differ() {
+    let theme = basic();
+    let html = section(&theme, "/", "memo", empty_cart()).expect("renders");
+    let parts: Vec<&str> = html.split('#').collect();
+    assert_eq!(parts.len(), 6, "{html}");
+    let passed = |i: usize| {
+        parts[i]
+            .split("passed=[")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .unwrap_or("?")
+            .to_string()
+    };
+    assert_eq!(
+        (passed(0), passed(1), passed(2), passed(3)),
+        ("a".into(), "b".into(), "a".into(), "1".into())
+    );
+    assert!(
+        parts[4].contains("note=[x]") && parts[5].contains("note=[x]"),
+        "{html}"
+    );
+    assert!(!parts[2].contains("note=[x]"), "{html}");
+}
+
+#[test]
 fn runaway_render_recursion_is_an_error_not_a_crash() {
     let theme = basic();
     let ctx = theme.context(&request("/"), empty_cart());

@@ -153,6 +153,10 @@ pub struct Page {
     flash: Value,
     cart_error: Value,
     shipping_estimate: Value,
+    /// Snippet output by call, for `render` calls whose arguments are all plain values: a
+    /// snippet sees only its arguments and the page's globals, so within one page the same
+    /// call always renders the same (icons are rendered dozens of times per cart).
+    pub(crate) snippet_memo: std::sync::Mutex<HashMap<String, Value>>,
 }
 
 /// Names a snippet rendered with `render` sees besides its arguments: Shopify's global objects.
@@ -179,7 +183,22 @@ const PAGE_ONLY: &[&str] = &[
     "shipping_estimate",
 ];
 
+/// Distinct memoized snippet calls kept per page, at most.
+const SNIPPET_MEMO_MAX: usize = 256;
+
 impl Page {
+    pub(crate) fn memo_get(&self, key: &str) -> Option<Value> {
+        self.snippet_memo.lock().ok()?.get(key).cloned()
+    }
+
+    pub(crate) fn memo_put(&self, key: String, value: Value) {
+        if let Ok(mut memo) = self.snippet_memo.lock()
+            && memo.len() < SNIPPET_MEMO_MAX
+        {
+            memo.insert(key, value);
+        }
+    }
+
     /// A global object (what snippets see besides their arguments).
     pub(crate) fn global(&self, key: &str) -> Option<Value> {
         let v = match key {
@@ -278,6 +297,7 @@ fn route(path: &str) -> Route<'_> {
 pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: ThemeFiles<'_>) -> Page {
     let catalog = &values.catalog;
     let mut page = Page {
+        snippet_memo: Default::default(),
         template: String::new(),
         status: 200,
         live_reload: req.live_reload,

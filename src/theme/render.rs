@@ -166,9 +166,38 @@ pub fn render_function(
                 format!("snippet '{name}' not found (looked for {file})"),
             )
         })?;
-        let ctx = Scope::value(Layer::Snippet(Value::from(args)), page, depth);
-        template.render(ctx).map(Value::from_safe_string)
+        let memo = memo_key(name, &args);
+        if let Some(hit) = memo.as_ref().and_then(|key| page.memo_get(key)) {
+            return Ok(hit);
+        }
+        let ctx = Scope::value(Layer::Snippet(Value::from(args)), page.clone(), depth);
+        let out = Value::from_safe_string(template.render(ctx)?);
+        if let Some(key) = memo {
+            page.memo_put(key, out.clone());
+        }
+        Ok(out)
     }
+}
+
+/// A key for a `render` call whose arguments are all strings, numbers, booleans or none;
+/// `None` when any argument is an object (its identity is not cheap to compare).
+fn memo_key(name: &str, args: &Kwargs) -> Option<String> {
+    use minijinja::value::ValueKind;
+    let mut names: Vec<&str> = args.args().collect();
+    names.sort_unstable();
+    let mut key = String::from(name);
+    for arg in names {
+        let value: Value = args.get(arg).ok()?;
+        match value.kind() {
+            ValueKind::String | ValueKind::Number | ValueKind::Bool | ValueKind::None => {}
+            _ => return None,
+        }
+        key.push('\u{0}');
+        key.push_str(arg);
+        key.push('\u{0}');
+        key.push_str(&format!("{value:?}"));
+    }
+    Some(key)
 }
 
 /// A section ready to render: its file, wrapper markup and `section` object.
