@@ -345,3 +345,107 @@ async fn an_edited_section_is_served_without_a_restart() {
     }
     eprintln!("edit visible after {:?}", saved.elapsed());
 }
+
+#[tokio::test]
+async fn an_item_added_through_elastic_path_shows_in_the_rendered_sections() {
+    let app = app().await;
+    let visitor = app.visitor();
+    let token = visitor.get("/cart.js").await.json()["token"]
+        .as_str()
+        .expect("cart token")
+        .to_string();
+    let grant = visitor
+        .post_form(
+            "/oauth/access_token",
+            &[
+                ("client_id", vitrine::state::DEMO_EP_CLIENT_ID),
+                ("grant_type", "implicit"),
+            ],
+        )
+        .await
+        .json();
+    let bearer = format!(
+        "Bearer {}",
+        grant["access_token"].as_str().expect("access token")
+    );
+    let products: Value = serde_json::from_str(
+        &std::fs::read_to_string(app.path().join("data/products.json")).expect("products.json"),
+    )
+    .expect("products json");
+    let uuid = products
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["variants"].as_array().into_iter().flatten())
+        .find(|v| v["id"] == HAT)
+        .and_then(|v| v["uuid"].as_str())
+        .expect("the hat's uuid")
+        .to_string();
+    let body = json!({"data": {"type": "cart_item", "id": uuid, "quantity": 3}});
+    let added = visitor
+        .request(
+            http::Method::POST,
+            &format!("/v2/carts/{token}/items"),
+            &[
+                ("content-type", "application/json"),
+                ("authorization", bearer.as_str()),
+            ],
+            body.to_string(),
+        )
+        .await;
+    assert!(added.status.is_success(), "{}", added.text());
+
+    let sections = visitor
+        .get("/cart?sections=probe,cart-drawer,cart-icon-bubble")
+        .await
+        .json();
+    assert!(
+        sections["probe"].as_str().unwrap_or("").contains("count=3"),
+        "{sections}"
+    );
+    let drawer = sections["cart-drawer"].as_str().unwrap_or("");
+    assert!(
+        drawer.contains("/products/sou-wester-rain-hat"),
+        "the drawer lists the hat: {drawer}"
+    );
+}
+
+#[tokio::test]
+async fn live_reload_events_name_the_changed_section() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let app = TestApp::with_real_theme(&[("sections/probe.html", PROBE)], true).await;
+    let response = app
+        .router
+        .clone()
+        .oneshot(
+            http::Request::get(vitrine::theme::EVENTS_PATH)
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("events answer");
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    // Let the subscription start before the edit.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    std::fs::write(
+        app.path().join("sections/probe.html"),
+        PROBE.replace("path=", "p="),
+    )
+    .expect("edit the section");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut seen = String::new();
+    while Instant::now() < deadline {
+        let frame = tokio::time::timeout(Duration::from_millis(500), body.frame()).await;
+        if let Ok(Some(Ok(frame))) = frame
+            && let Some(data) = frame.data_ref()
+        {
+            seen.push_str(&String::from_utf8_lossy(data));
+            if seen.contains("\"section\"") && seen.contains("probe") {
+                return;
+            }
+        }
+    }
+    panic!("no section event for probe; saw: {seen}");
+}
