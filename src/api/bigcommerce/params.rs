@@ -373,6 +373,24 @@ fn locale(root: &Obj<'_>) -> Result<Option<String>, BcError> {
     }
 }
 
+/// `option_selections: [{option_id, option_value}]`, the value a number or a string.
+fn option_selections(item: &Obj<'_>) -> Result<Vec<(i64, Value)>, BcError> {
+    let mut selections = Vec::new();
+    for selection in item.objects("option_selections")? {
+        let id = selection.required_int("option_id")?;
+        match selection.raw("option_value") {
+            Some(v @ (Value::Number(_) | Value::String(_))) => selections.push((id, v.clone())),
+            _ => {
+                return Err(BcError::field(
+                    selection.path_of("option_value"),
+                    "error.expected.jsnumber",
+                ));
+            }
+        }
+    }
+    Ok(selections)
+}
+
 fn line_item(item: &Obj<'_>, case: Case) -> Result<LineItemParams, BcError> {
     if item.has("name") {
         return Err(BcError::Unprocessable(
@@ -384,21 +402,7 @@ fn line_item(item: &Obj<'_>, case: Case) -> Result<LineItemParams, BcError> {
             "A list price can only be set through the Management API.".into(),
         ));
     }
-    let mut option_selections = Vec::new();
-    for selection in item.objects("option_selections")? {
-        let id = selection.required_int("option_id")?;
-        match selection.raw("option_value") {
-            Some(v @ (Value::Number(_) | Value::String(_))) => {
-                option_selections.push((id, v.clone()))
-            }
-            _ => {
-                return Err(BcError::field(
-                    selection.path_of("option_value"),
-                    "error.expected.jsnumber",
-                ));
-            }
-        }
-    }
+    let option_selections = option_selections(item)?;
     Ok(LineItemParams {
         product_id: item.required_int("product_id")?,
         variant_id: item.int("variant_id")?,
@@ -545,21 +549,7 @@ pub fn update(body: &Value, case: Case) -> Result<UpdateParams, BcError> {
             "A list price can only be set through the Management API.".into(),
         ));
     }
-    let mut option_selections = Vec::new();
-    for selection in item.objects("option_selections")? {
-        let id = selection.required_int("option_id")?;
-        match selection.raw("option_value") {
-            Some(v @ (Value::Number(_) | Value::String(_))) => {
-                option_selections.push((id, v.clone()))
-            }
-            _ => {
-                return Err(BcError::field(
-                    selection.path_of("option_value"),
-                    "error.expected.jsnumber",
-                ));
-            }
-        }
-    }
+    let option_selections = option_selections(&item)?;
     Ok(UpdateParams {
         product_id: item.int("product_id")?,
         variant_id: item.int("variant_id")?,
