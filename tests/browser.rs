@@ -759,7 +759,12 @@ async fn purchase_flow_without_javascript() {
         .await;
     page.click("#product-form-template--product__main button[name='add']")
         .await;
-    assert_eq!(page.path().await, "/cart", "add redirects to the cart");
+    // Without scripts every form is a navigation: wait for the page it leads to.
+    page.until(
+        "the cart page after add",
+        "location.pathname === '/cart' && !!document.getElementById('main-cart-items')",
+    )
+    .await;
     let cart = page.text("#main-cart-items").await;
     assert!(cart.contains("Health potion"), "{cart}");
     assert!(cart.contains("L / High") || cart.contains("High"), "{cart}");
@@ -770,6 +775,7 @@ async fn purchase_flow_without_javascript() {
     page.fill("#main-cart-items .cart-line input.quantity__input", "3")
         .await;
     page.click("#cart button[name='update']").await;
+    page.until("the updated quantity", "document.querySelector('#main-cart-items .cart-line input.quantity__input').value === '3' && document.querySelector('#cart-icon-bubble .cart-count-bubble').innerText.trim() === '3'").await;
     assert_eq!(page.path().await, "/cart");
     assert_eq!(
         page.value("#main-cart-items .cart-line input.quantity__input")
@@ -781,6 +787,11 @@ async fn purchase_flow_without_javascript() {
     // +1 is a link.
     page.click("#main-cart-items .cart-line a[data-quantity='4']")
         .await;
+    page.until(
+        "the +1 quantity",
+        "document.querySelector('#main-cart-items .cart-line input.quantity__input').value === '4'",
+    )
+    .await;
     assert_eq!(page.path().await, "/cart");
     assert_eq!(
         page.value("#main-cart-items .cart-line input.quantity__input")
@@ -802,9 +813,13 @@ async fn purchase_flow_without_javascript() {
     // WELCOME10 through the discount form.
     page.fill("#DiscountCode", "WELCOME10").await;
     page.click(".cart-discount button[type='submit']").await;
-    assert_eq!(page.path().await, "/cart");
     // 4 × $19.00 = $76.00; 10 % off: $68.40.
-    assert!(page.text("#CartTotal").await.contains("$68.40"));
+    page.until(
+        "the discounted total",
+        "(document.getElementById('CartTotal') || {innerText: ''}).innerText.includes('$68.40')",
+    )
+    .await;
+    assert_eq!(page.path().await, "/cart");
 
     // The estimator is a GET form: the cart page shows the rates for the address.
     page.select("#ShippingCountry", "Canada").await;
@@ -812,7 +827,7 @@ async fn purchase_flow_without_javascript() {
     page.fill("#ShippingZip", "K1N 5T2").await;
     page.click(".shipping-estimator__form button[type='submit']")
         .await;
-    assert!(page.path().await.starts_with("/cart?shipping_address"));
+    page.until("the estimate page", "location.search.startsWith('?shipping_address') && !!document.getElementById('ShippingEstimate')").await;
     let rates = page.text("#ShippingEstimate").await;
     assert!(
         rates.contains("Ground Shipping") && rates.contains("$8.00"),
@@ -821,6 +836,7 @@ async fn purchase_flow_without_javascript() {
     page.fill("#ShippingZip", "12345").await;
     page.click(".shipping-estimator__form button[type='submit']")
         .await;
+    page.until("the zip error", "(document.getElementById('ShippingEstimate') || {innerText: ''}).innerText.includes('is not valid for Canada')").await;
     assert!(
         page.text("#ShippingEstimate")
             .await
@@ -829,6 +845,11 @@ async fn purchase_flow_without_javascript() {
 
     // Remove is a link.
     page.click("#main-cart-items .cart-line__remove").await;
+    page.until(
+        "the empty cart",
+        "document.getElementById('main-cart-items').innerText.includes('Your cart is empty')",
+    )
+    .await;
     assert_eq!(page.path().await, "/cart");
     assert!(
         page.text("#main-cart-items")
@@ -841,7 +862,11 @@ async fn purchase_flow_without_javascript() {
     page.fill("#Quantity-template--product__main", "20").await;
     page.click("#product-form-template--product__main button[name='add']")
         .await;
-    assert_eq!(page.path().await, "/cart");
+    page.until(
+        "the cart page with the stock message",
+        "location.pathname === '/cart' && !!document.querySelector('.flash')",
+    )
+    .await;
     assert!(page.text(".flash").await.contains("You can't add more"));
     assert_eq!(
         page.value("#main-cart-items .cart-line input.quantity__input")
