@@ -27,7 +27,7 @@ fn is_plain_error(response: &Response) -> bool {
 
 /// Answers a plain error again with `body(status)` as JSON, keeping the status and the other
 /// headers (such as a 405's `Allow`). Any other response passes through untouched.
-pub(crate) fn reshape_plain_error(
+fn reshape_plain_error(
     response: Response,
     body: impl FnOnce(axum::http::StatusCode) -> serde_json::Value,
 ) -> Response {
@@ -44,8 +44,38 @@ pub(crate) fn reshape_plain_error(
     (parts, bytes).into_response()
 }
 
+/// How a dialect answers the errors its handlers never see: axum's own plain-text refusals, and
+/// a handler that panicked.
+pub(crate) trait ErrorShape: 'static {
+    /// The dialect's error body for a bare status (a 405, an undecodable path).
+    fn plain_error_body(status: axum::http::StatusCode) -> serde_json::Value;
+    /// The dialect's generic 500, logging `detail` (never sent to the client).
+    fn internal(detail: String) -> Response;
+}
+
+/// Wraps a dialect's routes so that axum's refusals and panics are answered in its shape.
+pub(crate) fn with_error_shape<E: ErrorShape, S: Clone + Send + Sync + 'static>(
+    routes: axum::Router<S>,
+) -> axum::Router<S> {
+    routes
+        .layer(axum::middleware::map_response(reshape_plain_errors::<E>))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response::<E>,
+        ))
+}
+
+async fn reshape_plain_errors<E: ErrorShape>(response: Response) -> Response {
+    reshape_plain_error(response, E::plain_error_body)
+}
+
+/// A handler that panicked: logged with the panic's text, answered as a generic 500 in the
+/// dialect's shape (the connection is not dropped, and nothing of the panic reaches the client).
+fn panic_response<E: ErrorShape>(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    E::internal(format!("a handler panicked: {}", panic_message(&*panic)))
+}
+
 /// The text of a panic, for the log (panics carry a `&str` or a `String`).
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()

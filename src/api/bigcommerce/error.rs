@@ -134,21 +134,19 @@ impl IntoResponse for BcError {
     }
 }
 
-/// Router middleware: an error axum answered on its own (a 405, a path it could not decode)
-/// is answered again in BigCommerce's shape, with the same status.
-pub async fn reshape_plain_errors(response: Response) -> Response {
-    crate::api::reshape_plain_error(response, |status| {
+/// axum's own refusals and panics, answered in BigCommerce's `{status, title, type}` shape.
+pub struct Shape;
+
+impl crate::api::ErrorShape for Shape {
+    fn plain_error_body(status: axum::http::StatusCode) -> serde_json::Value {
         json!({
             "status": status.as_u16(),
             "title": status.canonical_reason().unwrap_or("Error"),
             "type": ERROR_TYPE,
         })
-    })
-}
+    }
 
-/// A handler that panicked: logged with the panic's text, answered as a generic 500 in this
-/// dialect's shape (the connection is not dropped, and nothing of the panic reaches the client).
-pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let message = crate::api::panic_message(&*panic);
-    BcError::Internal(format!("a handler panicked: {message}")).into_response()
+    fn internal(detail: String) -> Response {
+        BcError::Internal(detail).into_response()
+    }
 }

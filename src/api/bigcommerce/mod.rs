@@ -61,17 +61,7 @@ pub fn router() -> Router<AppState> {
             "/stores/{store_hash}/v3/carts/{cart_id}/items/{item_id}",
             put(management::update_item).delete(management::delete_item),
         );
-    with_error_shape(storefront.merge(management))
-}
-
-/// What this dialect's handlers do not answer themselves, answered in its shape all the same:
-/// axum's own refusals (405, undecodable paths) and panics (a 500, logged).
-fn with_error_shape<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
-    routes
-        .layer(axum::middleware::map_response(error::reshape_plain_errors))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
-        ))
+    crate::api::with_error_shape::<error::Shape, _>(storefront.merge(management))
 }
 
 /// Resolves the requested lines and adds everything in one transaction. `None` for `cart_id`
@@ -163,7 +153,9 @@ fn require_items(params: &ItemsParams, case: params::Case) -> Result<(), BcError
 mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_500_in_the_bigcommerce_shape() {
-        let (status, body) = crate::api::answer_of_a_panic(super::with_error_shape).await;
+        let (status, body) =
+            crate::api::answer_of_a_panic(crate::api::with_error_shape::<super::error::Shape, _>)
+                .await;
         assert_eq!(status.as_u16(), 500);
         assert_eq!(body["status"], 500, "{body}");
         assert_eq!(body["title"], "Internal Server Error", "{body}");

@@ -46,17 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/products/{id}", get(catalog::get))
         .route("/v2/{*rest}", any(not_found))
         .route("/catalog/{*rest}", any(not_found));
-    with_error_shape(routes)
-}
-
-/// What this dialect's handlers do not answer themselves, answered in its shape all the same:
-/// axum's own refusals (405, undecodable paths) and panics (a 500, logged).
-fn with_error_shape<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
-    routes
-        .layer(axum::middleware::map_response(error::reshape_plain_errors))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
-        ))
+    crate::api::with_error_shape::<error::Shape, _>(routes)
 }
 
 /// Any other `/v2` or `/catalog` path: still needs a token, then answers 404 in the errors shape.
@@ -68,7 +58,9 @@ async fn not_found(_: Shopper) -> EpError {
 mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_500_in_the_errors_shape() {
-        let (status, body) = crate::api::answer_of_a_panic(super::with_error_shape).await;
+        let (status, body) =
+            crate::api::answer_of_a_panic(crate::api::with_error_shape::<super::error::Shape, _>)
+                .await;
         assert_eq!(status.as_u16(), 500);
         assert_eq!(body["errors"][0]["status"], 500, "{body}");
         assert_eq!(

@@ -150,18 +150,16 @@ pub fn error_response(err: &ShopifyError, extra: Map<String, Value>) -> Response
     (err.status(), axum::Json(Value::Object(body))).into_response()
 }
 
-/// Router middleware: an error axum answered on its own (a 405, a query it could not decode)
-/// is answered again in the Ajax API's `{status, message, description}` shape.
-pub async fn reshape_plain_errors(response: Response) -> Response {
-    crate::api::reshape_plain_error(response, |status| {
+/// axum's own refusals and panics, answered in the Ajax API's `{status, message, description}` shape.
+pub struct Shape;
+
+impl crate::api::ErrorShape for Shape {
+    fn plain_error_body(status: axum::http::StatusCode) -> serde_json::Value {
         let reason = status.canonical_reason().unwrap_or("Error");
         json!({ "status": status.as_u16(), "message": reason, "description": reason })
-    })
-}
+    }
 
-/// A handler that panicked: logged with the panic's text, answered as a generic 500 in this
-/// dialect's shape (the connection is not dropped, and nothing of the panic reaches the client).
-pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let message = crate::api::panic_message(&*panic);
-    ShopifyError::Internal(format!("a handler panicked: {message}")).into_response()
+    fn internal(detail: String) -> Response {
+        ShopifyError::Internal(detail).into_response()
+    }
 }

@@ -39,24 +39,16 @@ pub fn router() -> Router<AppState> {
         .route("/cart/async_shipping_rates.json", get(shipping::poll))
         .route("/cart/shipping_rates.json", get(shipping::estimate))
         .route("/products.json", get(products::list));
-    with_error_shape(routes)
-}
-
-/// What this dialect's handlers do not answer themselves, answered in its shape all the same:
-/// axum's own refusals (405, undecodable paths) and panics (a 500, logged).
-fn with_error_shape<S: Clone + Send + Sync + 'static>(routes: Router<S>) -> Router<S> {
-    routes
-        .layer(axum::middleware::map_response(error::reshape_plain_errors))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
-        ))
+    crate::api::with_error_shape::<error::Shape, _>(routes)
 }
 
 #[cfg(test)]
 mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_500_in_the_ajax_shape() {
-        let (status, body) = crate::api::answer_of_a_panic(super::with_error_shape).await;
+        let (status, body) =
+            crate::api::answer_of_a_panic(crate::api::with_error_shape::<super::error::Shape, _>)
+                .await;
         assert_eq!(status.as_u16(), 500);
         assert_eq!(body["status"], 500, "{body}");
         assert_eq!(body["message"], "Internal Server Error", "{body}");
