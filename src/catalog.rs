@@ -233,9 +233,9 @@ pub struct ShippingRate {
 }
 
 /// Everything in `data/`, indexed for lookups on the hot path.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Catalog {
-    pub shop: Option<Shop>,
+    pub shop: Shop,
     pub products: Vec<Product>,
     pub collections: Vec<Collection>,
     pub selling_plans: HashMap<i64, SellingPlan>,
@@ -265,13 +265,17 @@ impl Catalog {
         shipping_zones: Vec<ShippingZone>,
     ) -> Self {
         let mut catalog = Catalog {
-            shop: Some(shop),
+            shop,
             products,
             collections,
             selling_plans: selling_plans.into_iter().map(|p| (p.id, p)).collect(),
             discounts,
             shipping_zones,
-            ..Default::default()
+            by_handle: HashMap::new(),
+            by_variant: HashMap::new(),
+            by_uuid: HashMap::new(),
+            by_sku: HashMap::new(),
+            by_product_id: HashMap::new(),
         };
         for (pi, product) in catalog.products.iter().enumerate() {
             catalog.by_handle.insert(product.handle.clone(), pi);
@@ -286,9 +290,7 @@ impl Catalog {
     }
 
     pub fn shop(&self) -> &Shop {
-        self.shop
-            .as_ref()
-            .expect("catalog is always built with a shop")
+        &self.shop
     }
 
     fn at(&self, (pi, vi): (usize, usize)) -> VariantRef<'_> {

@@ -114,10 +114,8 @@ impl Theme {
             path: dir.to_path_buf(),
             source,
         })?;
-        let (primary, mut codes) = match catalog.shop.as_ref() {
-            Some(shop) => (shop.primary_locale.clone(), shop.locales.clone()),
-            None => ("en".to_owned(), Vec::new()),
-        };
+        let shop = catalog.shop();
+        let (primary, mut codes) = (shop.primary_locale.clone(), shop.locales.clone());
         if !codes.contains(&primary) {
             codes.insert(0, primary.clone());
         }

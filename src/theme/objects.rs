@@ -116,14 +116,7 @@ impl CatalogValues {
 }
 
 fn shop_value(catalog: &Catalog) -> (Value, String, String) {
-    let Some(shop) = catalog.shop.as_ref() else {
-        let money = "${{amount}}".to_string();
-        return (
-            Value::from_pairs([("name", Value::from("vitrine"))]),
-            money.clone(),
-            money,
-        );
-    };
+    let shop = catalog.shop();
     let value = Value::from_pairs([
         ("name", Value::from(shop.name.as_str())),
         ("description", Value::from(shop.description.as_str())),
