@@ -11,14 +11,12 @@
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum_htmx::{HxEvent, HxResponseTrigger};
-use tower_sessions::Session;
 
 use crate::api::shopify::cart_api::{Kind, MutationResult};
 use crate::api::shopify::error::ShopifyError;
 use crate::api::shopify::sections::{cart_object, htmx_context_url, page_request};
 use crate::state::AppState;
 use crate::theme::CartAlert;
-use crate::visitor::Locale;
 
 /// The static sections every htmx cart change refreshes; they render on every page.
 pub const CART_SECTIONS: [&str; 5] = [
@@ -53,8 +51,6 @@ fn error_paragraph(message: &str) -> String {
 
 pub async fn cart_mutation(
     state: &AppState,
-    _session: &Session,
-    _locale: &Locale,
     headers: &HeaderMap,
     result: Result<MutationResult, ShopifyError>,
 ) -> Response {

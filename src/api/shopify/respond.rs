@@ -77,9 +77,7 @@ pub async fn respond_mutation(
             }
             Err(e) => e.into_response(),
         },
-        Format::Htmx => {
-            crate::pages::htmx::cart_mutation(state, session, locale, headers, result).await
-        }
+        Format::Htmx => crate::pages::htmx::cart_mutation(state, headers, result).await,
         Format::Html => {
             let error = match &result {
                 Ok(r) => r.error.as_ref(),
