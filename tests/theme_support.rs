@@ -244,8 +244,21 @@ pub fn cart_json(lines: usize, note: Option<&str>, properties: Json) -> Json {
     })
 }
 
+/// The template `cart` the server builds from a `/cart.js` value: lines keyed by their JSON.
 pub fn cart_value(json: &Json) -> minijinja::Value {
-    minijinja::Value::from(minijinja::value::Serde(json))
+    let lines = json["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|line| {
+                    let bytes = serde_json::to_vec(line).expect("line JSON");
+                    (bytes, minijinja::Value::from(minijinja::value::Serde(line)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    vitrine::theme::cart_value(minijinja::Value::from(minijinja::value::Serde(json)), lines)
 }
 
 pub fn empty_cart() -> minijinja::Value {

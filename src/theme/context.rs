@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
@@ -153,11 +154,16 @@ pub struct Page {
     flash: Value,
     cart_error: Value,
     shipping_estimate: Value,
-    /// Snippet output by call, for `render` calls whose arguments are all plain values: a
-    /// snippet sees only its arguments and the page's globals, so within one page the same
-    /// call always renders the same (icons are rendered dozens of times per cart).
-    pub(crate) snippet_memo: std::sync::Mutex<HashMap<String, Value>>,
+    /// Snippet output by call (see `fragments::call_key`), and whether it read per-request
+    /// objects: a snippet sees only its arguments and the page's globals, so within one page
+    /// the same call always renders the same (icons are rendered dozens of times per cart).
+    pub(crate) snippet_memo: std::sync::Mutex<HashMap<Box<[u8]>, MemoEntry>>,
+    /// How often a template read something that differs between requests (see `fragments`).
+    per_request_reads: AtomicU64,
 }
+
+/// A snippet's output on this page, and whether rendering it read per-request objects.
+type MemoEntry = (Value, bool);
 
 /// Names a snippet rendered with `render` sees besides its arguments: Shopify's global objects.
 pub const SNIPPET_GLOBALS: &[&str] = &[
@@ -173,6 +179,9 @@ pub const SNIPPET_GLOBALS: &[&str] = &[
     "page_title",
 ];
 
+/// The globals that differ between requests; the others are fixed for a theme and locale.
+const PER_REQUEST_GLOBALS: &[&str] = &["cart", "request", "template", "page_title"];
+
 const PAGE_ONLY: &[&str] = &[
     "product",
     "collection",
@@ -187,15 +196,21 @@ const PAGE_ONLY: &[&str] = &[
 const SNIPPET_MEMO_MAX: usize = 256;
 
 impl Page {
-    pub(crate) fn memo_get(&self, key: &str) -> Option<Value> {
-        self.snippet_memo.lock().ok()?.get(key).cloned()
+    /// A snippet call already rendered on this page. When that render read per-request objects,
+    /// reusing it reads them too, as far as the enclosing renders are concerned.
+    pub(crate) fn memo_get(&self, key: &[u8]) -> Option<Value> {
+        let (value, per_request) = self.snippet_memo.lock().ok()?.get(key).cloned()?;
+        if per_request {
+            self.note_per_request_read();
+        }
+        Some(value)
     }
 
-    pub(crate) fn memo_put(&self, key: String, value: Value) {
+    pub(crate) fn memo_put(&self, key: Box<[u8]>, value: Value, per_request: bool) {
         if let Ok(mut memo) = self.snippet_memo.lock()
             && memo.len() < SNIPPET_MEMO_MAX
         {
-            memo.insert(key, value);
+            memo.insert(key, (value, per_request));
         }
     }
 
@@ -215,6 +230,23 @@ impl Page {
             _ => return None,
         };
         Some(v.clone())
+    }
+
+    /// A global object, as a snippet reads it: reading one that differs between requests is
+    /// noted, so the snippet's output is not reused for another request.
+    pub(crate) fn snippet_global(&self, key: &str) -> Option<Value> {
+        if PER_REQUEST_GLOBALS.contains(&key) {
+            self.note_per_request_read();
+        }
+        self.global(key)
+    }
+
+    pub(crate) fn note_per_request_read(&self) {
+        self.per_request_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn per_request_reads(&self) -> u64 {
+        self.per_request_reads.load(Ordering::Relaxed)
     }
 
     /// Any object of the page.
@@ -298,6 +330,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
     let catalog = &values.catalog;
     let mut page = Page {
         snippet_memo: Default::default(),
+        per_request_reads: AtomicU64::new(0),
         template: String::new(),
         status: 200,
         live_reload: req.live_reload,

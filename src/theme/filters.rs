@@ -442,12 +442,17 @@ fn truncatewords(value: Value, words: Option<usize>, ellipsis: Option<String>) -
     out
 }
 
+fn names_now(raw: &str) -> bool {
+    let raw = raw.trim();
+    raw.eq_ignore_ascii_case("now") || raw.eq_ignore_ascii_case("today")
+}
+
 fn parse_date(value: &Value) -> Option<DateTime<FixedOffset>> {
     if let Some(ts) = value.as_i64() {
         return DateTime::from_timestamp(ts, 0).map(|d| d.fixed_offset());
     }
     let raw = value.as_str()?.trim();
-    if raw.eq_ignore_ascii_case("now") || raw.eq_ignore_ascii_case("today") {
+    if names_now(raw) {
         return Some(Utc::now().fixed_offset());
     }
     if let Ok(d) = DateTime::parse_from_rfc3339(raw) {
@@ -465,7 +470,13 @@ fn parse_date(value: &Value) -> Option<DateTime<FixedOffset>> {
 }
 
 /// `'2024-03-01'|date('%b %d, %Y')`; text that is not a date is returned unchanged.
-fn date(value: Value, format: Option<String>) -> Result<String, Error> {
+fn date(state: &State, value: Value, format: Option<String>) -> Result<String, Error> {
+    if value.as_str().is_some_and(names_now)
+        && let Some(page) = current_page(state)
+    {
+        // The output changes with the clock: never reuse it for another request.
+        page.note_per_request_read();
+    }
     let Some(when) = parse_date(&value) else {
         return Ok(text(&value).into_owned());
     };

@@ -264,7 +264,8 @@ pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compil
     let sections = build_sections(&section_files, &templates, catalogs);
     let broken = Arc::new(broken);
     let sections = Arc::new(sections);
-    env.add_function("render", render_function(broken.clone()));
+    let fragments = Arc::new(super::fragments::new_cache());
+    env.add_function("render", render_function(broken.clone(), fragments));
     // `render_section` works everywhere; inside a section `section` is the section object, so
     // the short name only works from layouts and snippets.
     env.add_function(

@@ -11,6 +11,7 @@ mod collection;
 mod context;
 mod error;
 mod filters;
+mod fragments;
 mod live;
 mod loader;
 mod locale;
@@ -34,6 +35,7 @@ pub use check::check;
 pub use context::{CartAlert, PageContext, PageRequest};
 pub use error::{Problem, RenderError, ThemeError};
 pub use filters::{configure_environment, liquid_formatter, register as register_filters};
+pub use fragments::cart_value;
 pub use live::{
     EVENTS_PATH, LIVE_RELOAD_JS, LIVE_RELOAD_PATH, ThemeChange, change_event_json, error_page,
 };

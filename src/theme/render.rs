@@ -13,6 +13,7 @@ use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 use super::context::{DEPTH_KEY, PAGE_KEY, Page, SNIPPET_GLOBALS};
 use super::error::RenderError;
+use super::fragments::{FragmentCache, call_key};
 
 /// How deep `render`/`section` may nest: a snippet that renders itself stops here instead of
 /// overflowing the stack (each nested render is a fresh minijinja state with its own limit).
@@ -64,7 +65,7 @@ impl Object for Scope {
             },
             Layer::Snippet(args) => match args.get_attr(key) {
                 Ok(v) if !v.is_undefined() => Some(v),
-                _ => self.page.global(key),
+                _ => self.page.snippet_global(key),
             },
             Layer::Layout {
                 content_for_layout,
@@ -78,6 +79,8 @@ impl Object for Scope {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
+        // Listing the context (e.g. `debug()`) shows per-request objects.
+        self.page.note_per_request_read();
         let mut keys: Vec<Value> = match &self.layer {
             Layer::Section(_) => vec![Value::from("section")],
             Layer::Snippet(args) => args.try_iter().map(|i| i.collect()).unwrap_or_default(),
@@ -138,6 +141,7 @@ pub fn snippet_file(name: &str) -> String {
 /// `render('name', key=value)`: the snippet sees its arguments and the global objects only.
 pub fn render_function(
     broken: Arc<Broken>,
+    fragments: Arc<FragmentCache>,
 ) -> impl Fn(&State, &str, Kwargs) -> Result<Value, Error> + Send + Sync + 'static {
     move |state: &State, name: &str, args: Kwargs| {
         let depth = current_depth(state) + 1;
@@ -166,38 +170,25 @@ pub fn render_function(
                 format!("snippet '{name}' not found (looked for {file})"),
             )
         })?;
-        let memo = memo_key(name, &args);
-        if let Some(hit) = memo.as_ref().and_then(|key| page.memo_get(key)) {
+        let key = call_key(name, &page.locale_code, &args);
+        if let Some(key) = &key
+            && let Some(hit) = page.memo_get(key).or_else(|| fragments.get(key))
+        {
             return Ok(hit);
         }
+        let reads_before = page.per_request_reads();
         let ctx = Scope::value(Layer::Snippet(Value::from(args)), page.clone(), depth);
         let out = Value::from_safe_string(template.render(ctx)?);
-        if let Some(key) = memo {
-            page.memo_put(key, out.clone());
+        if let Some(key) = key {
+            // Nothing per-request was read (nested renders count too): later requests may reuse it.
+            let per_request = page.per_request_reads() != reads_before;
+            if !per_request {
+                fragments.insert(key.clone(), out.clone());
+            }
+            page.memo_put(key, out.clone(), per_request);
         }
         Ok(out)
     }
-}
-
-/// A key for a `render` call whose arguments are all strings, numbers, booleans or none;
-/// `None` when any argument is an object (its identity is not cheap to compare).
-fn memo_key(name: &str, args: &Kwargs) -> Option<String> {
-    use minijinja::value::ValueKind;
-    let mut names: Vec<&str> = args.args().collect();
-    names.sort_unstable();
-    let mut key = String::from(name);
-    for arg in names {
-        let value: Value = args.get(arg).ok()?;
-        match value.kind() {
-            ValueKind::String | ValueKind::Number | ValueKind::Bool | ValueKind::None => {}
-            _ => return None,
-        }
-        key.push('\u{0}');
-        key.push_str(arg);
-        key.push('\u{0}');
-        key.push_str(&format!("{value:?}"));
-    }
-    Some(key)
 }
 
 /// A section ready to render: its file, wrapper markup and `section` object.
@@ -274,6 +265,8 @@ pub fn section_function(
                 "section() needs a page context",
             )
         })?;
+        // A section sees the whole page, so a snippet that renders one is per request.
+        page.note_per_request_read();
         entry
             .render(state.env(), &broken, page, depth)
             .map(Value::from_safe_string)

@@ -95,10 +95,22 @@ pub fn locale_of(state: &AppState, page: &PageRequest) -> Locale {
     }
 }
 
-/// The theme's `cart` object: the Ajax JSON of the cart (private attributes left out).
+/// The theme's `cart` object: the Ajax JSON of the cart (private attributes left out). Each line
+/// goes to the theme with its JSON, which identifies it for reusing snippet output.
 pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
     let priced = price(cart, state.catalog());
-    minijinja::Value::from(minijinja::value::Serde(CartJson::new(&priced)))
+    let mut json = CartJson::new(&priced);
+    let lines = std::mem::take(&mut json.items)
+        .iter()
+        .map(|line| {
+            let bytes = serde_json::to_vec(line).unwrap_or_default();
+            (bytes, minijinja::Value::from(minijinja::value::Serde(line)))
+        })
+        .collect();
+    crate::theme::cart_value(
+        minijinja::Value::from(minijinja::value::Serde(&json)),
+        lines,
+    )
 }
 
 /// Renders each id in the context of `url`. Unknown or failing sections are `null`; failures are

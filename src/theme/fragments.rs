@@ -1,0 +1,293 @@
+//! Snippet output reused across requests (fragment caching).
+//!
+//! A snippet rendered with `render` sees only its arguments and the global objects. Most globals
+//! (`shop`, `settings`, `routes`, `localization`, `collections`, `all_products`) and what filters
+//! read (locale, money formats, asset versions) are fixed for one compiled theme and one locale.
+//! So when a render read none of the per-request globals (`cart`, `request`, `template`,
+//! `page_title`) or anything time-dependent, its output is a function of the snippet, the locale
+//! and the arguments, and the next request with equal arguments can reuse it.
+//!
+//! Arguments must be comparable exactly and cheaply to be part of a key: plain scalars, and
+//! [`Keyed`] values that carry their own identity (a cart line's JSON). Anything else makes the
+//! call uncacheable. The cache belongs to one compiled theme, so editing a file starts afresh.
+
+use std::sync::Arc;
+
+use minijinja::Value;
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
+
+/// Rendered bytes kept, at most (output plus keys).
+const CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
+/// A guess of how many entries that is, to size the table.
+const ESTIMATED_ENTRIES: usize = 4096;
+
+#[derive(Clone)]
+pub struct FragmentWeight;
+
+impl quick_cache::Weighter<Box<[u8]>, Value> for FragmentWeight {
+    fn weight(&self, key: &Box<[u8]>, value: &Value) -> u64 {
+        (key.len() + value.as_str().map_or(0, str::len)) as u64
+    }
+}
+
+pub type FragmentCache = quick_cache::sync::Cache<Box<[u8]>, Value, FragmentWeight>;
+
+pub fn new_cache() -> FragmentCache {
+    FragmentCache::with_weighter(ESTIMATED_ENTRIES, CAPACITY_BYTES, FragmentWeight)
+}
+
+/// A value whose whole content `key` identifies: equal keys, equal values.
+#[derive(Debug)]
+pub struct Keyed {
+    key: Box<[u8]>,
+    value: Value,
+}
+
+impl Object for Keyed {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        self.value
+            .as_object()
+            .map_or(ObjectRepr::Plain, |o| o.repr())
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.value.get_item(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.value.get_attr(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.value.try_iter() {
+            Ok(items) => Enumerator::Values(items.collect()),
+            Err(_) => Enumerator::NonEnumerable,
+        }
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        self.value.len()
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.value, f)
+    }
+}
+
+/// Marks `value` as identified by `key` (e.g. its JSON serialization).
+pub fn keyed(key: impl Into<Box<[u8]>>, value: Value) -> Value {
+    Value::from_object(Keyed {
+        key: key.into(),
+        value,
+    })
+}
+
+/// A map value with one field replaced: the cart with its `items` as keyed lines.
+#[derive(Debug)]
+struct WithField {
+    base: Value,
+    name: &'static str,
+    field: Value,
+}
+
+impl Object for WithField {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        if key == self.name {
+            return Some(self.field.clone());
+        }
+        self.base.get_attr(key).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.base.try_iter() {
+            Ok(keys) => Enumerator::Values(keys.collect()),
+            Err(_) => Enumerator::NonEnumerable,
+        }
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        self.base.len()
+    }
+}
+
+/// The template `cart` from its JSON as a value (`cart`) and each line as (its JSON, its value):
+/// `cart.items` are the lines, keyed by their JSON so snippets rendered per line are reused
+/// while the line stays the same.
+pub fn cart_value(cart: Value, lines: Vec<(Vec<u8>, Value)>) -> Value {
+    let items: Vec<Value> = lines
+        .into_iter()
+        .map(|(json, line)| keyed(json, line))
+        .collect();
+    Value::from_object(WithField {
+        base: cart,
+        name: "items",
+        field: Value::from(items),
+    })
+}
+
+/// The key of `render(name, args)` in `locale`, or `None` when an argument cannot be compared
+/// exactly (a map, a list, or an object other than [`Keyed`]).
+pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<Box<[u8]>> {
+    let mut names: Vec<&str> = args.args().collect();
+    names.sort_unstable();
+    let mut key = Vec::with_capacity(128);
+    push_str(&mut key, name);
+    push_str(&mut key, locale);
+    for arg in names {
+        let value: Value = args.get(arg).ok()?;
+        push_str(&mut key, arg);
+        push_value(&mut key, &value)?;
+    }
+    Some(key.into_boxed_slice())
+}
+
+/// Length-prefixed, so no two sequences of strings encode alike.
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
+    match value.kind() {
+        ValueKind::Undefined => out.push(b'u'),
+        ValueKind::None => out.push(b'n'),
+        ValueKind::Bool => out.push(if value.is_true() { b'T' } else { b'F' }),
+        ValueKind::Number => {
+            // Integers and floats print differently (1 vs 1.0): the tag keeps them apart, and
+            // the printed form is exact for both.
+            out.push(if value.is_integer() { b'i' } else { b'f' });
+            push_str(out, &value.to_string());
+        }
+        ValueKind::String => {
+            // Safe strings are not escaped on output, plain ones are.
+            out.push(if value.is_safe() { b'S' } else { b's' });
+            push_str(out, value.as_str()?);
+        }
+        _ => {
+            let keyed = value.downcast_object_ref::<Keyed>()?;
+            out.push(b'k');
+            out.extend_from_slice(&(keyed.key.len() as u64).to_le_bytes());
+            out.extend_from_slice(&keyed.key);
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::Environment;
+
+    fn key_of(source_args: &str) -> Option<Box<[u8]>> {
+        let mut env = Environment::new();
+        let captured = Arc::new(std::sync::Mutex::new(None));
+        let sink = captured.clone();
+        env.add_function("k", move |args: Kwargs| {
+            *sink.lock().expect("lock") = Some(call_key("snippet", "en", &args));
+        });
+        env.add_global(
+            "line",
+            keyed(
+                b"{\"id\":1}".to_vec(),
+                Value::from(minijinja::value::Serde(serde_json::json!({"id": 1}))),
+            ),
+        );
+        env.add_global(
+            "other_line",
+            keyed(
+                b"{\"id\":2}".to_vec(),
+                Value::from(minijinja::value::Serde(serde_json::json!({"id": 2}))),
+            ),
+        );
+        env.add_global(
+            "plain_map",
+            Value::from(minijinja::value::Serde(serde_json::json!({"id": 1}))),
+        );
+        env.render_str(&format!("{{{{ k({source_args}) }}}}"), ())
+            .expect("renders");
+        captured.lock().expect("lock").take().flatten()
+    }
+
+    #[test]
+    fn equal_arguments_give_equal_keys_in_any_order() {
+        assert_eq!(key_of("a=1, b='x'"), key_of("b='x', a=1"));
+        assert_eq!(key_of("item=line"), key_of("item=line"));
+    }
+
+    #[test]
+    fn values_that_print_differently_give_different_keys() {
+        let pairs = [
+            ("a=1", "a=1.0"),
+            ("a=1", "a='1'"),
+            ("a=true", "a=1"),
+            ("a=none", "a=false"),
+            ("a='<b>'", "a='<b>'|safe"),
+            ("a='x', b='y'", "a='xb', b='y'"),
+            ("item=line", "item=other_line"),
+            ("a=1", "b=1"),
+        ];
+        for (left, right) in pairs {
+            assert_ne!(key_of(left), key_of(right), "{left} vs {right}");
+        }
+    }
+
+    #[test]
+    fn maps_and_lists_are_not_keys() {
+        assert!(key_of("item=plain_map").is_none());
+        assert!(key_of("a=[1, 2]").is_none());
+        assert!(key_of("a=1").is_some());
+    }
+
+    #[test]
+    fn keyed_values_read_like_the_value_they_wrap() {
+        let line = Value::from(minijinja::value::Serde(serde_json::json!({"title": "Coat", "quantity": 2})));
+        let cart = cart_value(
+            Value::from(minijinja::value::Serde(
+                serde_json::json!({"item_count": 2, "items": []}),
+            )),
+            vec![(b"k".to_vec(), line)],
+        );
+        let env = Environment::new();
+        let out = env
+            .render_str(
+                "{{ cart.item_count }} {% for item in cart.items %}{{ item.title }} x{{ item.quantity }}{% endfor %} {{ cart.items|length }} {{ cart|list|length }}",
+                minijinja::context! { cart => cart },
+            )
+            .expect("renders");
+        assert_eq!(out, "2 Coat x2 1 2");
+    }
+
+    #[test]
+    fn the_cart_prints_as_json_exactly_like_the_value_it_was_built_from() {
+        let json = serde_json::json!({
+            "item_count": 3,
+            "items": [{"key": "a", "quantity": 1, "properties": {"x": "y"}}, {"key": "b", "quantity": 2}],
+            "note": null,
+        });
+        let lines = json["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|line| {
+                let bytes = serde_json::to_vec(line).expect("json");
+                (bytes, Value::from(minijinja::value::Serde(line)))
+            })
+            .collect();
+        let cart = cart_value(Value::from(minijinja::value::Serde(&json)), lines);
+        let mut env = Environment::new();
+        env.add_filter("tojson", |v: Value| serde_json::to_string(&v).unwrap_or_default());
+        let out = env
+            .render_str("{{ cart|tojson }}", minijinja::context! { cart => cart })
+            .expect("renders");
+        let expected = serde_json::to_string(&json).expect("json");
+        assert_eq!(out.replace("&quot;", "\""), expected);
+    }
+}
