@@ -46,9 +46,15 @@ fn a_changed_line_renders_afresh_and_the_others_render_the_same() {
     let theme = basic();
     let first = render(&theme, &cart_with(&[1, 1]));
     let second = render(&theme, &cart_with(&[1, 2]));
-    assert_eq!(first[0][0], "Red Rain Coat - Red x1 in Your cart at $129.00");
+    assert_eq!(
+        first[0][0],
+        "Red Rain Coat - Red x1 in Your cart at $129.00"
+    );
     assert_eq!(second[0][0], first[0][0]);
-    assert_eq!(second[1][0], "Red Rain Coat - Red x2 in Your cart at $258.00");
+    assert_eq!(
+        second[1][0],
+        "Red Rain Coat - Red x2 in Your cart at $258.00"
+    );
 }
 
 #[test]
@@ -60,8 +66,14 @@ fn snippets_that_read_the_cart_the_clock_or_a_section_are_not_reused_by_another_
     assert_eq!(first[0][1], "Red Rain Coat - Red of 2");
     assert_eq!(second[0][1], "Red Rain Coat - Red of 3");
     // A snippet that renders one that reads the cart is per request too.
-    assert_eq!(second[0][4], "Red Rain Coat - Red with Red Rain Coat - Red of 3");
-    assert_ne!(first[0][2], second[0][2], "the clock snippet came from the cache");
+    assert_eq!(
+        second[0][4],
+        "Red Rain Coat - Red with Red Rain Coat - Red of 3"
+    );
+    assert_ne!(
+        first[0][2], second[0][2],
+        "the clock snippet came from the cache"
+    );
     assert!(second[0][3].starts_with("Red Rain Coat - Red beside "));
 }
 

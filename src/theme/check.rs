@@ -23,7 +23,7 @@ pub fn check(dir: &Path) -> Vec<Problem> {
     }
     // Settings that name products or collections resolve against the catalog at load time;
     // checking needs no catalog, so none is given.
-    let compiled = loader::load(dir, &HashMap::new());
+    let compiled = loader::load(dir, &HashMap::new(), Default::default());
     let mut problems = compiled.problems.clone();
     problems.extend(compiled.broken.values().cloned().map(Problem::from));
     problems.extend(

@@ -12,6 +12,7 @@
 //! call uncacheable. The cache belongs to one compiled theme, so editing a file starts afresh.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
@@ -30,10 +31,38 @@ impl quick_cache::Weighter<Box<[u8]>, Value> for FragmentWeight {
     }
 }
 
-pub type FragmentCache = quick_cache::sync::Cache<Box<[u8]>, Value, FragmentWeight>;
+/// The reusable snippet output of one compiled theme.
+pub struct Fragments {
+    cache: quick_cache::sync::Cache<Box<[u8]>, Value, FragmentWeight>,
+    /// Shared with the theme, so switching reuse off survives reloads (benchmarks measure the
+    /// renderer without it).
+    reuse: Arc<AtomicBool>,
+}
 
-pub fn new_cache() -> FragmentCache {
-    FragmentCache::with_weighter(ESTIMATED_ENTRIES, CAPACITY_BYTES, FragmentWeight)
+impl Fragments {
+    pub fn new(reuse: Arc<AtomicBool>) -> Fragments {
+        Fragments {
+            cache: quick_cache::sync::Cache::with_weighter(
+                ESTIMATED_ENTRIES,
+                CAPACITY_BYTES,
+                FragmentWeight,
+            ),
+            reuse,
+        }
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<Value> {
+        if !self.reuse.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.cache.get(key)
+    }
+
+    pub fn insert(&self, key: Box<[u8]>, output: Value) {
+        if self.reuse.load(Ordering::Relaxed) {
+            self.cache.insert(key, output);
+        }
+    }
 }
 
 /// A value whose whole content `key` identifies: equal keys, equal values.
@@ -248,7 +277,9 @@ mod tests {
 
     #[test]
     fn keyed_values_read_like_the_value_they_wrap() {
-        let line = Value::from(minijinja::value::Serde(serde_json::json!({"title": "Coat", "quantity": 2})));
+        let line = Value::from(minijinja::value::Serde(
+            serde_json::json!({"title": "Coat", "quantity": 2}),
+        ));
         let cart = cart_value(
             Value::from(minijinja::value::Serde(
                 serde_json::json!({"item_count": 2, "items": []}),
@@ -283,7 +314,9 @@ mod tests {
             .collect();
         let cart = cart_value(Value::from(minijinja::value::Serde(&json)), lines);
         let mut env = Environment::new();
-        env.add_filter("tojson", |v: Value| serde_json::to_string(&v).unwrap_or_default());
+        env.add_filter("tojson", |v: Value| {
+            serde_json::to_string(&v).unwrap_or_default()
+        });
         let out = env
             .render_str("{{ cart|tojson }}", minijinja::context! { cart => cart })
             .expect("renders");

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use minijinja::value::Serde;
 use minijinja::{Environment, Value};
@@ -17,6 +18,7 @@ use serde_json::Value as Json;
 use super::context::{AssetVersions, LocaleValues};
 use super::error::{Problem, RenderError};
 use super::filters::configure_environment;
+use super::fragments::Fragments;
 use super::locale::{Locale, Locales};
 use super::render::{Broken, SectionEntry, render_function, section_function, wrapper};
 use super::schema::{
@@ -127,7 +129,12 @@ fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> 
 
 /// Loads and compiles the theme in `dir`. `catalogs` are the per-locale catalog values used to
 /// resolve `product`/`collection` settings into objects.
-pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compiled {
+/// `reuse`: whether snippet output may be reused across requests (see `fragments`).
+pub fn load(
+    dir: &Path,
+    catalogs: &HashMap<String, Arc<LocaleValues>>,
+    reuse: Arc<AtomicBool>,
+) -> Compiled {
     let mut problems = Vec::new();
     let mut sources: HashMap<String, String> = HashMap::new();
     let mut broken = Broken::new();
@@ -264,7 +271,7 @@ pub fn load(dir: &Path, catalogs: &HashMap<String, Arc<LocaleValues>>) -> Compil
     let sections = build_sections(&section_files, &templates, catalogs);
     let broken = Arc::new(broken);
     let sections = Arc::new(sections);
-    let fragments = Arc::new(super::fragments::new_cache());
+    let fragments = Arc::new(Fragments::new(reuse));
     env.add_function("render", render_function(broken.clone(), fragments));
     // `render_section` works everywhere; inside a section `section` is the section object, so
     // the short name only works from layouts and snippets.

@@ -24,6 +24,7 @@ mod watch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 
 use minijinja::Value;
@@ -60,6 +61,8 @@ struct Inner {
     /// The shop's primary locale, used for unknown locale codes.
     primary: Arc<LocaleValues>,
     current: RwLock<Arc<Compiled>>,
+    /// Whether snippet output may be reused across requests (on unless a benchmark says not).
+    reuse: Arc<AtomicBool>,
     changes: broadcast::Sender<ThemeChange>,
     /// Kept alive for as long as the theme; dropping it stops the watch thread.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
@@ -84,7 +87,7 @@ impl Inner {
     }
 
     fn reload(&self) {
-        let compiled = Arc::new(loader::load(&self.dir, &self.locales));
+        let compiled = Arc::new(loader::load(&self.dir, &self.locales, self.reuse.clone()));
         log_broken(&compiled);
         *self
             .current
@@ -131,7 +134,8 @@ impl Theme {
             };
             locales.insert(code.clone(), values);
         }
-        let compiled = Arc::new(loader::load(dir, &locales));
+        let reuse = Arc::new(AtomicBool::new(true));
+        let compiled = Arc::new(loader::load(dir, &locales, reuse.clone()));
         log_broken(&compiled);
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
         let theme = Theme {
@@ -140,6 +144,7 @@ impl Theme {
                 locales,
                 primary: primary_values,
                 current: RwLock::new(compiled),
+                reuse,
                 changes,
                 watcher: Mutex::new(None),
             }),
@@ -185,6 +190,14 @@ impl Theme {
     /// Recompiles the whole theme from disk now (the watcher does this by itself).
     pub fn reload(&self) {
         self.inner.reload();
+    }
+
+    /// Turns reuse of snippet output across requests on or off (it is on). Off, every request
+    /// renders every snippet: what the renderer costs without its cache.
+    pub fn set_fragment_reuse(&self, on: bool) {
+        self.inner
+            .reuse
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The theme directory.

@@ -13,7 +13,7 @@ use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 use super::context::{DEPTH_KEY, PAGE_KEY, Page, SNIPPET_GLOBALS};
 use super::error::RenderError;
-use super::fragments::{FragmentCache, call_key};
+use super::fragments::{Fragments, call_key};
 
 /// How deep `render`/`section` may nest: a snippet that renders itself stops here instead of
 /// overflowing the stack (each nested render is a fresh minijinja state with its own limit).
@@ -141,7 +141,7 @@ pub fn snippet_file(name: &str) -> String {
 /// `render('name', key=value)`: the snippet sees its arguments and the global objects only.
 pub fn render_function(
     broken: Arc<Broken>,
-    fragments: Arc<FragmentCache>,
+    fragments: Arc<Fragments>,
 ) -> impl Fn(&State, &str, Kwargs) -> Result<Value, Error> + Send + Sync + 'static {
     move |state: &State, name: &str, args: Kwargs| {
         let depth = current_depth(state) + 1;
