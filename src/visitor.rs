@@ -112,7 +112,11 @@ pub async fn set_flash(session: &Session, message: &str) {
     }
 }
 
+/// The flash message, removed from the session. Only a session that had one is written back:
+/// `remove` marks the session modified even when the key is absent, which would cost a session
+/// write on every page view.
 pub async fn take_flash(session: &Session) -> Option<String> {
+    session.get::<String>(FLASH_KEY).await.ok().flatten()?;
     session.remove::<String>(FLASH_KEY).await.ok().flatten()
 }
 

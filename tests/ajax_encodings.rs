@@ -533,6 +533,32 @@ async fn non_js_form_errors_are_flashed() {
     );
 }
 
+/// Reading pages does not write the session (a write per page view would cost a SQLite
+/// transaction each); taking a flash message does.
+#[tokio::test]
+async fn only_a_page_that_takes_a_flash_writes_the_session() {
+    let app = TestApp::with_real_theme(&[], false).await;
+    let visitor = app.visitor();
+    visitor.add(HAT, 1).await;
+    let written = app
+        .session_expiry(&visitor)
+        .await
+        .expect("a stored session");
+    // Expiry is stored to the second: a write now would move it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for page in ["/", "/cart", "/products/red-rain-coat", "/cart.js"] {
+        visitor.get(page).await.expect(200);
+    }
+    assert_eq!(app.session_expiry(&visitor).await, Some(written.clone()));
+    let resp = visitor.post_form("/cart/add", &[("quantity", "1")]).await;
+    assert_see_other(&resp, "/cart");
+    assert!(app.flash(&visitor).await.is_some());
+    let page = visitor.get("/cart").await;
+    page.expect(200);
+    assert_eq!(app.flash(&visitor).await, None, "the flash is taken once");
+    assert_ne!(app.session_expiry(&visitor).await, Some(written));
+}
+
 #[tokio::test]
 async fn return_to_sends_a_plain_form_back_to_a_local_path() {
     let app = TestApp::new().await;

@@ -123,6 +123,15 @@ impl TestApp {
         let record = self.state.session_store().load(&id).await.ok()??;
         record.data.get("flash")?.as_str().map(str::to_string)
     }
+
+    /// When the stored session of `visitor` expires: moves each time the session is written.
+    pub async fn session_expiry(&self, visitor: &Visitor) -> Option<String> {
+        let cookie = visitor.cookie()?;
+        let value = cookie.split_once('=')?.1;
+        let id = tower_sessions::session::Id::from_str(value).ok()?;
+        let record = self.state.session_store().load(&id).await.ok()??;
+        Some(record.expiry_date.to_string())
+    }
 }
 
 /// One browser: the session cookie it was last given.
