@@ -251,10 +251,7 @@ pub fn cart_value(json: &Json) -> minijinja::Value {
         .map(|items| {
             items
                 .iter()
-                .map(|line| {
-                    let bytes = serde_json::to_vec(line).expect("line JSON");
-                    (bytes, minijinja::Value::from(minijinja::value::Serde(line)))
-                })
+                .map(|line| serde_json::to_vec(line).expect("line JSON"))
                 .collect()
         })
         .unwrap_or_default();

@@ -11,8 +11,8 @@
 //! [`Keyed`] values that carry their own identity (a cart line's JSON). Anything else makes the
 //! call uncacheable. The cache belongs to one compiled theme, so editing a file starts afresh.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
@@ -65,49 +65,67 @@ impl Fragments {
     }
 }
 
-/// A value whose whole content `key` identifies: equal keys, equal values.
+/// A value given as its JSON, which is also its identity: equal JSON, equal values. The template
+/// value is built on first use only, since a reused snippet never reads it.
 #[derive(Debug)]
 pub struct Keyed {
-    key: Box<[u8]>,
-    value: Value,
+    json: Box<[u8]>,
+    value: OnceLock<Value>,
+}
+
+impl Keyed {
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| {
+            serde_json::from_slice::<Value>(&self.json).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a keyed template value is not JSON");
+                Value::UNDEFINED
+            })
+        })
+    }
 }
 
 impl Object for Keyed {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        self.value
+        self.value()
             .as_object()
             .map_or(ObjectRepr::Plain, |o| o.repr())
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.value.get_item(key).ok().filter(|v| !v.is_undefined())
+        self.value()
+            .get_item(key)
+            .ok()
+            .filter(|v| !v.is_undefined())
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        self.value.get_attr(key).ok().filter(|v| !v.is_undefined())
+        self.value()
+            .get_attr(key)
+            .ok()
+            .filter(|v| !v.is_undefined())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        match self.value.try_iter() {
+        match self.value().try_iter() {
             Ok(items) => Enumerator::Values(items.collect()),
             Err(_) => Enumerator::NonEnumerable,
         }
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        self.value.len()
+        self.value().len()
     }
 
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.value, f)
+        std::fmt::Display::fmt(self.value(), f)
     }
 }
 
-/// Marks `value` as identified by `key` (e.g. its JSON serialization).
-pub fn keyed(key: impl Into<Box<[u8]>>, value: Value) -> Value {
+/// A template value from its JSON (a JSON object, e.g. a cart line), identified by that JSON.
+pub fn keyed(json: impl Into<Box<[u8]>>) -> Value {
     Value::from_object(Keyed {
-        key: key.into(),
-        value,
+        json: json.into(),
+        value: OnceLock::new(),
     })
 }
 
@@ -147,14 +165,11 @@ impl Object for WithField {
     }
 }
 
-/// The template `cart` from its JSON as a value (`cart`) and each line as (its JSON, its value):
+/// The template `cart` from its JSON without items as a value (`cart`) and each line's JSON:
 /// `cart.items` are the lines, keyed by their JSON so snippets rendered per line are reused
 /// while the line stays the same.
-pub fn cart_value(cart: Value, lines: Vec<(Vec<u8>, Value)>) -> Value {
-    let items: Vec<Value> = lines
-        .into_iter()
-        .map(|(json, line)| keyed(json, line))
-        .collect();
+pub fn cart_value(cart: Value, lines: Vec<Vec<u8>>) -> Value {
+    let items: Vec<Value> = lines.into_iter().map(keyed).collect();
     Value::from_object(WithField {
         base: cart,
         name: "items",
@@ -203,8 +218,8 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
         _ => {
             let keyed = value.downcast_object_ref::<Keyed>()?;
             out.push(b'k');
-            out.extend_from_slice(&(keyed.key.len() as u64).to_le_bytes());
-            out.extend_from_slice(&keyed.key);
+            out.extend_from_slice(&(keyed.json.len() as u64).to_le_bytes());
+            out.extend_from_slice(&keyed.json);
         }
     }
     Some(())
@@ -222,20 +237,8 @@ mod tests {
         env.add_function("k", move |args: Kwargs| {
             *sink.lock().expect("lock") = Some(call_key("snippet", "en", &args));
         });
-        env.add_global(
-            "line",
-            keyed(
-                b"{\"id\":1}".to_vec(),
-                Value::from(minijinja::value::Serde(serde_json::json!({"id": 1}))),
-            ),
-        );
-        env.add_global(
-            "other_line",
-            keyed(
-                b"{\"id\":2}".to_vec(),
-                Value::from(minijinja::value::Serde(serde_json::json!({"id": 2}))),
-            ),
-        );
+        env.add_global("line", keyed(b"{\"id\":1}".to_vec()));
+        env.add_global("other_line", keyed(b"{\"id\":2}".to_vec()));
         env.add_global(
             "plain_map",
             Value::from(minijinja::value::Serde(serde_json::json!({"id": 1}))),
@@ -277,14 +280,12 @@ mod tests {
 
     #[test]
     fn keyed_values_read_like_the_value_they_wrap() {
-        let line = Value::from(minijinja::value::Serde(
-            serde_json::json!({"title": "Coat", "quantity": 2}),
-        ));
+        let line = br#"{"title": "Coat", "quantity": 2}"#.to_vec();
         let cart = cart_value(
             Value::from(minijinja::value::Serde(
                 serde_json::json!({"item_count": 2, "items": []}),
             )),
-            vec![(b"k".to_vec(), line)],
+            vec![line],
         );
         let env = Environment::new();
         let out = env
@@ -307,10 +308,7 @@ mod tests {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|line| {
-                let bytes = serde_json::to_vec(line).expect("json");
-                (bytes, Value::from(minijinja::value::Serde(line)))
-            })
+            .map(|line| serde_json::to_vec(line).expect("json"))
             .collect();
         let cart = cart_value(Value::from(minijinja::value::Serde(&json)), lines);
         let mut env = Environment::new();

@@ -102,10 +102,7 @@ pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
     let mut json = CartJson::new(&priced);
     let lines = std::mem::take(&mut json.items)
         .iter()
-        .map(|line| {
-            let bytes = serde_json::to_vec(line).unwrap_or_default();
-            (bytes, minijinja::Value::from(minijinja::value::Serde(line)))
-        })
+        .map(|line| serde_json::to_vec(line).unwrap_or_else(|_| b"{}".to_vec()))
         .collect();
     crate::theme::cart_value(
         minijinja::Value::from(minijinja::value::Serde(&json)),
