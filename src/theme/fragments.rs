@@ -85,10 +85,9 @@ impl Keyed {
 }
 
 impl Object for Keyed {
+    /// Always a map (`keyed` takes JSON objects): asking must not build the value.
     fn repr(self: &Arc<Self>) -> ObjectRepr {
-        self.value()
-            .as_object()
-            .map_or(ObjectRepr::Plain, |o| o.repr())
+        ObjectRepr::Map
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
