@@ -92,7 +92,7 @@ struct Inner {
     store: Store,
     catalog: Arc<Catalog>,
     theme: Theme,
-    sessions: tower_sessions_rusqlite_store::RusqliteStore,
+    sessions: crate::sessions::CachedSessionStore,
     tokens: crate::api::elasticpath::TokenBook,
     shipping: crate::api::shopify::shipping::PreparedRates,
 }
@@ -108,6 +108,7 @@ impl AppState {
         let sessions = open_session_store(&config.db)
             .await
             .map_err(|e| StartError::Sessions(e.to_string()))?;
+        let sessions = crate::sessions::CachedSessionStore::new(sessions);
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -133,7 +134,7 @@ impl AppState {
     pub fn theme(&self) -> &Theme {
         &self.inner.theme
     }
-    pub fn session_store(&self) -> &tower_sessions_rusqlite_store::RusqliteStore {
+    pub fn session_store(&self) -> &crate::sessions::CachedSessionStore {
         &self.inner.sessions
     }
     pub fn ep_tokens(&self) -> &crate::api::elasticpath::TokenBook {

@@ -19,21 +19,17 @@ use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
 
 /// Rendered bytes kept, at most (output plus keys).
 const CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
-/// A guess of how many entries that is, to size the table.
-const ESTIMATED_ENTRIES: usize = 4096;
 
-#[derive(Clone)]
-pub struct FragmentWeight;
-
-impl quick_cache::Weighter<Box<[u8]>, Value> for FragmentWeight {
-    fn weight(&self, key: &Box<[u8]>, value: &Value) -> u64 {
-        (key.len() + value.as_str().map_or(0, str::len)) as u64
-    }
+/// An entry's bytes: its key and its output.
+#[allow(clippy::borrowed_box)] // moka's weigher takes `&K`
+fn weight(key: &Box<[u8]>, output: &Value) -> u32 {
+    let bytes = key.len() + output.as_str().map_or(0, str::len);
+    u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
 /// The reusable snippet output of one compiled theme.
 pub struct Fragments {
-    cache: quick_cache::sync::Cache<Box<[u8]>, Value, FragmentWeight>,
+    cache: moka::sync::Cache<Box<[u8]>, Value>,
     /// Shared with the theme, so switching reuse off survives reloads (benchmarks measure the
     /// renderer without it).
     reuse: Arc<AtomicBool>,
@@ -42,11 +38,10 @@ pub struct Fragments {
 impl Fragments {
     pub fn new(reuse: Arc<AtomicBool>) -> Fragments {
         Fragments {
-            cache: quick_cache::sync::Cache::with_weighter(
-                ESTIMATED_ENTRIES,
-                CAPACITY_BYTES,
-                FragmentWeight,
-            ),
+            cache: moka::sync::Cache::builder()
+                .max_capacity(CAPACITY_BYTES)
+                .weigher(weight)
+                .build(),
             reuse,
         }
     }

@@ -14,7 +14,10 @@ use serde_json::{Map, Value};
 use tower_sessions::Session;
 
 use super::error::{ShopifyError, error_response};
-use super::json::{CartJson, LineItemJson, append_fields, cart_bytes, json_bytes, object_bytes};
+use super::json::{
+    CartJson, LineItemJson, Sections, append_sections, cart_bytes, json_bytes, object_bytes,
+    sections_value,
+};
 use super::params::{self, SectionsParams};
 use super::respond::{Format, respond_mutation};
 use crate::api::body;
@@ -327,16 +330,16 @@ fn success_body(state: &AppState, cart: &Cart, kind: Kind, applied: &Applied) ->
 
 /// The JSON answer of a mutation: the body, or the error (with `errors` for change and update),
 /// plus `sections` when asked for. Invalid section parameters answer 400 after the mutation.
-pub fn json_response(result: MutationResult, sections: Option<Map<String, Value>>) -> Response {
+pub fn json_response(result: MutationResult, sections: Option<Sections>) -> Response {
     if let Some(reason) = &result.sections.invalid {
         return ShopifyError::BadRequest(reason.clone()).into_response();
     }
-    let mut extra = Map::new();
-    if let Some(sections) = sections {
-        extra.insert("sections".into(), Value::Object(sections));
-    }
     match &result.error {
         Some(error) => {
+            let mut extra = Map::new();
+            if let Some(sections) = sections {
+                extra.insert("sections".into(), sections_value(sections));
+            }
             if matches!(result.kind, Kind::Change | Kind::Update)
                 && error.status() == StatusCode::UNPROCESSABLE_ENTITY
             {
@@ -345,10 +348,9 @@ pub fn json_response(result: MutationResult, sections: Option<Map<String, Value>
             error_response(error, extra)
         }
         None => {
-            let body = if extra.is_empty() {
-                result.body
-            } else {
-                append_fields(&result.body, &extra)
+            let body = match &sections {
+                Some(sections) => append_sections(&result.body, sections),
+                None => result.body,
             };
             let mut response = json_bytes(StatusCode::OK, body);
             if let Ok(tag) = HeaderValue::from_str(&etag(&result.cart.id, result.cart.version)) {

@@ -2,14 +2,12 @@
 //! against the cart as it now is, in the context of `sections_url` or the `Referer` page.
 //! <https://shopify.dev/docs/api/ajax/reference/cart#bundled-section-rendering>
 
-use axum::http::{HeaderMap, header};
-use serde_json::{Map, Value};
-
-use super::json::CartJson;
+use super::json::{CartJson, Sections};
 use crate::cart::{Cart, pricing::price};
 use crate::state::AppState;
 use crate::theme::PageRequest;
 use crate::visitor::Locale;
+use axum::http::{HeaderMap, header};
 
 /// The page whose context the sections render in: `sections_url`, else the path and query of a
 /// same-origin `Referer`, else `/`. Never another origin.
@@ -112,23 +110,18 @@ pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
 
 /// Renders each id in the context of `url`. Unknown or failing sections are `null`; failures are
 /// logged with their file and line.
-pub async fn render_bundle(
-    state: &AppState,
-    cart: &Cart,
-    ids: &[String],
-    url: &str,
-) -> Map<String, Value> {
+pub async fn render_bundle(state: &AppState, cart: &Cart, ids: &[String], url: &str) -> Sections {
     let page = page_request(state, url);
     let theme = state.theme();
     let ctx = theme.context(&page, cart_object(state, cart));
-    let mut out = Map::new();
+    let mut out = Sections::with_capacity(ids.len());
     for id in ids {
         let html = match theme.render_section(&ctx, id) {
-            Ok(Some(html)) => Value::String(html),
-            Ok(None) => Value::Null,
+            Ok(Some(html)) => Some(html),
+            Ok(None) => None,
             Err(e) => {
                 tracing::error!(section = %id, error = %e, "section failed to render");
-                Value::Null
+                None
             }
         };
         out.insert(id.clone(), html);
