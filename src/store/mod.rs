@@ -206,8 +206,8 @@ impl Store {
         let id = id.to_string();
         // The outer `?` is the blocking task's failure; the inner result is the mutation's.
         run_blocking(move || {
-            let mut conn = lock(&writer)?;
-            Ok(mutate_in_tx(&mut conn, &currency, &id, if_missing, command))
+            let conn = lock(&writer)?;
+            Ok(mutate_in_tx(&conn, &currency, &id, if_missing, command))
         })
         .await?
     }
@@ -279,8 +279,51 @@ fn lock(writer: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, StoreE
     }
 }
 
+/// A `BEGIN IMMEDIATE` transaction through cached statements: the three are parsed once per
+/// connection instead of once per mutation. Rolls back when dropped uncommitted (a refused
+/// command, an error, or a panic unwinding).
+struct ImmediateTx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> ImmediateTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(ImmediateTx { conn, open: true })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for ImmediateTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for ImmediateTx<'_> {
+    fn drop(&mut self) {
+        // A failed COMMIT can leave the transaction open (or SQLite may have ended it already).
+        if self.open
+            && !self.conn.is_autocommit()
+            && let Err(e) = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut s| s.execute([]))
+        {
+            tracing::error!(error = %e, "rolling back a cart mutation failed");
+        }
+    }
+}
+
 fn mutate_in_tx<T, E, F>(
-    conn: &mut Connection,
+    conn: &Connection,
     currency: &str,
     id: &str,
     if_missing: IfMissing,
@@ -289,9 +332,7 @@ fn mutate_in_tx<T, E, F>(
 where
     F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E>,
 {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(StoreError::from)?;
+    let tx = ImmediateTx::begin(conn).map_err(StoreError::from)?;
     let now = Utc::now();
     let before = carts::load(&tx, id).map_err(StoreError::from)?;
     let mut cart = match &before {
