@@ -1,16 +1,17 @@
 //! The SQLite store: schema, connections, and one transaction per cart mutation.
 //!
 //! WAL mode with `synchronous=NORMAL`: a committed transaction survives a process crash. All
-//! writes go through one connection behind a mutex, so mutations are serialized (no lost updates,
-//! never "database is locked" between our own writers). Reads use a small pool of separate
-//! connections and never wait for the writer.
+//! writes go through one connection owned by one thread and run in arrival order, so mutations
+//! are serialized (no lost updates, never "database is locked" between our own writers). Reads
+//! use a small pool of separate connections and never wait for the writer.
 
 mod carts;
 mod catalog_seed;
 mod pool;
+mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -20,6 +21,7 @@ use crate::catalog::Catalog;
 
 pub use catalog_seed::SeedError;
 use pool::ReaderPool;
+use writer::Writer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -72,7 +74,7 @@ pub enum AfterCommand {
 
 #[derive(Clone)]
 pub struct Store {
-    writer: Arc<Mutex<Connection>>,
+    writer: Arc<Writer>,
     readers: Arc<ReaderPool>,
     path: PathBuf,
     /// The shop's currency, for carts the store creates (set when the catalog is synced).
@@ -151,7 +153,7 @@ impl Store {
         writer.execute_batch(SCHEMA)?;
         let readers = ReaderPool::new(path.to_path_buf());
         Ok(Store {
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Arc::new(Writer::start(writer)?),
             readers: Arc::new(readers),
             path: path.to_path_buf(),
             currency: Arc::new(std::sync::RwLock::new("USD".into())),
@@ -165,9 +167,11 @@ impl Store {
     /// Loads the catalog from `data_dir` into the database when its files changed (or on first
     /// run), then returns the catalog as stored. Carts are never touched.
     pub fn sync_catalog(&self, data_dir: &Path) -> Result<Catalog, StoreError> {
-        let mut conn = self.lock_writer()?;
-        catalog_seed::sync(&mut conn, data_dir)?;
-        let catalog = catalog_seed::load(&conn)?;
+        let data_dir = data_dir.to_path_buf();
+        let catalog = self.writer.run_sync(move |conn| {
+            catalog_seed::sync(conn, &data_dir)?;
+            Ok(catalog_seed::load(conn)?)
+        })?;
         if let Ok(mut currency) = self.currency.write() {
             currency.clone_from(&catalog.shop().currency);
         }
@@ -201,26 +205,20 @@ impl Store {
         E: Send + 'static,
         F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E> + Send + 'static,
     {
-        let writer = self.writer.clone();
         let currency = self.currency();
         let id = id.to_string();
-        // The outer `?` is the blocking task's failure; the inner result is the mutation's.
-        run_blocking(move || {
-            let mut conn = lock(&writer)?;
-            Ok(mutate_in_tx(&mut conn, &currency, &id, if_missing, command))
-        })
-        .await?
+        // The outer `?` is the writer's failure; the inner result is the mutation's.
+        self.writer
+            .run(move |conn| Ok(mutate_in_tx(conn, &currency, &id, if_missing, command)))
+            .await?
     }
 
     /// Deletes a cart. Returns whether it existed.
     pub async fn delete_cart(&self, id: &str) -> Result<bool, StoreError> {
-        let writer = self.writer.clone();
         let id = id.to_string();
-        run_blocking(move || {
-            let conn = lock(&writer)?;
-            Ok(carts::delete(&conn, &id)?)
-        })
-        .await
+        self.writer
+            .run(move |conn| Ok(carts::delete(conn, &id)?))
+            .await
     }
 
     /// Removes carts untouched since `before`. Returns how many went.
@@ -228,12 +226,9 @@ impl Store {
         &self,
         before: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let writer = self.writer.clone();
-        run_blocking(move || {
-            let conn = lock(&writer)?;
-            Ok(carts::delete_untouched_since(&conn, before)?)
-        })
-        .await
+        self.writer
+            .run(move |conn| Ok(carts::delete_untouched_since(conn, before)?))
+            .await
     }
 
     /// Number of carts stored (for the benchmark and tests).
@@ -247,40 +242,63 @@ impl Store {
 
     /// Writes many carts in one transaction (benchmark fixtures).
     pub fn insert_carts(&self, carts: &[Cart]) -> Result<(), StoreError> {
-        let mut conn = self.lock_writer()?;
-        let tx = conn.transaction()?;
-        for cart in carts {
-            carts::save(&tx, cart, None)?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    fn lock_writer(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        lock(&self.writer)
+        let carts = carts.to_vec();
+        self.writer.run_sync(move |conn| {
+            let tx = conn.transaction()?;
+            for cart in &carts {
+                carts::save(&tx, cart, None)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
     }
 }
 
-/// Locks the writer connection. A command that panicked poisons the mutex, but its transaction
-/// was rolled back as it unwound: roll back anything still open and carry on, so that one bad
-/// request cannot stop every later write.
-fn lock(writer: &Mutex<Connection>) -> Result<MutexGuard<'_, Connection>, StoreError> {
-    match writer.lock() {
-        Ok(conn) => Ok(conn),
-        Err(poisoned) => {
-            writer.clear_poison();
-            let conn = poisoned.into_inner();
-            if !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK")?;
-            }
-            tracing::warn!("the writer connection was recovered after a panic");
-            Ok(conn)
+/// A `BEGIN IMMEDIATE` transaction through cached statements: the three are parsed once per
+/// connection instead of once per mutation. Rolls back when dropped uncommitted (a refused
+/// command, an error, or a panic unwinding).
+struct ImmediateTx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> ImmediateTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(ImmediateTx { conn, open: true })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for ImmediateTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for ImmediateTx<'_> {
+    fn drop(&mut self) {
+        // A failed COMMIT can leave the transaction open (or SQLite may have ended it already).
+        if self.open
+            && !self.conn.is_autocommit()
+            && let Err(e) = self
+                .conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut s| s.execute([]))
+        {
+            tracing::error!(error = %e, "rolling back a cart mutation failed");
         }
     }
 }
 
 fn mutate_in_tx<T, E, F>(
-    conn: &mut Connection,
+    conn: &Connection,
     currency: &str,
     id: &str,
     if_missing: IfMissing,
@@ -289,9 +307,7 @@ fn mutate_in_tx<T, E, F>(
 where
     F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E>,
 {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(StoreError::from)?;
+    let tx = ImmediateTx::begin(conn).map_err(StoreError::from)?;
     let now = Utc::now();
     let before = carts::load(&tx, id).map_err(StoreError::from)?;
     let mut cart = match &before {
