@@ -7,6 +7,7 @@
 
 mod carts;
 mod catalog_seed;
+mod checkpoint;
 mod pool;
 mod writer;
 
@@ -20,6 +21,7 @@ use crate::cart::Cart;
 use crate::catalog::Catalog;
 
 pub use catalog_seed::SeedError;
+use checkpoint::Checkpointer;
 use pool::ReaderPool;
 use writer::Writer;
 
@@ -79,6 +81,7 @@ pub struct Store {
     path: PathBuf,
     /// The shop's currency, for carts the store creates (set when the catalog is synced).
     currency: Arc<std::sync::RwLock<String>>,
+    _checkpointer: Arc<Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -151,12 +154,18 @@ impl Store {
         let writer = Connection::open(path)?;
         configure(&writer)?;
         writer.execute_batch(SCHEMA)?;
+        writer.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+        )?;
         let readers = ReaderPool::new(path.to_path_buf());
         Ok(Store {
             writer: Arc::new(Writer::start(writer)?),
             readers: Arc::new(readers),
             path: path.to_path_buf(),
             currency: Arc::new(std::sync::RwLock::new("USD".into())),
+            _checkpointer: Arc::new(Checkpointer::start(path)?),
         })
     }
 
