@@ -1,4 +1,4 @@
-//! The SQLite store: schema, connections, and one transaction per cart mutation.
+//! The SQLite store: schema, connections, and the write path for cart mutations.
 //!
 //! WAL mode with `synchronous=NORMAL`: a committed transaction survives a process crash. All
 //! writes go through one connection owned by one thread and run in arrival order, so mutations
@@ -177,7 +177,7 @@ impl Store {
     /// run), then returns the catalog as stored. Carts are never touched.
     pub fn sync_catalog(&self, data_dir: &Path) -> Result<Catalog, StoreError> {
         let data_dir = data_dir.to_path_buf();
-        let catalog = self.writer.run_sync(move |conn| {
+        let catalog = self.writer.run_alone(move |conn| {
             catalog_seed::sync(conn, &data_dir)?;
             Ok(catalog_seed::load(conn)?)
         })?;
@@ -201,8 +201,9 @@ impl Store {
         run_blocking(move || readers.with(|conn| carts::load(conn, &id))).await
     }
 
-    /// Runs `command` on the cart inside one `BEGIN IMMEDIATE` transaction. On `Ok` the cart's
-    /// version moves on and the result is committed; on `Err` nothing is written.
+    /// Runs `command` on the cart in a write transaction (shared with the writes queued at the
+    /// same moment, each in its own savepoint). On `Ok` the cart's version moves on and the
+    /// result is committed before this returns; on `Err` nothing is written.
     pub async fn mutate<T, E, F>(
         &self,
         id: &str,
@@ -216,10 +217,9 @@ impl Store {
     {
         let currency = self.currency();
         let id = id.to_string();
-        // The outer `?` is the writer's failure; the inner result is the mutation's.
         self.writer
-            .run(move |conn| Ok(mutate_in_tx(conn, &currency, &id, if_missing, command)))
-            .await?
+            .run(move |conn| mutate_in_tx(conn, &currency, &id, if_missing, command))
+            .await
     }
 
     /// Deletes a cart. Returns whether it existed.
@@ -252,7 +252,7 @@ impl Store {
     /// Writes many carts in one transaction (benchmark fixtures).
     pub fn insert_carts(&self, carts: &[Cart]) -> Result<(), StoreError> {
         let carts = carts.to_vec();
-        self.writer.run_sync(move |conn| {
+        self.writer.run_alone(move |conn| {
             let tx = conn.transaction()?;
             for cart in &carts {
                 carts::save(&tx, cart, None)?;
@@ -263,49 +263,8 @@ impl Store {
     }
 }
 
-/// A `BEGIN IMMEDIATE` transaction through cached statements: the three are parsed once per
-/// connection instead of once per mutation. Rolls back when dropped uncommitted (a refused
-/// command, an error, or a panic unwinding).
-struct ImmediateTx<'c> {
-    conn: &'c Connection,
-    open: bool,
-}
-
-impl<'c> ImmediateTx<'c> {
-    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
-        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-        Ok(ImmediateTx { conn, open: true })
-    }
-
-    fn commit(mut self) -> rusqlite::Result<()> {
-        self.conn.prepare_cached("COMMIT")?.execute([])?;
-        self.open = false;
-        Ok(())
-    }
-}
-
-impl std::ops::Deref for ImmediateTx<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl Drop for ImmediateTx<'_> {
-    fn drop(&mut self) {
-        // A failed COMMIT can leave the transaction open (or SQLite may have ended it already).
-        if self.open
-            && !self.conn.is_autocommit()
-            && let Err(e) = self
-                .conn
-                .prepare_cached("ROLLBACK")
-                .and_then(|mut s| s.execute([]))
-        {
-            tracing::error!(error = %e, "rolling back a cart mutation failed");
-        }
-    }
-}
-
+/// Runs in the writer's transaction, in a savepoint of its own: returning `Err` rolls back
+/// whatever was written here.
 fn mutate_in_tx<T, E, F>(
     conn: &Connection,
     currency: &str,
@@ -316,15 +275,14 @@ fn mutate_in_tx<T, E, F>(
 where
     F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E>,
 {
-    let tx = ImmediateTx::begin(conn).map_err(StoreError::from)?;
     let now = Utc::now();
-    let before = carts::load(&tx, id).map_err(StoreError::from)?;
+    let before = carts::load(conn, id).map_err(StoreError::from)?;
     let mut cart = match &before {
         Some(cart) => cart.clone(),
         None if if_missing == IfMissing::Create => Cart::new(id.to_string(), currency, now),
         None => return Err(MutateError::NotFound),
     };
-    // The command runs on this copy; on Err the transaction rolls back when dropped.
+    // The command runs on this copy; on Err nothing was written.
     let (value, after) = command(&mut cart).map_err(MutateError::Command)?;
     let delete = match after {
         AfterCommand::Save => false,
@@ -332,13 +290,11 @@ where
         AfterCommand::Delete => true,
     };
     if delete {
-        carts::delete(&tx, id).map_err(StoreError::from)?;
-        tx.commit().map_err(StoreError::from)?;
+        carts::delete(conn, id).map_err(StoreError::from)?;
         return Ok(Mutation { value, cart: None });
     }
     cart.bump(now);
-    carts::save(&tx, &cart, before.as_ref()).map_err(StoreError::from)?;
-    tx.commit().map_err(StoreError::from)?;
+    carts::save(conn, &cart, before.as_ref()).map_err(StoreError::from)?;
     Ok(Mutation {
         value,
         cart: Some(cart),
@@ -384,5 +340,95 @@ mod tests {
         let cart = store.cart("cart").await.expect("read").expect("saved");
         assert_eq!(cart.note.as_deref(), Some("still writable"));
         assert_eq!(cart.version, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_committed_together_stand_or_fall_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("store.db")).expect("open");
+        // Hold the writer so that the next writes queue up and share one transaction.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, holding) = std::sync::mpsc::channel::<()>();
+        let writer = store.writer.clone();
+        let holder = std::thread::spawn(move || {
+            writer.run_alone(move |_| {
+                let _ = started.send(());
+                let _ = held.recv();
+                Ok(())
+            })
+        });
+        tokio::task::spawn_blocking(move || holding.recv())
+            .await
+            .expect("join")
+            .expect("holding");
+
+        let note = |text: &'static str| {
+            move |cart: &mut Cart| {
+                cart.note = Some(text.into());
+                Ok::<_, ()>(((), AfterCommand::Save))
+            }
+        };
+        let pause = || tokio::time::sleep(std::time::Duration::from_millis(20));
+        let mut answers = Vec::new();
+        let s = store.clone();
+        answers.push(tokio::spawn(async move {
+            s.mutate("kept", IfMissing::Create, note("first"))
+                .await
+                .is_ok()
+        }));
+        pause().await;
+        let s = store.clone();
+        answers.push(tokio::spawn(async move {
+            let refused = s
+                .mutate("kept", IfMissing::Create, |cart| {
+                    cart.note = Some("refused".into());
+                    Err::<((), AfterCommand), _>("no")
+                })
+                .await;
+            matches!(refused, Err(MutateError::Command("no")))
+        }));
+        pause().await;
+        let s = store.clone();
+        answers.push(tokio::spawn(async move {
+            let panicked = s
+                .mutate("kept", IfMissing::Create, |cart| -> Result<_, ()> {
+                    cart.note = Some("panicked".into());
+                    if cart.version > 0 {
+                        panic!("a bug in a command");
+                    }
+                    Ok(((), AfterCommand::Save))
+                })
+                .await;
+            matches!(panicked, Err(MutateError::Store(StoreError::Task(_))))
+        }));
+        pause().await;
+        let s = store.clone();
+        answers.push(tokio::spawn(async move {
+            let missing = s.mutate("missing", IfMissing::Fail, note("never")).await;
+            matches!(missing, Err(MutateError::NotFound))
+        }));
+        pause().await;
+        let s = store.clone();
+        answers.push(tokio::spawn(async move {
+            s.mutate("other", IfMissing::Create, note("second"))
+                .await
+                .is_ok()
+        }));
+        pause().await;
+
+        release.send(()).expect("release");
+        holder.join().expect("holder").expect("held");
+        for (i, answer) in answers.into_iter().enumerate() {
+            assert!(
+                answer.await.expect("join"),
+                "write {i} was answered wrongly"
+            );
+        }
+        let kept = store.cart("kept").await.expect("read").expect("kept");
+        assert_eq!(kept.note.as_deref(), Some("first"));
+        assert_eq!(kept.version, 1);
+        let other = store.cart("other").await.expect("read").expect("other");
+        assert_eq!(other.note.as_deref(), Some("second"));
+        assert!(store.cart("missing").await.expect("read").is_none());
     }
 }
