@@ -86,7 +86,7 @@ impl ServeArgs {
     }
 }
 
-/// Blocking threads run SQLite calls. Writes are serialized anyway and reads are short, so a
+/// Blocking threads run SQLite reads (writes have a thread of their own). Reads are short, so a
 /// small pool is as fast as tokio's default of 512 and keeps per-thread allocator caches (and so
 /// the resident set) small.
 const BLOCKING_THREADS: usize = 8;
