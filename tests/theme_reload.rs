@@ -4,7 +4,6 @@
 #[path = "theme_support.rs"]
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::*;
@@ -15,19 +14,6 @@ const POLL: Duration = Duration::from_millis(10);
 const GIVE_UP: Duration = Duration::from_secs(2);
 /// The promise to theme authors: the next request after a save renders the new file.
 const WITHIN: Duration = Duration::from_millis(200);
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 fn watched_copy() -> (tempfile::TempDir, Theme) {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -297,3 +297,16 @@ pub fn section(theme: &Theme, path: &str, id: &str, cart: minijinja::Value) -> O
         Err(err) => panic!("{id} failed to render: {err}"),
     }
 }
+
+/// Copies a theme directory (e.g. a fixture into a temporary directory to edit it).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
