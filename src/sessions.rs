@@ -23,6 +23,9 @@ use tower_sessions_rusqlite_store::RusqliteStore;
 /// sometimes a flash message, about 630 bytes in memory: some 13,000 sessions.
 const CACHE_BYTES: u64 = 8 << 20;
 
+/// How often a new session's insert is tried (see `create`).
+const CREATE_ATTEMPTS: u64 = 8;
+
 /// A session untouched this long leaves the cache (not the database).
 const CACHE_IDLE: Duration = Duration::from_secs(30 * 60);
 
@@ -96,8 +99,19 @@ impl moka::Expiry<Id, Record> for UntilRecordExpiry {
 #[async_trait]
 impl SessionStore for CachedSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // The SQLite store checks the id and inserts in one deferred transaction. When a cart
+        // write commits in between, SQLite refuses the upgrade to a write at once (the busy
+        // timeout does not apply), so a new session is tried again before failing the request.
+        let mut attempt = 1;
+        while let Err(e) = self.db.create(record).await {
+            if attempt == CREATE_ATTEMPTS {
+                return Err(e);
+            }
+            tracing::debug!(error = %e, attempt, "creating a session failed; trying again");
+            tokio::time::sleep(Duration::from_millis(2 * attempt)).await;
+            attempt += 1;
+        }
         // The database picks a fresh id on a collision; the cache takes whatever it chose.
-        self.db.create(record).await?;
         self.cache.insert(record.id, record.clone());
         Ok(())
     }

@@ -734,3 +734,41 @@ async fn the_background_task_sweeps_on_its_interval() {
     );
     task.abort();
 }
+
+/// New visitors arriving together: each first add creates a session (the session table's own
+/// transaction) while the other visitors' cart writes commit. None may fail ("database is
+/// locked" must never reach a visitor).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn new_visitors_arriving_together_all_get_a_session_and_a_cart() {
+    let app = app().await;
+    let base = format!("http://{}", serve(&app).await);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+    const VISITORS: usize = 64;
+    for _round in 0..6 {
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(VISITORS));
+        let mut visitors = Vec::new();
+        for _ in 0..VISITORS {
+            let (http, base, start) = (http.clone(), base.clone(), start.clone());
+            visitors.push(tokio::spawn(async move {
+                start.wait().await;
+                let reply = http
+                    .post(format!("{base}/cart/add.js"))
+                    .json(&json!({"id": GIFT_CARD, "quantity": 1}))
+                    .send()
+                    .await
+                    .expect("add.js");
+                let status = reply.status().as_u16();
+                let has_cookie = reply.headers().contains_key("set-cookie");
+                (status, has_cookie)
+            }));
+        }
+        for visitor in visitors {
+            let (status, has_cookie) = visitor.await.expect("visitor task");
+            assert_eq!(status, 200, "a new visitor's first add failed");
+            assert!(has_cookie, "a new visitor got no session cookie");
+        }
+    }
+}
