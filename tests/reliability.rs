@@ -31,6 +31,18 @@ async fn serve(app: &TestApp) -> SocketAddr {
     addr
 }
 
+/// The app on a real port, its base URL, and a client that keeps 64 connections open. Keep the
+/// app alive for as long as the test runs: it owns the database directory.
+async fn served() -> (TestApp, String, reqwest::Client) {
+    let app = app().await;
+    let base = format!("http://{}", serve(&app).await);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client");
+    (app, base, http)
+}
+
 /// Who changes what. Adders only ever add 1 to the shared, untracked gift card line; every
 /// other client owns one line and sets its quantity outright, so its own running total is the
 /// truth for that line.
@@ -92,12 +104,7 @@ fn quantity_for(client: usize, op: usize) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_clients_on_one_cart_through_three_apis_lose_nothing() {
-    let app = app().await;
-    let base = format!("http://{}", serve(&app).await);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .expect("client");
+    let (app, base, http) = served().await;
 
     // The visitor's cart: the shared line, and one line per owner, told apart by a property.
     let mut clients = Vec::new();
@@ -740,12 +747,7 @@ async fn the_background_task_sweeps_on_its_interval() {
 /// locked" must never reach a visitor).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn new_visitors_arriving_together_all_get_a_session_and_a_cart() {
-    let app = app().await;
-    let base = format!("http://{}", serve(&app).await);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()
-        .expect("client");
+    let (_app, base, http) = served().await;
     const VISITORS: usize = 64;
     for _round in 0..6 {
         let start = std::sync::Arc::new(tokio::sync::Barrier::new(VISITORS));
