@@ -2,12 +2,13 @@
 //! against the cart as it now is, in the context of `sections_url` or the `Referer` page.
 //! <https://shopify.dev/docs/api/ajax/reference/cart#bundled-section-rendering>
 
+use axum::http::{HeaderMap, header};
+
 use super::json::{CartJson, Sections};
 use crate::cart::{Cart, pricing::price};
 use crate::state::AppState;
 use crate::theme::PageRequest;
 use crate::visitor::Locale;
-use axum::http::{HeaderMap, header};
 
 /// The page whose context the sections render in: `sections_url`, else the path and query of a
 /// same-origin `Referer`, else `/`. Never another origin.
@@ -117,8 +118,7 @@ pub async fn render_bundle(state: &AppState, cart: &Cart, ids: &[String], url: &
     let mut out = Sections::with_capacity(ids.len());
     for id in ids {
         let html = match theme.render_section(&ctx, id) {
-            Ok(Some(html)) => Some(html),
-            Ok(None) => None,
+            Ok(html) => html,
             Err(e) => {
                 tracing::error!(section = %id, error = %e, "section failed to render");
                 None
