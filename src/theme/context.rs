@@ -13,6 +13,7 @@ use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
 use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
+use super::fragments::{CallKey, Prehashed};
 use super::locale::Locale;
 use super::objects::{CatalogValues, PAGE_SIZE};
 
@@ -157,7 +158,7 @@ pub struct Page {
     /// Snippet output by call (see `fragments::call_key`), and whether it read per-request
     /// objects: a snippet sees only its arguments and the page's globals, so within one page
     /// the same call always renders the same (icons are rendered dozens of times per cart).
-    pub(crate) snippet_memo: std::sync::Mutex<HashMap<Box<[u8]>, MemoEntry>>,
+    pub(crate) snippet_memo: std::sync::Mutex<HashMap<CallKey, MemoEntry, Prehashed>>,
     /// How often a template read something that differs between requests (see `fragments`).
     per_request_reads: AtomicU64,
 }
@@ -198,7 +199,7 @@ const SNIPPET_MEMO_MAX: usize = 256;
 impl Page {
     /// A snippet call already rendered on this page. When that render read per-request objects,
     /// reusing it reads them too, as far as the enclosing renders are concerned.
-    pub(crate) fn memo_get(&self, key: &[u8]) -> Option<Value> {
+    pub(crate) fn memo_get(&self, key: &CallKey) -> Option<Value> {
         let (value, per_request) = self.snippet_memo.lock().ok()?.get(key).cloned()?;
         if per_request {
             self.note_per_request_read();
@@ -206,7 +207,7 @@ impl Page {
         Some(value)
     }
 
-    pub(crate) fn memo_put(&self, key: Box<[u8]>, value: Value, per_request: bool) {
+    pub(crate) fn memo_put(&self, key: CallKey, value: Value, per_request: bool) {
         if let Ok(mut memo) = self.snippet_memo.lock()
             && memo.len() < SNIPPET_MEMO_MAX
         {

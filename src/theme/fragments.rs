@@ -11,8 +11,9 @@
 //! [`Keyed`] values that carry their own identity (a cart line's JSON). Anything else makes the
 //! call uncacheable. The cache belongs to one compiled theme, so editing a file starts afresh.
 
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
@@ -20,16 +21,65 @@ use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
 /// Rendered bytes kept, at most (output plus keys).
 const CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Seeded once per process, so visitors cannot aim at the cache's buckets.
+static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+
+/// The identity of one `render()` call: equal keys render equal output. Its hash is computed
+/// once, and a cart line's JSON is hashed once per request (when the line becomes a template
+/// value), not once per snippet call; the JSON itself is shared, not copied, into the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallKey {
+    hash: u64,
+    /// Snippet name, locale, argument names and scalar values, length-prefixed.
+    plain: Box<[u8]>,
+    /// The JSON of each keyed argument, in argument-name order.
+    keyed: Vec<Arc<[u8]>>,
+}
+
+impl CallKey {
+    fn bytes(&self) -> usize {
+        self.plain.len() + self.keyed.iter().map(|json| json.len()).sum::<usize>()
+    }
+}
+
+impl Hash for CallKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// Hashing for maps keyed by [`CallKey`]: its hash is already computed, so pass it through.
+#[derive(Default)]
+pub struct PrehashedHasher(u64);
+
+impl Hasher for PrehashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is expected; fold anything else in rather than lose it.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
+pub type Prehashed = BuildHasherDefault<PrehashedHasher>;
+
 /// An entry's bytes: its key and its output.
-#[allow(clippy::borrowed_box)] // moka's weigher takes `&K`
-fn weight(key: &Box<[u8]>, output: &Value) -> u32 {
-    let bytes = key.len() + output.as_str().map_or(0, str::len);
+fn weight(key: &CallKey, output: &Value) -> u32 {
+    let bytes = key.bytes() + output.as_str().map_or(0, str::len);
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
 /// The reusable snippet output of one compiled theme.
 pub struct Fragments {
-    cache: moka::sync::Cache<Box<[u8]>, Value>,
+    cache: moka::sync::Cache<CallKey, Value, Prehashed>,
     /// Shared with the theme, so switching reuse off survives reloads (benchmarks measure the
     /// renderer without it).
     reuse: Arc<AtomicBool>,
@@ -41,19 +91,19 @@ impl Fragments {
             cache: moka::sync::Cache::builder()
                 .max_capacity(CAPACITY_BYTES)
                 .weigher(weight)
-                .build(),
+                .build_with_hasher(Prehashed::default()),
             reuse,
         }
     }
 
-    pub fn get(&self, key: &[u8]) -> Option<Value> {
+    pub fn get(&self, key: &CallKey) -> Option<Value> {
         if !self.reuse.load(Ordering::Relaxed) {
             return None;
         }
         self.cache.get(key)
     }
 
-    pub fn insert(&self, key: Box<[u8]>, output: Value) {
+    pub fn insert(&self, key: CallKey, output: Value) {
         if self.reuse.load(Ordering::Relaxed) {
             self.cache.insert(key, output);
         }
@@ -64,7 +114,8 @@ impl Fragments {
 /// value is built on first use only, since a reused snippet never reads it.
 #[derive(Debug)]
 pub struct Keyed {
-    json: Box<[u8]>,
+    json: Arc<[u8]>,
+    hash: u64,
     value: OnceLock<Value>,
 }
 
@@ -116,9 +167,11 @@ impl Object for Keyed {
 }
 
 /// A template value from its JSON (a JSON object, e.g. a cart line), identified by that JSON.
-pub fn keyed(json: impl Into<Box<[u8]>>) -> Value {
+pub fn keyed(json: impl Into<Arc<[u8]>>) -> Value {
+    let json = json.into();
     Value::from_object(Keyed {
-        json: json.into(),
+        hash: HASHER.hash_one(&*json),
+        json,
         value: OnceLock::new(),
     })
 }
@@ -173,18 +226,28 @@ pub fn cart_value(cart: Value, lines: Vec<Vec<u8>>) -> Value {
 
 /// The key of `render(name, args)` in `locale`, or `None` when an argument cannot be compared
 /// exactly (a map, a list, or an object other than [`Keyed`]).
-pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<Box<[u8]>> {
+pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<CallKey> {
     let mut names: Vec<&str> = args.args().collect();
     names.sort_unstable();
-    let mut key = Vec::with_capacity(128);
-    push_str(&mut key, name);
-    push_str(&mut key, locale);
+    let mut plain = Vec::with_capacity(64);
+    let mut keyed = Vec::new();
+    let mut hasher = HASHER.build_hasher();
+    push_str(&mut plain, name);
+    push_str(&mut plain, locale);
     for arg in names {
         let value: Value = args.get(arg).ok()?;
-        push_str(&mut key, arg);
-        push_value(&mut key, &value)?;
+        push_str(&mut plain, arg);
+        if let Some(line) = push_value(&mut plain, &value)? {
+            hasher.write_u64(line.hash);
+            keyed.push(line.json.clone());
+        }
     }
-    Some(key.into_boxed_slice())
+    hasher.write(&plain);
+    Some(CallKey {
+        hash: hasher.finish(),
+        plain: plain.into_boxed_slice(),
+        keyed,
+    })
 }
 
 /// Length-prefixed, so no two sequences of strings encode alike.
@@ -193,7 +256,9 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
+/// Encodes a scalar into `out`; a [`Keyed`] value is only tagged there and handed back, its
+/// JSON going into the key beside. `None` when the value cannot be part of a key.
+fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<Option<Arc<Keyed>>> {
     match value.kind() {
         ValueKind::Undefined => out.push(b'u'),
         ValueKind::None => out.push(b'n'),
@@ -210,13 +275,12 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<()> {
             push_str(out, value.as_str()?);
         }
         _ => {
-            let keyed = value.downcast_object_ref::<Keyed>()?;
+            let keyed = value.downcast_object::<Keyed>()?;
             out.push(b'k');
-            out.extend_from_slice(&(keyed.json.len() as u64).to_le_bytes());
-            out.extend_from_slice(&keyed.json);
+            return Some(Some(keyed));
         }
     }
-    Some(())
+    Some(None)
 }
 
 #[cfg(test)]
@@ -224,7 +288,7 @@ mod tests {
     use super::*;
     use minijinja::Environment;
 
-    fn key_of(source_args: &str) -> Option<Box<[u8]>> {
+    fn key_of(source_args: &str) -> Option<CallKey> {
         let mut env = Environment::new();
         let captured = Arc::new(std::sync::Mutex::new(None));
         let sink = captured.clone();
