@@ -2,9 +2,11 @@
 //! demo database, drives it over loopback HTTP with a built-in load generator, and prints requests
 //! per second, latency percentiles and the server's peak RSS for each hot path.
 
+mod load;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -13,6 +15,7 @@ use hyper::{Method, Request, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use load::Plan;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
@@ -67,14 +70,14 @@ pub struct Row {
 
 struct Server {
     child: Child,
+    addr: SocketAddr,
     base: String,
 }
 
 impl Server {
     fn start(theme: &Path, db: &Path) -> Result<Server, BoxError> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let port = addr.port();
         let child = Command::new(std::env::current_exe()?)
             .args([
                 "serve",
@@ -92,6 +95,7 @@ impl Server {
             .spawn()?;
         Ok(Server {
             child,
+            addr,
             base: format!("http://127.0.0.1:{port}"),
         })
     }
@@ -190,62 +194,16 @@ async fn ten_line_visitor(client: &HttpClient, base: &str) -> Result<String, Box
     Ok(cookie)
 }
 
-/// What each request of a scenario sends.
-#[derive(Clone)]
-struct Plan {
-    method: Method,
-    path: String,
-    body: Option<String>,
-    /// One cookie per connection (cycled), or none.
-    cookies: Vec<String>,
-}
-
-async fn drive(client: &HttpClient, base: &str, name: &str, plan: Plan, args: &BenchArgs) -> Row {
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let plan = Arc::new(plan);
-    let url = Arc::new(format!("{base}{}", plan.path));
+async fn drive(server: &Server, name: &str, plan: Plan, args: &BenchArgs) -> Row {
+    let addr = server.addr;
+    let connections = args.connections;
+    let duration = Duration::from_secs(args.seconds);
     let started = Instant::now();
-    let mut tasks = Vec::with_capacity(args.connections);
-    for i in 0..args.connections {
-        let client = client.clone();
-        let plan = plan.clone();
-        let url = url.clone();
-        tasks.push(tokio::spawn(async move {
-            let cookie = if plan.cookies.is_empty() {
-                None
-            } else {
-                Some(plan.cookies[i % plan.cookies.len()].clone())
-            };
-            let mut latencies: Vec<u32> = Vec::with_capacity(64 * 1024);
-            let mut errors = 0usize;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                match send(
-                    &client,
-                    plan.method.clone(),
-                    &url,
-                    cookie.as_deref(),
-                    plan.body.as_deref(),
-                )
-                .await
-                {
-                    Ok((status, _)) if status.is_success() => {}
-                    _ => errors += 1,
-                }
-                latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for task in tasks {
-        if let Ok((latencies, e)) = task.await {
-            all.extend(latencies);
-            errors += e;
-        }
-    }
+    let load = tokio::task::spawn_blocking(move || load::run(addr, &plan, connections, duration))
+        .await
+        .unwrap_or_default();
     let elapsed = started.elapsed().as_secs_f64();
+    let mut all = load.latencies_us;
     all.sort_unstable();
     let pct = |p: f64| -> Duration {
         if all.is_empty() {
@@ -257,7 +215,7 @@ async fn drive(client: &HttpClient, base: &str, name: &str, plan: Plan, args: &B
     Row {
         name: name.to_string(),
         requests: all.len(),
-        errors,
+        errors: load.errors,
         rps: all.len() as f64 / elapsed,
         p50: pct(0.50),
         p99: pct(0.99),
@@ -353,7 +311,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
         body: None,
         cookies: vec![],
     };
-    rows.push(drive(&client, &base, "1. GET /healthz", healthz, &args).await);
+    rows.push(drive(&server, "1. GET /healthz", healthz, &args).await);
 
     let reader = ten_line_visitor(&client, &base).await?;
     let cart_js = Plan {
@@ -364,8 +322,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     };
     rows.push(
         drive(
-            &client,
-            &base,
+            &server,
             "2. GET /cart.js (10 lines)",
             cart_js.clone(),
             &args,
@@ -386,8 +343,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     };
     rows.push(
         drive(
-            &client,
-            &base,
+            &server,
             "3. POST /cart/add.js + 4 sections, own carts",
             add_many.clone(),
             &args,
@@ -400,8 +356,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     };
     rows.push(
         drive(
-            &client,
-            &base,
+            &server,
             "4. POST /cart/add.js + 4 sections, one shared cart",
             add_shared,
             &args,
@@ -414,16 +369,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
         body: None,
         cookies: vec![reader.clone()],
     };
-    rows.push(
-        drive(
-            &client,
-            &base,
-            "5a. GET /?sections= (5 sections)",
-            sections,
-            &args,
-        )
-        .await,
-    );
+    rows.push(drive(&server, "5a. GET /?sections= (5 sections)", sections, &args).await);
     let product = Plan {
         method: Method::GET,
         path: "/products/red-rain-coat".into(),
@@ -432,8 +378,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     };
     rows.push(
         drive(
-            &client,
-            &base,
+            &server,
             "5b. GET /products/red-rain-coat (full page)",
             product,
             &args,
@@ -461,7 +406,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
         cookies: vec![reader],
         ..cart_js
     };
-    rows.push(drive(&client, &base, &name, read, &args).await);
+    rows.push(drive(&server, &name, read, &args).await);
     let name = format!(
         "6b. POST /cart/add.js + 4 sections, {} carts stored",
         args.carts
@@ -470,7 +415,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
         cookies: visitors,
         ..add_many
     };
-    rows.push(drive(&client, &base, &name, write, &args).await);
+    rows.push(drive(&server, &name, write, &args).await);
     let rss_large = server.peak_rss_mib();
     server.stop();
     let _ = std::fs::remove_dir_all(&scratch);
