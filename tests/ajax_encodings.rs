@@ -37,6 +37,36 @@ async fn add_urlencoded_single_item_with_properties() {
 }
 
 #[tokio::test]
+async fn numeric_names_are_names_in_properties_attributes_and_updates() {
+    let app = TestApp::new().await;
+    let visitor = app.visitor();
+    // A property and an attribute named "1" (a form numbering its questions).
+    let resp = visitor
+        .post_form(
+            "/cart/add.js",
+            &[("id", "794864229"), ("properties[1]", "Gift")],
+        )
+        .await;
+    resp.expect(200);
+    assert_eq!(field(&resp.json(), "properties"), &json!({"1": "Gift"}));
+    let resp = visitor
+        .post_form("/cart/update.js", &[("attributes[2]", "Ring twice")])
+        .await;
+    resp.expect(200);
+    assert_eq!(
+        field(&resp.json(), "attributes"),
+        &json!({"2": "Ring twice"})
+    );
+    // `updates[0]` names variant 0, which does not exist: not the first line.
+    let resp = visitor
+        .post_form("/cart/update.js", &[("updates[0]", "5")])
+        .await;
+    assert_eq!(resp.status, 404, "{}", resp.text());
+    let cart = visitor.get("/cart.js").await.json();
+    assert_eq!(lines(&cart), [(RED_RAIN_COAT, 1)]);
+}
+
+#[tokio::test]
 async fn add_items_with_bracket_names_in_every_encoding() {
     let pairs = [
         ("items[0][id]", "36323170943141"),

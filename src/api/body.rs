@@ -36,8 +36,11 @@
 //!   top-level object itself) whose keys are *all* non-negative integers below 1000, written in
 //!   canonical decimal (`0`, `7`, `42`; not `007` or `+1`), becomes an array ordered by numeric
 //!   index. Gaps are compacted (`a[0]=x&a[5]=y` gives `["x","y"]`); nothing is ever allocated by
-//!   index value. A map with any other key stays a map, which is what keeps
-//!   `updates[794864053]=2&updates[794864233]=3` a map of variant ids. Maps keep insertion order.
+//!   index value. A map with any other key stays a map. Maps keep insertion order.
+//! * **Except named maps.** The value of a key listed in [`NAMED_MAPS`] (`updates`, `properties`,
+//!   `attributes`, at any depth) is keyed by id or name by definition, so it stays a map whatever
+//!   its keys: `updates[12]=2` is variant 12, and `properties[1]=x` is a property named "1". The
+//!   positional form of `updates` is `updates[]=2&updates[]=0`.
 //! * A repeated plain (bracket-less) name listed in `multi_keys` (`sections=a&sections=b`) becomes
 //!   an array `["a","b"]`; a single occurrence stays a string. Any other repeated name: the last
 //!   one wins, as in Rails.
@@ -68,6 +71,10 @@ pub const MAX_DEPTH: usize = 8;
 pub const MAX_KEY_LEN: usize = 1_024;
 /// Integer map keys below this become array indexes (see the module documentation).
 const MAX_INDEX: usize = 1_000;
+/// Keys whose value is a map by id or name, never a list by position (see the module
+/// documentation): Shopify's `updates` (variant id or line key), line `properties` and cart
+/// `attributes` (names).
+pub const NAMED_MAPS: &[&str] = &["updates", "properties", "attributes"];
 
 /// Why a body could not be parsed. The `Display` text is short and safe to send to a client: it
 /// never echoes the body or names fields.
@@ -155,8 +162,8 @@ where
             None => put_plain(&mut root, name, value, multi_keys),
         }
     }
-    for value in root.values_mut() {
-        index_maps_to_arrays(value);
+    for (name, value) in root.iter_mut() {
+        index_maps_to_arrays(value, is_named_map(name));
     }
     Ok(root)
 }
@@ -280,13 +287,22 @@ fn occupied(map: &Map<String, Value>, path: &[Seg<'_>]) -> bool {
     }
 }
 
-/// Turns every map whose keys are all small canonical integers into an array, bottom-up.
-fn index_maps_to_arrays(value: &mut Value) {
+fn is_named_map(key: &str) -> bool {
+    NAMED_MAPS.contains(&key)
+}
+
+/// Turns every map whose keys are all small canonical integers into an array, bottom-up; a
+/// named map (`keep_map`) stays a map, though what it holds is folded as usual.
+fn index_maps_to_arrays(value: &mut Value, keep_map: bool) {
     match value {
-        Value::Array(items) => items.iter_mut().for_each(index_maps_to_arrays),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| index_maps_to_arrays(item, false)),
         Value::Object(map) => {
-            map.values_mut().for_each(index_maps_to_arrays);
-            if map.is_empty() || !map.keys().all(|k| small_index(k).is_some()) {
+            for (key, inner) in map.iter_mut() {
+                index_maps_to_arrays(inner, is_named_map(key));
+            }
+            if keep_map || map.is_empty() || !map.keys().all(|k| small_index(k).is_some()) {
                 return;
             }
             let mut indexed: Vec<(usize, Value)> = std::mem::take(map)
@@ -520,6 +536,28 @@ mod tests {
         same(
             &form("updates[794864233]=3&updates[794864053]=2"),
             json!({"updates": {"794864233": "3", "794864053": "2"}}),
+        );
+    }
+
+    #[test]
+    fn named_maps_keep_small_integer_keys_as_names() {
+        // Variant 12 and variant 3, not the 13th and 4th lines.
+        same(
+            &form("updates[12]=2&updates[3]=0"),
+            json!({"updates": {"12": "2", "3": "0"}}),
+        );
+        same(
+            &form("properties[1]=Gift&attributes[0]=yes"),
+            json!({"properties": {"1": "Gift"}, "attributes": {"0": "yes"}}),
+        );
+        // Named at any depth, and what a named map holds is still folded.
+        same(
+            &form("items[0][id]=7&items[0][properties][2]=x&items[1][id]=8"),
+            json!({"items": [{"id": "7", "properties": {"2": "x"}}, {"id": "8"}]}),
+        );
+        same(
+            &form("properties[sizes][0]=S&properties[sizes][1]=M"),
+            json!({"properties": {"sizes": ["S", "M"]}}),
         );
     }
 
@@ -852,7 +890,7 @@ mod tests {
                 &body(ct, "updates[1]=2&sections=a&sections=b")
                     .await
                     .unwrap(),
-                json!({"updates": ["2"], "sections": ["a", "b"]}),
+                json!({"updates": {"1": "2"}, "sections": ["a", "b"]}),
             );
             assert!(body(ct, "").await.unwrap().is_empty());
             assert!(matches!(
