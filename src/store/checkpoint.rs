@@ -21,6 +21,10 @@ const INTERVAL: Duration = Duration::from_millis(25);
 /// The writer's own automatic checkpoint, in pages (64 MiB of WAL): only if this thread stalls.
 pub const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 
+/// A WAL that grew past this (a burst of writes, a long read holding old frames) is cut back to
+/// it once it has been checkpointed and restarts, instead of keeping its largest size on disk.
+pub const WAL_SIZE_LIMIT_BYTES: i64 = 8 * 1024 * 1024;
+
 #[derive(Default)]
 struct Stop {
     requested: Mutex<bool>,
@@ -86,7 +90,53 @@ impl Drop for Checkpointer {
 
 #[cfg(test)]
 mod tests {
+    use super::WAL_SIZE_LIMIT_BYTES;
     use crate::store::{AfterCommand, IfMissing, Store};
+
+    /// A burst that grows the WAL past the limit leaves it no larger than the limit afterwards.
+    #[tokio::test]
+    async fn a_grown_wal_is_cut_back_after_checkpoints() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.db");
+        let wal = dir.path().join("store.db-wal");
+        let store = Store::open(&path).expect("open");
+        let now = chrono::Utc::now();
+        let note = "n".repeat(4000);
+        let carts: Vec<_> = (0..3000)
+            .map(|i| {
+                let mut cart = crate::cart::Cart::new(format!("burst-{i}"), "USD", now);
+                cart.note = Some(note.clone());
+                cart
+            })
+            .collect();
+        // One transaction: the WAL cannot be checkpointed part-way.
+        store.insert_carts(&carts).expect("burst");
+        let grown = std::fs::metadata(&wal).expect("wal").len();
+        assert!(
+            grown > WAL_SIZE_LIMIT_BYTES as u64,
+            "the burst should outgrow the limit: {grown} bytes"
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            // The WAL restarts (and is cut back) at the first write after a full checkpoint.
+            store
+                .mutate("after", IfMissing::Create, |cart| {
+                    cart.note = Some("later".into());
+                    Ok::<_, ()>(((), AfterCommand::Save))
+                })
+                .await
+                .expect("write");
+            let size = std::fs::metadata(&wal).expect("wal").len();
+            if size <= WAL_SIZE_LIMIT_BYTES as u64 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the WAL stayed at {size} bytes (limit {WAL_SIZE_LIMIT_BYTES})"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 
     /// Committed writes reach the database file itself (not only the WAL) without any write
     /// crossing SQLite's automatic threshold.
