@@ -492,7 +492,13 @@ impl Cart {
     /// Adds `line` to a line with the same key, or appends it. Returns the id of the line.
     fn merge_or_push(&mut self, line: Line, now: DateTime<Utc>) -> Result<Uuid, CartError> {
         let key = line.key();
-        if let Some(existing) = self.lines.iter_mut().find(|l| l.key() == key) {
+        // The key digests the item among other things: compare items first, and hash only the
+        // lines that could match.
+        if let Some(existing) = self
+            .lines
+            .iter_mut()
+            .find(|l| l.item == line.item && l.key() == key)
+        {
             existing.quantity = LIMITS.quantity(existing.quantity + line.quantity)?;
             existing.updated_at = now;
             return Ok(existing.id);
