@@ -293,12 +293,13 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
         .build_http();
 
     println!(
-        "vitrine bench: {} connections, {} s per scenario, {} cores, loopback, load generator in-process",
+        "vitrine bench: {} connections, {} s per scenario, {} cores ({}), loopback, load generator in-process",
         args.connections,
         args.seconds,
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
+        cpu_model().unwrap_or_else(|| "unknown CPU".into())
     );
     let server = Server::start(&theme, &db)?;
     let base = server.base.clone();
@@ -436,6 +437,13 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     );
     report_targets(&rows, floor, rss_large);
     Ok(())
+}
+
+/// The CPU's name as Linux reports it, so a table says which machine it came from.
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("model name"))?;
+    Some(line.split_once(':')?.1.trim().to_string())
 }
 
 fn report_targets(rows: &[Row], floor: f64, rss: Option<f64>) {
