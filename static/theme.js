@@ -23,8 +23,8 @@
   // Every cart change is sent from #cart-sync (hx-sync="this:queue all"): one request at a time,
   // in the order they were asked for. Sending from that one element, and not from the clicked
   // control, matters: each answer replaces the cart sections, and htmx drops a queued request
-  // whose element has left the page. The values are read when the control is used, and the
-  // server's answer re-renders every cart section from what it really holds.
+  // whose element has left the page. The values are read when the control is used, and each
+  // answer re-renders every cart section from what the server held after that request.
 
   function sendCart(path, values, target) {
     var sync = byId("cart-sync");
@@ -58,6 +58,8 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail && event.detail.elt === byId("cart-sync")) {
       busy(-1);
+      // The answer re-rendered the lines as they were after its own request.
+      showAsked(pending === 0);
     }
   });
 
@@ -90,12 +92,58 @@
     }
   }
 
+  // --- Line quantities ------------------------------------------------------------------------
+  // A line's quantity field shows the quantity the visitor asked for last, at once, and every
+  // change is sent as that absolute quantity. The -/+ links' own data-quantity was computed when
+  // the line was rendered (the no-JS link needs one) and is stale once a change is on its way:
+  // three quick clicks on + would all ask for the same quantity. So a click steps the field.
+  // While requests are pending, each answer re-renders the lines from an older cart; the
+  // quantities asked for since are put back over it, so the fields never go backwards and the
+  // next click counts from the newest one.
+
+  var asked = {}; // line key -> the quantity last sent for it, while cart requests are pending
+
   function changeLine(key, quantity) {
     var n = parseInt(quantity, 10);
     if (isNaN(n) || n < 0) {
       return false;
     }
-    return sendCart(changeUrl(), { id: key, quantity: n });
+    if (asked[key] === n) {
+      return true; // already on its way, e.g. more clicks on - at 0
+    }
+    if (!sendCart(changeUrl(), { id: key, quantity: n })) {
+      return false;
+    }
+    asked[key] = n;
+    showAsked(false);
+    return true;
+  }
+
+  // Every field of an asked-for line (the drawer and the cart page may both show it) gets that
+  // quantity. Once all is answered, they get the quantity the server last rendered (their
+  // default value): the asked one, unless stock cut it down or a request failed.
+  function showAsked(answered) {
+    document.querySelectorAll("input[data-cart-line]").forEach(function (field) {
+      var key = field.dataset.cartLine;
+      if (key in asked) {
+        field.value = answered ? field.defaultValue : asked[key];
+      }
+    });
+    if (answered) {
+      asked = {};
+    }
+  }
+
+  // The quantity a -/+ link asks for: its step from what the line's field shows, or the link's
+  // own quantity when the field holds no number.
+  function steppedQuantity(link) {
+    var line = link.closest("[data-line-key]");
+    var field = line && line.querySelector("input[data-cart-line]");
+    var from = field ? parseInt(field.value, 10) : NaN;
+    if (isNaN(from)) {
+      return parseInt(link.dataset.quantity, 10);
+    }
+    return Math.max(0, from + parseInt(link.dataset.quantityStep, 10));
   }
 
   document.addEventListener("submit", function (event) {
@@ -113,7 +161,8 @@
     if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) {
       return;
     }
-    if (changeLine(link.dataset.cartLine, link.dataset.quantity)) {
+    var quantity = link.dataset.quantityStep ? steppedQuantity(link) : link.dataset.quantity;
+    if (changeLine(link.dataset.cartLine, quantity)) {
       event.preventDefault();
     }
   });
