@@ -241,6 +241,31 @@ fn unknown_locale_renders_in_the_primary_locale() {
     assert!(html.contains(">Your cart|"), "{html}");
 }
 
+#[test]
+fn server_side_translations_fall_back_to_the_default_locale_then_to_none() {
+    let theme = basic();
+    let name = [("name", "<Ann>".to_string())];
+    // Arguments are plain text: escaping is up to whoever prints the result.
+    assert_eq!(
+        theme.translate("fr", "greeting", &name).as_deref(),
+        Some("Bonjour <Ann>")
+    );
+    assert_eq!(
+        theme.translate("en", "greeting", &name).as_deref(),
+        Some("Hello <Ann>")
+    );
+    assert_eq!(
+        theme.translate("fr", "only_en", &[]).as_deref(),
+        Some("English only")
+    );
+    assert_eq!(
+        theme.translate("xx", "greeting", &[]).as_deref(),
+        Some("Hello {{ name }}"),
+        "an unknown locale reads the default one; unknown placeholders stay as written"
+    );
+    assert_eq!(theme.translate("fr", "missing.key", &name), None);
+}
+
 fn money_line(money_format: &str, with_currency: &str, cents: i64) -> String {
     let catalog = catalog_with_shop(shop_with_format(money_format, with_currency));
     let theme = Theme::load(&fixture("theme-basic"), catalog, false).expect("loads");

@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::limits::LIMITS;
-use super::{Cart, CartError, Line, LineExtras, LineItem};
+use super::{Cart, CartError, Line, LineExtras, LineItem, TextField};
 use crate::catalog::{Catalog, VariantRef};
 
 /// One item of an add request.
@@ -295,17 +295,17 @@ impl Cart {
         let mut codes: Vec<String> = Vec::new();
         for code in discount.split(',').map(str::trim).filter(|c| !c.is_empty()) {
             if code.chars().count() > LIMITS.max_name_chars {
-                return Err(CartError::TooLong("A discount code", LIMITS.max_name_chars));
+                return Err(CartError::TooLong(
+                    TextField::DiscountCode,
+                    LIMITS.max_name_chars,
+                ));
             }
             if !codes.iter().any(|c| c.eq_ignore_ascii_case(code)) {
                 codes.push(code.to_string());
             }
         }
         if codes.len() > LIMITS.max_discount_codes {
-            return Err(CartError::Invalid(format!(
-                "At most {} discount codes can be applied.",
-                LIMITS.max_discount_codes
-            )));
+            return Err(CartError::TooManyDiscountCodes(LIMITS.max_discount_codes));
         }
         self.discount_codes = codes;
         Ok(())
@@ -341,9 +341,7 @@ impl Cart {
                     ..
                 } = &mut line.item
                 else {
-                    return Err(CartError::Invalid(
-                        "Only catalog items can have a selling plan.".into(),
-                    ));
+                    return Err(CartError::SellingPlanOnCustomItem);
                 };
                 if let Some(plan_id) = plan {
                     let found = catalog
@@ -412,7 +410,7 @@ impl Cart {
             .find(|l| l.id == line_id)
             .ok_or(CartError::LineNotFound)?;
         if price.is_some_and(|p| p < 0) {
-            return Err(CartError::Invalid("A price cannot be negative.".into()));
+            return Err(CartError::NegativePrice);
         }
         line.price_override = price;
         Ok(())

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::CartError;
+use super::{CartError, TextField};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -41,24 +41,24 @@ impl Limits {
     }
 
     pub fn note(&self, note: &str) -> Result<(), CartError> {
-        too_long("Note", note, self.max_note_chars)
+        too_long(TextField::Note, note, self.max_note_chars)
     }
 
     pub fn properties(&self, properties: &IndexMap<String, Value>) -> Result<(), CartError> {
         if properties.len() > self.max_properties {
-            return Err(CartError::Invalid(format!(
-                "A line can have at most {} properties.",
-                self.max_properties
-            )));
+            return Err(CartError::TooManyProperties(self.max_properties));
         }
         for (name, value) in properties {
-            too_long("A property name", name, self.max_name_chars)?;
+            too_long(TextField::PropertyName, name, self.max_name_chars)?;
             let size = match value {
                 Value::String(s) => s.chars().count(),
                 other => other.to_string().len(),
             };
             if size > self.max_value_chars {
-                return Err(CartError::TooLong("A property value", self.max_value_chars));
+                return Err(CartError::TooLong(
+                    TextField::PropertyValue,
+                    self.max_value_chars,
+                ));
             }
         }
         Ok(())
@@ -66,14 +66,11 @@ impl Limits {
 
     pub fn attributes(&self, attributes: &IndexMap<String, String>) -> Result<(), CartError> {
         if attributes.len() > self.max_attributes {
-            return Err(CartError::Invalid(format!(
-                "A cart can have at most {} attributes.",
-                self.max_attributes
-            )));
+            return Err(CartError::TooManyAttributes(self.max_attributes));
         }
         for (name, value) in attributes {
-            too_long("An attribute name", name, self.max_name_chars)?;
-            too_long("An attribute value", value, self.max_value_chars)?;
+            too_long(TextField::AttributeName, name, self.max_name_chars)?;
+            too_long(TextField::AttributeValue, value, self.max_value_chars)?;
         }
         Ok(())
     }
@@ -87,7 +84,7 @@ impl Limits {
     }
 }
 
-fn too_long(what: &'static str, text: &str, max: usize) -> Result<(), CartError> {
+fn too_long(what: TextField, text: &str, max: usize) -> Result<(), CartError> {
     // Cheap byte check first: most text is far below the limit.
     if text.len() > max && text.chars().count() > max {
         Err(CartError::TooLong(what, max))

@@ -156,6 +156,9 @@ impl Line {
 }
 
 /// Why a command was refused. Nothing was changed when a command returns one of these.
+///
+/// Each reason is its own variant, with the values its text needs, so that a dialect can word it
+/// (or translate it) without parsing the English text shown here.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CartError {
     #[error("Cannot find variant")]
@@ -175,13 +178,45 @@ pub enum CartError {
     #[error("A cart can hold at most {0} lines.")]
     TooManyLines(usize),
     #[error("{0} is too long (at most {1} characters).")]
-    TooLong(&'static str, usize),
+    TooLong(TextField, usize),
+    #[error("A line can have at most {0} properties.")]
+    TooManyProperties(usize),
+    #[error("A cart can have at most {0} attributes.")]
+    TooManyAttributes(usize),
+    #[error("At most {0} discount codes can be applied.")]
+    TooManyDiscountCodes(usize),
+    #[error("Only catalog items can have a selling plan.")]
+    SellingPlanOnCustomItem,
+    #[error("A price cannot be negative.")]
+    NegativePrice,
     #[error("The updates list has {given} quantities but the cart has {lines} lines.")]
     UpdatesLengthMismatch { given: usize, lines: usize },
     #[error("The cart version {given} does not match the current version {current}.")]
     VersionConflict { given: i64, current: i64 },
-    #[error("{0}")]
-    Invalid(String),
+}
+
+/// A piece of visitor text with a length limit, named in `CartError::TooLong`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Note,
+    PropertyName,
+    PropertyValue,
+    AttributeName,
+    AttributeValue,
+    DiscountCode,
+}
+
+impl std::fmt::Display for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TextField::Note => "Note",
+            TextField::PropertyName => "A property name",
+            TextField::PropertyValue => "A property value",
+            TextField::AttributeName => "An attribute name",
+            TextField::AttributeValue => "An attribute value",
+            TextField::DiscountCode => "A discount code",
+        })
+    }
 }
 
 impl CartError {

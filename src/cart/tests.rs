@@ -404,3 +404,40 @@ fn version_check() {
         })
     ));
 }
+
+#[test]
+fn limit_refusals_read_as_before() {
+    use super::limits::LIMITS;
+    // BigCommerce and Elastic Path answer with these texts as they are.
+    let note = "x".repeat(5_001);
+    assert_eq!(
+        LIMITS.note(&note).map_err(|e| e.to_string()),
+        Err("Note is too long (at most 5000 characters).".to_string())
+    );
+    let attributes: IndexMap<String, String> =
+        (0..101).map(|i| (format!("a{i}"), String::new())).collect();
+    assert_eq!(
+        LIMITS.attributes(&attributes).map_err(|e| e.to_string()),
+        Err("A cart can have at most 100 attributes.".to_string())
+    );
+    let properties: IndexMap<String, serde_json::Value> =
+        [("p".to_string(), json!("v".repeat(5_001)))]
+            .into_iter()
+            .collect();
+    assert_eq!(
+        LIMITS.properties(&properties).map_err(|e| e.to_string()),
+        Err("A property value is too long (at most 5000 characters).".to_string())
+    );
+    assert_eq!(
+        CartError::TooManyDiscountCodes(10).to_string(),
+        "At most 10 discount codes can be applied."
+    );
+    assert_eq!(
+        CartError::SellingPlanOnCustomItem.to_string(),
+        "Only catalog items can have a selling plan."
+    );
+    assert_eq!(
+        CartError::NegativePrice.to_string(),
+        "A price cannot be negative."
+    );
+}

@@ -6,7 +6,8 @@
 //! is on this origin), from the cart the store now holds. A refused or cut-down change answers
 //! with its status (422 for stock) and still re-renders every section, with the message as the
 //! theme's `cart_error` beside the line it concerns; the theme's htmx config swaps those answers
-//! too.
+//! too. The message is in the locale of the URL the form posted to (`/fr/cart/change`), as the
+//! Ajax API's descriptions are.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -17,6 +18,7 @@ use crate::api::shopify::error::ShopifyError;
 use crate::api::shopify::sections::{cart_object, htmx_context_url, page_request};
 use crate::state::AppState;
 use crate::theme::CartAlert;
+use crate::visitor::Locale;
 
 /// The static sections every htmx cart change refreshes; they render on every page.
 pub const CART_SECTIONS: [&str; 5] = [
@@ -49,19 +51,23 @@ fn error_paragraph(message: &str) -> String {
     )
 }
 
+/// The htmx answer of a cart form posted under `locale`, whose refusal text is in that locale.
 pub async fn cart_mutation(
     state: &AppState,
+    locale: &Locale,
     headers: &HeaderMap,
     result: Result<MutationResult, ShopifyError>,
 ) -> Response {
+    let describe = |error: &ShopifyError| error.localized_description(state.theme(), locale);
     let result = match result {
         Ok(result) => result,
-        Err(e) => return (e.status(), Html(error_paragraph(&e.description()))).into_response(),
+        Err(e) => return (e.status(), Html(error_paragraph(&describe(&e)))).into_response(),
     };
     let url = htmx_context_url(headers);
     let mut page = page_request(state, &url);
-    page.cart_error = result.error.as_ref().map(|error| CartAlert {
-        message: error.description(),
+    let message = result.error.as_ref().map(describe);
+    page.cart_error = message.clone().map(|message| CartAlert {
+        message,
         line_key: result.line_key.clone(),
     });
     let theme = state.theme();
@@ -72,8 +78,8 @@ pub async fn cart_mutation(
     }
 
     let mut body = String::new();
-    if let Some(error) = &result.error {
-        body.push_str(&error_paragraph(&error.description()));
+    if let Some(message) = &message {
+        body.push_str(&error_paragraph(message));
     }
     for id in &ids {
         match theme.render_section(&ctx, id) {

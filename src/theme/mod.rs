@@ -224,6 +224,26 @@ impl Theme {
         PageContext::new(context::build(page, cart, values, files))
     }
 
+    /// A translation outside any page, for text the server writes itself (a refused cart
+    /// change): `key` in locale `code`, else in the default locale, with `{{ name }}`
+    /// placeholders filled from `args`. `None` when neither locale has the key, so the caller
+    /// keeps its own wording.
+    pub fn translate(&self, code: &str, key: &str, args: &[(&str, String)]) -> Option<String> {
+        let compiled = self.inner.compiled();
+        let locales = &compiled.locales;
+        [locales.get(code), locales.default_locale()]
+            .into_iter()
+            .flatten()
+            .find_map(|locale| {
+                let text = locale.text(key, None)?;
+                Some(locale::interpolate(text, |name| {
+                    args.iter()
+                        .find(|(arg, _)| *arg == name)
+                        .map(|(_, value)| value.clone())
+                }))
+            })
+    }
+
     /// Renders one section, wrapped. `Ok(None)`: the id is unknown in this context (a
     /// `template--{page}__{key}` id only exists in that page's context). `Err`: it failed.
     pub fn render_section(

@@ -25,6 +25,7 @@ use crate::cart::pricing::price;
 use crate::cart::{Cart, CartError, StockPolicy};
 use crate::state::AppState;
 use crate::store::{AfterCommand, IfMissing};
+use crate::theme::Theme;
 use crate::visitor::{self, Locale};
 
 /// The command a mutation request carries.
@@ -330,12 +331,19 @@ fn success_body(state: &AppState, cart: &Cart, kind: Kind, applied: &Applied) ->
 
 /// The JSON answer of a mutation: the body, or the error (with `errors` for change and update),
 /// plus `sections` when asked for. Invalid section parameters answer 400 after the mutation.
-pub fn json_response(result: MutationResult, sections: Option<Sections>) -> Response {
+/// An error's description is worded by `theme` in the request's `locale`.
+pub fn json_response(
+    result: MutationResult,
+    sections: Option<Sections>,
+    theme: &Theme,
+    locale: &Locale,
+) -> Response {
     if let Some(reason) = &result.sections.invalid {
         return ShopifyError::BadRequest(reason.clone()).into_response();
     }
     match &result.error {
         Some(error) => {
+            let description = error.localized_description(theme, locale);
             let mut extra = Map::new();
             if let Some(sections) = sections {
                 extra.insert("sections".into(), sections_value(sections));
@@ -343,9 +351,9 @@ pub fn json_response(result: MutationResult, sections: Option<Sections>) -> Resp
             if matches!(result.kind, Kind::Change | Kind::Update)
                 && error.status() == StatusCode::UNPROCESSABLE_ENTITY
             {
-                extra.insert("errors".into(), Value::String(error.description()));
+                extra.insert("errors".into(), Value::String(description.clone()));
             }
-            error_response(error, extra)
+            error_response(error, description, extra)
         }
         None => {
             let body = match &sections {

@@ -1,12 +1,18 @@
 //! Errors of the Ajax API, rendered in Shopify's shape: `{status, message, description}`.
 //! Internal failures are logged and answered with a generic 500; their text never reaches a client.
+//!
+//! A cart refusal's `description` is customer-facing, so Shopify words it in the storefront's
+//! locale (`status` and `message` stay as they are). Here it comes from the theme's locale files,
+//! under `cart.errors.*`, with the English text below when the theme has no such key.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::cart::CartError;
+use crate::cart::{CartError, TextField};
 use crate::store::{MutateError, StoreError};
+use crate::theme::Theme;
+use crate::visitor::Locale;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShopifyError {
@@ -81,14 +87,31 @@ impl ShopifyError {
         }
     }
 
-    /// The body, in the exact shapes of the documents.
+    /// The description in the visitor's locale: a cart refusal as the theme words it in
+    /// `locale` (else in its default locale), else the English `description`. Other errors are
+    /// not the customer's doing and keep their English text.
+    pub fn localized_description(&self, theme: &Theme, locale: &Locale) -> String {
+        let ShopifyError::Cart(error) = self else {
+            return self.description();
+        };
+        let (key, args) = translation(error);
+        theme
+            .translate(&locale.code, &format!("cart.errors.{key}"), &args)
+            .unwrap_or_else(|| self.description())
+    }
+
+    /// The body, in the exact shapes of the documents, with the English description.
     pub fn body(&self) -> Map<String, Value> {
-        let description = self.description();
+        self.body_with(self.description())
+    }
+
+    /// The body, in the exact shapes of the documents, with `description` as written.
+    fn body_with(&self, description: String) -> Map<String, Value> {
         let value = match self {
             ShopifyError::Cart(CartError::LineNotFound) => json!({
                 "status": "bad_request",
                 "message": "no valid id or line parameter",
-                "description": "no valid id or line parameter",
+                "description": description,
             }),
             ShopifyError::BadRequest(_)
             | ShopifyError::Cart(CartError::UpdatesLengthMismatch { .. }) => json!({
@@ -142,12 +165,65 @@ impl IntoResponse for ShopifyError {
     }
 }
 
-/// An error answered together with extra top-level fields (`errors`, `sections`).
-pub fn error_response(err: &ShopifyError, extra: Map<String, Value>) -> Response {
+/// An error answered with its `description` as given (in the visitor's locale) and extra
+/// top-level fields (`errors`, `sections`).
+pub fn error_response(
+    err: &ShopifyError,
+    description: String,
+    extra: Map<String, Value>,
+) -> Response {
     err.log();
-    let mut body = err.body();
+    let mut body = err.body_with(description);
     body.extend(extra);
     (err.status(), axum::Json(Value::Object(body))).into_response()
+}
+
+/// A refusal's key under the theme's `cart.errors` and the values of its `{{ name }}`
+/// placeholders. The theme author's English (`en.default.json`) should read like the texts of
+/// `CartError`, which answer when a theme has no translation.
+fn translation(error: &CartError) -> (&'static str, Vec<(&'static str, String)>) {
+    let max = |n: usize| vec![("max", n.to_string())];
+    match error {
+        CartError::VariantNotFound => ("variant_not_found", Vec::new()),
+        CartError::SoldOut(title) => ("sold_out", vec![("title", title.clone())]),
+        CartError::NotEnoughStock(title) => ("not_enough_stock", vec![("title", title.clone())]),
+        CartError::LineNotFound => ("line_not_found", Vec::new()),
+        CartError::SellingPlanNotAvailable(id) => {
+            ("selling_plan_not_available", vec![("id", id.to_string())])
+        }
+        CartError::NegativeQuantity => ("negative_quantity", Vec::new()),
+        CartError::QuantityTooLarge(n) => ("quantity_too_large", vec![("max", n.to_string())]),
+        CartError::TooManyLines(n) => ("too_many_lines", max(*n)),
+        CartError::TooLong(field, n) => (too_long_key(*field), max(*n)),
+        CartError::TooManyProperties(n) => ("too_many_properties", max(*n)),
+        CartError::TooManyAttributes(n) => ("too_many_attributes", max(*n)),
+        CartError::TooManyDiscountCodes(n) => ("too_many_discount_codes", max(*n)),
+        CartError::SellingPlanOnCustomItem => ("selling_plan_on_custom_item", Vec::new()),
+        CartError::NegativePrice => ("negative_price", Vec::new()),
+        CartError::UpdatesLengthMismatch { given, lines } => (
+            "updates_length_mismatch",
+            vec![("given", given.to_string()), ("lines", lines.to_string())],
+        ),
+        CartError::VersionConflict { given, current } => (
+            "version_conflict",
+            vec![
+                ("given", given.to_string()),
+                ("current", current.to_string()),
+            ],
+        ),
+    }
+}
+
+/// One key per field: in French the sentence agrees with the field's gender.
+fn too_long_key(field: TextField) -> &'static str {
+    match field {
+        TextField::Note => "note_too_long",
+        TextField::PropertyName => "property_name_too_long",
+        TextField::PropertyValue => "property_value_too_long",
+        TextField::AttributeName => "attribute_name_too_long",
+        TextField::AttributeValue => "attribute_value_too_long",
+        TextField::DiscountCode => "discount_code_too_long",
+    }
 }
 
 /// axum's own refusals and panics, answered in the Ajax API's `{status, message, description}` shape.
@@ -161,5 +237,102 @@ impl crate::api::ErrorShape for Shape {
 
     fn internal(detail: String) -> Response {
         ShopifyError::Internal(detail).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One refusal of every kind. The match has no wildcard, so a new reason does not compile
+    /// until it is listed here (and so checked below).
+    fn every_refusal() -> Vec<CartError> {
+        let fields = [
+            TextField::Note,
+            TextField::PropertyName,
+            TextField::PropertyValue,
+            TextField::AttributeName,
+            TextField::AttributeValue,
+            TextField::DiscountCode,
+        ];
+        let mut all = vec![
+            CartError::VariantNotFound,
+            CartError::SoldOut("Sold Out Scarf".into()),
+            CartError::NotEnoughStock("Red Rain Coat - Red".into()),
+            CartError::LineNotFound,
+            CartError::SellingPlanNotAvailable(6717605),
+            CartError::NegativeQuantity,
+            CartError::QuantityTooLarge(1_000_000),
+            CartError::TooManyLines(500),
+            CartError::TooManyProperties(50),
+            CartError::TooManyAttributes(100),
+            CartError::TooManyDiscountCodes(10),
+            CartError::SellingPlanOnCustomItem,
+            CartError::NegativePrice,
+            CartError::UpdatesLengthMismatch { given: 1, lines: 2 },
+            CartError::VersionConflict {
+                given: 1,
+                current: 2,
+            },
+        ];
+        all.extend(fields.map(|field| CartError::TooLong(field, 5000)));
+        for error in &all {
+            match error {
+                CartError::VariantNotFound
+                | CartError::SoldOut(_)
+                | CartError::NotEnoughStock(_)
+                | CartError::LineNotFound
+                | CartError::SellingPlanNotAvailable(_)
+                | CartError::NegativeQuantity
+                | CartError::QuantityTooLarge(_)
+                | CartError::TooManyLines(_)
+                | CartError::TooLong(..)
+                | CartError::TooManyProperties(_)
+                | CartError::TooManyAttributes(_)
+                | CartError::TooManyDiscountCodes(_)
+                | CartError::SellingPlanOnCustomItem
+                | CartError::NegativePrice
+                | CartError::UpdatesLengthMismatch { .. }
+                | CartError::VersionConflict { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn the_shipped_theme_words_every_refusal_in_english_and_french() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = crate::Config::for_theme(env!("CARGO_MANIFEST_DIR"));
+        config.db = dir.path().join("store.db");
+        let state = crate::AppState::open(config).await.expect("the app starts");
+        let (en, fr) = (Locale::primary("en"), Locale::prefixed("fr"));
+        for refusal in every_refusal() {
+            let key = format!("cart.errors.{}", translation(&refusal).0);
+            let error = ShopifyError::Cart(refusal);
+            assert!(
+                state.theme().translate("en", &key, &[]).is_some(),
+                "en.default.json has no {key}"
+            );
+            // The theme's English is the built-in text, placeholders filled the same way.
+            let english = error.localized_description(state.theme(), &en);
+            assert_eq!(english, error.description(), "{key}");
+            let french = error.localized_description(state.theme(), &fr);
+            assert_ne!(french, english, "fr.json has no {key}");
+            assert!(!french.contains("{{"), "{key}: {french}");
+        }
+    }
+
+    #[test]
+    fn only_the_description_of_a_refusal_changes() {
+        let error = ShopifyError::Cart(CartError::LineNotFound);
+        let body = error.body_with("aucun paramètre id ou line valide".into());
+        assert_eq!(
+            Value::Object(body),
+            json!({
+                "status": "bad_request",
+                "message": "no valid id or line parameter",
+                "description": "aucun paramètre id ou line valide",
+            })
+        );
     }
 }

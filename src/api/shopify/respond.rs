@@ -1,14 +1,16 @@
 //! One mutation, three kinds of answer: JSON for `.js` and Ajax callers, htmx fragments for htmx,
-//! and a redirect (with a flash message on error) for plain HTML forms.
+//! and a redirect (with a flash message on error) for plain HTML forms. A refusal reads in the
+//! locale the request came through (`/fr/cart/add` answers in French) in all three.
 
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_htmx::HxRequest;
+use serde_json::Map;
 use tower_sessions::Session;
 
 use super::cart_api::{MutationResult, json_response};
-use super::error::ShopifyError;
+use super::error::{ShopifyError, error_response};
 use super::sections::{context_url, render_bundle};
 use crate::state::AppState;
 use crate::visitor::{self, Locale};
@@ -73,18 +75,22 @@ pub async fn respond_mutation(
                         let url = context_url(result.sections.url.as_deref(), headers);
                         Some(render_bundle(state, &result.cart, &result.sections.ids, &url).await)
                     };
-                json_response(result, sections)
+                json_response(result, sections, state.theme(), locale)
             }
-            Err(e) => e.into_response(),
+            Err(e) => {
+                let description = e.localized_description(state.theme(), locale);
+                error_response(&e, description, Map::new())
+            }
         },
-        Format::Htmx => crate::pages::htmx::cart_mutation(state, headers, result).await,
+        Format::Htmx => crate::pages::htmx::cart_mutation(state, locale, headers, result).await,
         Format::Html => {
             let error = match &result {
                 Ok(r) => r.error.as_ref(),
                 Err(e) => Some(e),
             };
             if let Some(error) = error {
-                visitor::set_flash(session, &error.description()).await;
+                let message = error.localized_description(state.theme(), locale);
+                visitor::set_flash(session, &message).await;
             }
             let return_to = result.as_ref().ok().and_then(|r| r.return_to.as_deref());
             redirect_after_form(locale, return_to)
