@@ -78,8 +78,6 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("theme: {0}")]
     Theme(String),
-    #[error("session store: {0}")]
-    Sessions(String),
 }
 
 #[derive(Clone)]
@@ -98,17 +96,14 @@ struct Inner {
 }
 
 impl AppState {
-    /// Opens the database (creating and seeding it on first run), loads the theme, and prepares
-    /// the session table in the same database file.
+    /// Opens the database (creating and seeding it on first run; sessions live in the same
+    /// file) and loads the theme.
     pub async fn open(config: Config) -> Result<AppState, StartError> {
         let store = Store::open(&config.db)?;
         let catalog = Arc::new(store.sync_catalog(&config.data_dir())?);
         let theme = Theme::load(&config.theme_dir, catalog.clone(), config.watch)
             .map_err(|e| StartError::Theme(e.to_string()))?;
-        let sessions = open_session_store(&config.db)
-            .await
-            .map_err(|e| StartError::Sessions(e.to_string()))?;
-        let sessions = crate::sessions::CachedSessionStore::new(sessions);
+        let sessions = crate::sessions::CachedSessionStore::new(store.clone());
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -143,21 +138,4 @@ impl AppState {
     pub fn prepared_rates(&self) -> &crate::api::shopify::shipping::PreparedRates {
         &self.inner.shipping
     }
-}
-
-async fn open_session_store(
-    db: &std::path::Path,
-) -> Result<tower_sessions_rusqlite_store::RusqliteStore, Box<dyn std::error::Error + Send + Sync>>
-{
-    use tower_sessions_rusqlite_store::tokio_rusqlite;
-    let conn = tokio_rusqlite::Connection::open(db).await?;
-    conn.call(|c| -> Result<(), rusqlite::Error> {
-        c.busy_timeout(std::time::Duration::from_secs(10))?;
-        c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
-        Ok(())
-    })
-    .await?;
-    let store = tower_sessions_rusqlite_store::RusqliteStore::new(conn);
-    store.migrate().await?;
-    Ok(store)
 }

@@ -9,6 +9,7 @@ mod carts;
 mod catalog_seed;
 mod checkpoint;
 mod pool;
+mod sessions;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -154,6 +155,7 @@ impl Store {
         let writer = Connection::open(path)?;
         configure(&writer)?;
         writer.execute_batch(SCHEMA)?;
+        writer.execute_batch(sessions::SCHEMA)?;
         writer.pragma_update(
             None,
             "wal_autocheckpoint",
@@ -261,6 +263,52 @@ impl Store {
             tx.commit()?;
             Ok(())
         })
+    }
+}
+
+/// Session rows (see `crate::sessions`): written through the writer like carts, so a visitor's
+/// first request never races a cart commit; read from the pool.
+impl Store {
+    /// Stores a new session unless its id is taken. Returns whether it was stored.
+    pub async fn insert_new_session(
+        &self,
+        id: String,
+        data: Vec<u8>,
+        expiry: i64,
+    ) -> Result<bool, StoreError> {
+        self.writer
+            .run(move |conn| Ok(sessions::insert_new(conn, &id, &data, expiry)?))
+            .await
+    }
+
+    pub async fn save_session(
+        &self,
+        id: String,
+        data: Vec<u8>,
+        expiry: i64,
+    ) -> Result<(), StoreError> {
+        self.writer
+            .run(move |conn| Ok(sessions::save(conn, &id, &data, expiry)?))
+            .await
+    }
+
+    /// The encoded record of a session that has not expired at `now` (unix seconds).
+    pub async fn session(&self, id: String, now: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let readers = self.readers.clone();
+        run_blocking(move || readers.with(|conn| sessions::load(conn, &id, now))).await
+    }
+
+    pub async fn delete_session(&self, id: String) -> Result<(), StoreError> {
+        self.writer
+            .run(move |conn| Ok(sessions::delete(conn, &id)?))
+            .await
+    }
+
+    /// Removes sessions expired before `now` (unix seconds). Returns how many went.
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<usize, StoreError> {
+        self.writer
+            .run(move |conn| Ok(sessions::delete_expired(conn, now)?))
+            .await
     }
 }
 
