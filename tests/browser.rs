@@ -359,6 +359,39 @@ impl Page {
         cart["items"][0]["quantity"].clone()
     }
 
+    /// Removes the line `key` through `/cart/change.js` (same cookies) behind the page's back,
+    /// as another tab of the same visitor would.
+    async fn remove_elsewhere(&self, key: &str) {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\
+             fetch('/cart/change.js', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},\
+               body: JSON.stringify({{id: {key:?}, quantity: 0}})}})\
+             .then(r => done(r.status), e => done(String(e)));"
+        );
+        let status = self
+            .client
+            .execute_async(&script, Vec::new())
+            .await
+            .expect("fetch /cart/change.js");
+        assert_eq!(status, json!(200), "remove {key}");
+    }
+
+    /// The text of the first visible `role=alert` element inside `css`, if any.
+    async fn visible_alert(&self, css: &str) -> Option<String> {
+        let script = format!(
+            "const alerts = document.querySelectorAll({:?});\
+             for (const alert of alerts) {{\
+               const box = alert.getBoundingClientRect();\
+               if (alert.checkVisibility() && box.width > 0 && box.height > 0) {{\
+                 return alert.innerText.trim();\
+               }}\
+             }}\
+             return null;",
+            format!("{css} [role=alert]")
+        );
+        self.js(&script).await.as_str().map(str::to_string)
+    }
+
     /// Waits until the drawer is open and has finished sliding in.
     async fn drawer_open(&self) {
         self.until(
@@ -864,6 +897,109 @@ async fn quick_minus_clicks_in_the_drawer_all_count() {
     .await;
     page.settled().await;
     assert_eq!(page.server_cart().await["item_count"], json!(0));
+    page.client.close().await.expect("close the session");
+}
+
+// --- A change to a line another tab removed ------------------------------------------------------
+// The page still shows the line; the server no longer has it and refuses the change (400). The
+// visitor must see why nothing happened, and the page must catch up with the cart.
+
+/// The keys of the cart's lines as the server holds them.
+async fn line_keys(page: &Page) -> Vec<String> {
+    let cart = page.server_cart().await;
+    cart["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item["key"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plus_on_a_line_removed_in_another_tab_says_so_on_the_cart_page() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 1).await;
+    page.add_to_cart(HEALTH_POTION_L, 1).await;
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    let keys = line_keys(&page).await;
+    let (gone, kept) = match keys.as_slice() {
+        [gone, kept] => (gone.clone(), kept.clone()),
+        _ => panic!("two lines: {keys:?}"),
+    };
+    let line = format!("#main-cart-items .cart-line[data-line-key='{gone}']");
+    assert!(page.visible(&line).await, "the page shows the line");
+    assert_eq!(page.visible_alert("#main-cart-items").await, None);
+
+    page.remove_elsewhere(&gone).await;
+    page.click(&format!("{line} a.quantity__button[id$='-Plus']"))
+        .await;
+    page.until(
+        "the line to leave the page",
+        &format!("!document.querySelector({line:?})"),
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#main-cart-items").await.as_deref(),
+        Some("no valid id or line parameter"),
+        "the refusal shows beside the cart"
+    );
+    assert!(
+        page.visible(&format!(
+            "#main-cart-items .cart-line[data-line-key='{kept}']"
+        ))
+        .await,
+        "the other line stays"
+    );
+    assert_eq!(line_keys(&page).await, vec![kept], "nothing came back");
+    assert_eq!(page.text("#cart-icon-bubble .cart-count-bubble").await, "1");
+    page.client.close().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_on_a_line_removed_in_another_tab_says_so_in_the_drawer() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 2).await;
+    page.goto("/fr/products/red-rain-coat").await;
+    page.until("htmx", "window.htmx").await;
+    page.click("#cart-icon-bubble").await;
+    page.drawer_open().await;
+    let keys = line_keys(&page).await;
+    let [gone] = keys.as_slice() else {
+        panic!("one line: {keys:?}")
+    };
+    let line = format!("#CartDrawer .cart-line[data-line-key='{gone}']");
+    assert!(page.visible(&line).await, "the drawer shows the line");
+
+    page.remove_elsewhere(gone).await;
+    page.click(&format!("{line} .cart-line__remove")).await;
+    page.until(
+        "the line to leave the drawer",
+        &format!("!document.querySelector({line:?})"),
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#CartDrawer").await.as_deref(),
+        Some("aucun paramètre id ou line valide"),
+        "the refusal shows in the drawer, in French"
+    );
+    assert!(
+        page.text("#CartDrawer")
+            .await
+            .contains("Votre panier est vide"),
+        "the drawer shows the empty cart"
+    );
     page.client.close().await.expect("close the session");
 }
 
