@@ -1003,6 +1003,41 @@ async fn remove_on_a_line_removed_in_another_tab_says_so_in_the_drawer() {
     page.client.close().await.expect("close the session");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quantity_refused_outright_says_so_on_the_cart_page() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 2).await;
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    let field = "#main-cart-items .cart-line input.quantity__input";
+    assert_eq!(page.value(field).await, "2");
+
+    // More digits than any quantity has: the server refuses the parameter (400) before it
+    // looks at the cart. Enter sends the line.
+    page.fill(field, "99999999999999999999\u{E007}").await;
+    page.until(
+        "the refusal to show",
+        "document.querySelector('#main-cart-items [role=alert]')",
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#main-cart-items").await.as_deref(),
+        Some("Required parameter missing or invalid: quantity"),
+        "the refusal shows beside the cart"
+    );
+    assert_eq!(page.server_quantity().await, json!(2), "nothing changed");
+    assert_eq!(
+        page.value(field).await,
+        "2",
+        "the field shows the cart again"
+    );
+    page.client.close().await.expect("close the session");
+}
+
 // --- Without JavaScript -------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

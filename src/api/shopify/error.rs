@@ -151,7 +151,8 @@ impl ShopifyError {
         }
     }
 
-    fn log(&self) {
+    /// Logs an internal failure's detail, which the client never sees.
+    pub fn log(&self) {
         if let ShopifyError::Internal(detail) = self {
             tracing::error!(error = %detail, "ajax api request failed");
         }
