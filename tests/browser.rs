@@ -1038,6 +1038,64 @@ async fn a_quantity_refused_outright_says_so_on_the_cart_page() {
     page.client.close().await.expect("close the session");
 }
 
+/// Makes every write of a cart fail inside SQLite until the returned trigger is dropped: a real
+/// store failure (500) while reads keep working.
+fn break_cart_writes(db: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).expect("open the db");
+    conn.busy_timeout(Duration::from_secs(5)).expect("timeout");
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_cart_writes BEFORE UPDATE ON carts \
+         BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END;",
+    )
+    .expect("create the trigger");
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_says_so_on_the_cart_page() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 1).await;
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    let plus = "#main-cart-items .cart-line a.quantity__button[id$='-Plus']";
+    let field = "#main-cart-items .cart-line input.quantity__input";
+
+    let db = break_cart_writes(&dir.path().join("store.db"));
+    page.click(plus).await;
+    page.until(
+        "the failure to show",
+        "document.querySelector('#main-cart-items [role=alert]')",
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#main-cart-items").await.as_deref(),
+        Some("Something went wrong on our side. Please try again."),
+        "the failure shows beside the cart"
+    );
+    let text = page.text("body").await;
+    assert!(!text.contains("on fire"), "no internal detail: {text}");
+    assert_eq!(page.server_quantity().await, json!(1), "nothing changed");
+    assert_eq!(
+        page.value(field).await,
+        "1",
+        "the field shows the cart again"
+    );
+
+    // Once the store works again, so does the next click, and the message goes.
+    db.execute_batch("DROP TRIGGER refuse_cart_writes")
+        .expect("drop the trigger");
+    page.click(plus).await;
+    page.settled().await;
+    assert_eq!(page.server_quantity().await, json!(2));
+    assert_eq!(page.value(field).await, "2");
+    assert_eq!(page.visible_alert("#main-cart-items").await, None);
+    page.client.close().await.expect("close the session");
+}
+
 // --- Without JavaScript -------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
