@@ -1179,7 +1179,16 @@ async fn purchase_flow_without_javascript() {
     // The note and gift wrap go with the cart form.
     page.fill("#CartNote", "Ring twice").await;
     page.click("#CartGiftWrap").await;
+    // Mark this page, so the next one is known when it has replaced it: reading the note while
+    // the form's navigation is under way could read the old page's field as it goes.
+    page.js("document.documentElement.dataset.beforeUpdate = 'yes';")
+        .await;
     page.click("#cart button[name='update']").await;
+    page.until(
+        "the cart page after the update",
+        "!document.documentElement.dataset.beforeUpdate && !!document.getElementById('CartNote')",
+    )
+    .await;
     assert_eq!(page.value("#CartNote").await, "Ring twice");
     assert_eq!(
         page.js("return document.getElementById('CartGiftWrap').checked")
