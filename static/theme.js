@@ -55,6 +55,21 @@
     });
   }
 
+  // The htmx config swaps no 5xx answer, but a cart change the server failed to save still
+  // comes with the cart sections (the cart as it is, and the message): swap those. A crash's
+  // JSON answer is left out.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    var xhr = detail.xhr;
+    if (detail.elt !== byId("cart-sync") || !xhr || xhr.status < 500) {
+      return;
+    }
+    if (/^text\/html/.test(xhr.getResponseHeader("Content-Type") || "")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail && event.detail.elt === byId("cart-sync")) {
       busy(-1);

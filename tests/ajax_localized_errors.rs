@@ -231,3 +231,228 @@ async fn a_theme_without_error_keys_answers_in_english() {
         RED_COAT_EN,
     );
 }
+
+// --- Errors that are not refusals of the cart's rules ------------------------------------------
+// A bad parameter or body, a stale `If-Match`, an oversized body and a failed write reach the
+// same visitor through a flash message or the htmx sections: they are worded from
+// `cart.errors.*` too, in the shape and status they always had.
+
+const INVALID_QUANTITY_FR: &str = "Paramètre obligatoire manquant ou invalide\u{a0}: quantity";
+const INTERNAL_EN: &str = "Something went wrong on our side. Please try again.";
+const INTERNAL_FR: &str = "Une erreur s’est produite de notre côté. Veuillez réessayer.";
+
+/// The `{status, message, description}` body, exactly.
+#[track_caller]
+fn assert_error_body(resp: &Resp, status: u16, shape: Value) {
+    resp.expect(status);
+    assert_eq!(resp.json(), shape, "{}", resp.text());
+}
+
+#[tokio::test]
+async fn a_bad_parameter_is_flashed_and_described_in_french() {
+    let app = store().await;
+    let visitor = app.visitor();
+    visitor.add(RED_RAIN_COAT, 1).await;
+    let resp = visitor
+        .post_form(
+            "/fr/cart/change",
+            &[("line", "1"), ("quantity", "beaucoup")],
+        )
+        .await;
+    resp.expect(303);
+    assert_eq!(resp.location(), Some("/fr/cart"));
+    assert_eq!(
+        app.flash(&visitor).await.as_deref(),
+        Some(INVALID_QUANTITY_FR)
+    );
+    // The Ajax API: the document's 400, only the description in French.
+    let resp = visitor
+        .post_json(
+            "/fr/cart/change.js",
+            json!({"line": 1, "quantity": "beaucoup"}),
+        )
+        .await;
+    assert_error_body(
+        &resp,
+        400,
+        json!({
+            "status": "bad_request",
+            "message": "Parameter Missing or Invalid",
+            "description": INVALID_QUANTITY_FR,
+        }),
+    );
+    assert_eq!(lines(&visitor.cart().await), [(RED_RAIN_COAT, 1)]);
+}
+
+#[tokio::test]
+async fn an_htmx_change_with_a_bad_parameter_shows_the_french_text_in_the_cart() {
+    let app = store().await;
+    let visitor = app.visitor();
+    visitor.add(RED_RAIN_COAT, 1).await;
+    let resp = visitor
+        .request(
+            http::Method::POST,
+            "/fr/cart/change",
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("hx-request", "true"),
+                ("hx-current-url", "http://127.0.0.1:3000/fr/cart"),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            "line=1&quantity=beaucoup",
+        )
+        .await;
+    resp.expect(400);
+    let html = resp.text();
+    let items = html
+        .split("id=\"shopify-section-template--cart__items\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no cart items section in {html}"));
+    assert!(
+        items.contains(&format!(
+            "<p class=\"cart-error\" role=\"alert\">{INVALID_QUANTITY_FR}</p>"
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("Required parameter"), "{html}");
+}
+
+#[tokio::test]
+async fn an_unparsable_body_is_described_in_french() {
+    let app = store().await;
+    let visitor = app.visitor();
+    let resp = visitor
+        .post_raw("/fr/cart/add.js", "application/json", "{\"id\": ")
+        .await;
+    assert_error_body(
+        &resp,
+        400,
+        json!({
+            "status": "bad_request",
+            "message": "Parameter Missing or Invalid",
+            "description": "JSON mal formé à la ligne 1, colonne 7",
+        }),
+    );
+    let resp = visitor
+        .post_raw("/cart/add.js", "application/json", "{\"id\": ")
+        .await;
+    assert_eq!(
+        resp.json()["description"],
+        "malformed JSON at line 1, column 7"
+    );
+    // A form that is not one: flashed on the French cart page.
+    let resp = visitor
+        .post_raw("/fr/cart/add", "multipart/form-data", "id=1")
+        .await;
+    resp.expect(303);
+    assert_eq!(
+        app.flash(&visitor).await.as_deref(),
+        Some("corps multipart sans délimiteur (boundary)")
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_described_in_french() {
+    let app = store().await;
+    let visitor = app.visitor();
+    let note = "n".repeat(vitrine::MAX_BODY_BYTES + 1);
+    let resp = visitor
+        .post_form("/fr/cart/update", &[("note", note.as_str())])
+        .await;
+    resp.expect(303);
+    assert_eq!(resp.location(), Some("/fr/cart"));
+    let french = format!(
+        "Le corps de la requête est trop volumineux ({} octets au maximum).",
+        vitrine::MAX_BODY_BYTES
+    );
+    assert_eq!(app.flash(&visitor).await.as_deref(), Some(french.as_str()));
+    let resp = visitor
+        .post_json("/fr/cart/update.js", json!({"note": note}))
+        .await;
+    assert_error_body(
+        &resp,
+        413,
+        json!({
+            "status": 413,
+            "message": "Payload Too Large",
+            "description": french,
+        }),
+    );
+}
+
+#[tokio::test]
+async fn a_stale_if_match_is_described_in_french() {
+    let app = store().await;
+    let visitor = app.visitor();
+    visitor.add(RED_RAIN_COAT, 1).await;
+    let stale = [("if-match", "\"0-00000000\"")];
+    let resp = visitor
+        .post_json_with(
+            "/fr/cart/change.js",
+            json!({"line": 1, "quantity": 2}),
+            &stale,
+        )
+        .await;
+    let french = "Le panier a changé depuis qu’il a été lu. Rechargez /cart.js et réessayez.";
+    assert_error_body(
+        &resp,
+        412,
+        json!({"status": 412, "message": "Precondition Failed", "description": french}),
+    );
+    let resp = visitor
+        .post_form_with(
+            "/fr/cart/change",
+            &[("line", "1"), ("quantity", "2")],
+            &stale,
+        )
+        .await;
+    resp.expect(303);
+    assert_eq!(app.flash(&visitor).await.as_deref(), Some(french));
+    assert_eq!(lines(&visitor.cart().await), [(RED_RAIN_COAT, 1)]);
+}
+
+/// Makes every write of an existing cart fail inside SQLite: a real store failure.
+fn break_cart_writes(app: &TestApp) {
+    let conn = rusqlite::Connection::open(app.path().join("data/store.db")).expect("open the db");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("timeout");
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_cart_writes BEFORE UPDATE ON carts \
+         BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END;",
+    )
+    .expect("create the trigger");
+}
+
+#[tokio::test]
+async fn a_failed_write_is_described_in_french_without_its_detail() {
+    let app = store().await;
+    let visitor = app.visitor();
+    visitor.add(RED_RAIN_COAT, 1).await;
+    break_cart_writes(&app);
+    let resp = visitor
+        .post_form("/fr/cart/change", &[("line", "1"), ("quantity", "2")])
+        .await;
+    resp.expect(303);
+    assert_eq!(app.flash(&visitor).await.as_deref(), Some(INTERNAL_FR));
+    let html = visitor.get("/fr/cart").await.text();
+    assert!(
+        html.contains(&format!(
+            "<p class=\"flash\" role=\"alert\">{INTERNAL_FR}</p>"
+        )),
+        "{html}"
+    );
+    let resp = visitor
+        .post_json("/fr/cart/change.js", json!({"line": 1, "quantity": 2}))
+        .await;
+    assert_error_body(
+        &resp,
+        500,
+        json!({"status": 500, "message": "Internal Server Error", "description": INTERNAL_FR}),
+    );
+    let resp = visitor
+        .post_json("/cart/change.js", json!({"line": 1, "quantity": 2}))
+        .await;
+    assert_eq!(resp.json()["description"], INTERNAL_EN);
+    assert!(!resp.text().contains("fire"), "{}", resp.text());
+    assert_eq!(lines(&visitor.cart().await), [(RED_RAIN_COAT, 1)]);
+}

@@ -359,6 +359,39 @@ impl Page {
         cart["items"][0]["quantity"].clone()
     }
 
+    /// Removes the line `key` through `/cart/change.js` (same cookies) behind the page's back,
+    /// as another tab of the same visitor would.
+    async fn remove_elsewhere(&self, key: &str) {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\
+             fetch('/cart/change.js', {{method: 'POST', headers: {{'Content-Type': 'application/json'}},\
+               body: JSON.stringify({{id: {key:?}, quantity: 0}})}})\
+             .then(r => done(r.status), e => done(String(e)));"
+        );
+        let status = self
+            .client
+            .execute_async(&script, Vec::new())
+            .await
+            .expect("fetch /cart/change.js");
+        assert_eq!(status, json!(200), "remove {key}");
+    }
+
+    /// The text of the first visible `role=alert` element inside `css`, if any.
+    async fn visible_alert(&self, css: &str) -> Option<String> {
+        let script = format!(
+            "const alerts = document.querySelectorAll({:?});\
+             for (const alert of alerts) {{\
+               const box = alert.getBoundingClientRect();\
+               if (alert.checkVisibility() && box.width > 0 && box.height > 0) {{\
+                 return alert.innerText.trim();\
+               }}\
+             }}\
+             return null;",
+            format!("{css} [role=alert]")
+        );
+        self.js(&script).await.as_str().map(str::to_string)
+    }
+
     /// Waits until the drawer is open and has finished sliding in.
     async fn drawer_open(&self) {
         self.until(
@@ -867,6 +900,202 @@ async fn quick_minus_clicks_in_the_drawer_all_count() {
     page.client.close().await.expect("close the session");
 }
 
+// --- A change to a line another tab removed ------------------------------------------------------
+// The page still shows the line; the server no longer has it and refuses the change (400). The
+// visitor must see why nothing happened, and the page must catch up with the cart.
+
+/// The keys of the cart's lines as the server holds them.
+async fn line_keys(page: &Page) -> Vec<String> {
+    let cart = page.server_cart().await;
+    cart["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item["key"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plus_on_a_line_removed_in_another_tab_says_so_on_the_cart_page() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 1).await;
+    page.add_to_cart(HEALTH_POTION_L, 1).await;
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    let keys = line_keys(&page).await;
+    let (gone, kept) = match keys.as_slice() {
+        [gone, kept] => (gone.clone(), kept.clone()),
+        _ => panic!("two lines: {keys:?}"),
+    };
+    let line = format!("#main-cart-items .cart-line[data-line-key='{gone}']");
+    assert!(page.visible(&line).await, "the page shows the line");
+    assert_eq!(page.visible_alert("#main-cart-items").await, None);
+
+    page.remove_elsewhere(&gone).await;
+    page.click(&format!("{line} a.quantity__button[id$='-Plus']"))
+        .await;
+    page.until(
+        "the line to leave the page",
+        &format!("!document.querySelector({line:?})"),
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#main-cart-items").await.as_deref(),
+        Some("no valid id or line parameter"),
+        "the refusal shows beside the cart"
+    );
+    assert!(
+        page.visible(&format!(
+            "#main-cart-items .cart-line[data-line-key='{kept}']"
+        ))
+        .await,
+        "the other line stays"
+    );
+    assert_eq!(line_keys(&page).await, vec![kept], "nothing came back");
+    assert_eq!(page.text("#cart-icon-bubble .cart-count-bubble").await, "1");
+    page.client.close().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_on_a_line_removed_in_another_tab_says_so_in_the_drawer() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 2).await;
+    page.goto("/fr/products/red-rain-coat").await;
+    page.until("htmx", "window.htmx").await;
+    page.click("#cart-icon-bubble").await;
+    page.drawer_open().await;
+    let keys = line_keys(&page).await;
+    let [gone] = keys.as_slice() else {
+        panic!("one line: {keys:?}")
+    };
+    let line = format!("#CartDrawer .cart-line[data-line-key='{gone}']");
+    assert!(page.visible(&line).await, "the drawer shows the line");
+
+    page.remove_elsewhere(gone).await;
+    page.click(&format!("{line} .cart-line__remove")).await;
+    page.until(
+        "the line to leave the drawer",
+        &format!("!document.querySelector({line:?})"),
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#CartDrawer").await.as_deref(),
+        Some("aucun paramètre id ou line valide"),
+        "the refusal shows in the drawer, in French"
+    );
+    assert!(
+        page.text("#CartDrawer")
+            .await
+            .contains("Votre panier est vide"),
+        "the drawer shows the empty cart"
+    );
+    page.client.close().await.expect("close the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quantity_refused_outright_says_so_on_the_cart_page() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 2).await;
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    let field = "#main-cart-items .cart-line input.quantity__input";
+    assert_eq!(page.value(field).await, "2");
+
+    // More digits than any quantity has: the server refuses the parameter (400) before it
+    // looks at the cart. Enter sends the line.
+    page.fill(field, "99999999999999999999\u{E007}").await;
+    page.until(
+        "the refusal to show",
+        "document.querySelector('#main-cart-items [role=alert]')",
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#main-cart-items").await.as_deref(),
+        Some("Required parameter missing or invalid: quantity"),
+        "the refusal shows beside the cart"
+    );
+    assert_eq!(page.server_quantity().await, json!(2), "nothing changed");
+    assert_eq!(
+        page.value(field).await,
+        "2",
+        "the field shows the cart again"
+    );
+    page.client.close().await.expect("close the session");
+}
+
+/// Makes every write of a cart fail inside SQLite until the returned trigger is dropped: a real
+/// store failure (500) while reads keep working.
+fn break_cart_writes(db: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).expect("open the db");
+    conn.busy_timeout(Duration::from_secs(5)).expect("timeout");
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_cart_writes BEFORE UPDATE ON carts \
+         BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END;",
+    )
+    .expect("create the trigger");
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_says_so_on_the_cart_page() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = start_page(&tools, dir.path()).await;
+    page.goto("/").await;
+    page.add_to_cart(RED_RAIN_COAT, 1).await;
+    page.goto("/cart").await;
+    page.until("htmx", "window.htmx").await;
+    let plus = "#main-cart-items .cart-line a.quantity__button[id$='-Plus']";
+    let field = "#main-cart-items .cart-line input.quantity__input";
+
+    let db = break_cart_writes(&dir.path().join("store.db"));
+    page.click(plus).await;
+    page.until(
+        "the failure to show",
+        "document.querySelector('#main-cart-items [role=alert]')",
+    )
+    .await;
+    page.settled().await;
+    assert_eq!(
+        page.visible_alert("#main-cart-items").await.as_deref(),
+        Some("Something went wrong on our side. Please try again."),
+        "the failure shows beside the cart"
+    );
+    let text = page.text("body").await;
+    assert!(!text.contains("on fire"), "no internal detail: {text}");
+    assert_eq!(page.server_quantity().await, json!(1), "nothing changed");
+    assert_eq!(
+        page.value(field).await,
+        "1",
+        "the field shows the cart again"
+    );
+
+    // Once the store works again, so does the next click, and the message goes.
+    db.execute_batch("DROP TRIGGER refuse_cart_writes")
+        .expect("drop the trigger");
+    page.click(plus).await;
+    page.settled().await;
+    assert_eq!(page.server_quantity().await, json!(2));
+    assert_eq!(page.value(field).await, "2");
+    assert_eq!(page.visible_alert("#main-cart-items").await, None);
+    page.client.close().await.expect("close the session");
+}
+
 // --- Without JavaScript -------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -950,7 +1179,16 @@ async fn purchase_flow_without_javascript() {
     // The note and gift wrap go with the cart form.
     page.fill("#CartNote", "Ring twice").await;
     page.click("#CartGiftWrap").await;
+    // Mark this page, so the next one is known when it has replaced it: reading the note while
+    // the form's navigation is under way could read the old page's field as it goes.
+    page.js("document.documentElement.dataset.beforeUpdate = 'yes';")
+        .await;
     page.click("#cart button[name='update']").await;
+    page.until(
+        "the cart page after the update",
+        "!document.documentElement.dataset.beforeUpdate && !!document.getElementById('CartNote')",
+    )
+    .await;
     assert_eq!(page.value("#CartNote").await, "Ring twice");
     assert_eq!(
         page.js("return document.getElementById('CartGiftWrap').checked")

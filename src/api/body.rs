@@ -93,13 +93,13 @@ pub enum BodyError {
     #[error("malformed multipart body")]
     MalformedMultipart(#[source] multer::Error),
     /// More than [`MAX_PAIRS`] pairs.
-    #[error("too many parameters (at most 1000)")]
+    #[error("too many parameters (at most {MAX_PAIRS})")]
     TooManyPairs,
     /// A name with more than [`MAX_DEPTH`] bracket segments.
-    #[error("parameter name nested too deeply (at most 8 levels)")]
+    #[error("parameter name nested too deeply (at most {MAX_DEPTH} levels)")]
     TooDeep,
     /// A name longer than [`MAX_KEY_LEN`] bytes.
-    #[error("parameter name too long (at most 1024 bytes)")]
+    #[error("parameter name too long (at most {MAX_KEY_LEN} bytes)")]
     KeyTooLong,
 }
 

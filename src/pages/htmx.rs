@@ -6,14 +6,17 @@
 //! is on this origin), from the cart the store now holds. A refused or cut-down change answers
 //! with its status (422 for stock) and still re-renders every section, with the message as the
 //! theme's `cart_error` beside the line it concerns; the theme's htmx config swaps those answers
-//! too. The message is in the locale of the URL the form posted to (`/fr/cart/change`), as the
+//! too. A change refused before it reached the store (a parameter no number fits, a failed
+//! write) has no line: its `cart_error` has no `line_key`, and the sections show it at the top. The message is in the locale of the URL the form posted to (`/fr/cart/change`), as the
 //! Ajax API's descriptions are.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum_htmx::{HxEvent, HxResponseTrigger};
 
-use crate::api::shopify::cart_api::{Kind, MutationResult};
+use tower_sessions::Session;
+
+use crate::api::shopify::cart_api::{Kind, MutationResult, visitor_cart};
 use crate::api::shopify::error::ShopifyError;
 use crate::api::shopify::sections::{cart_object, htmx_context_url, page_request};
 use crate::state::AppState;
@@ -54,24 +57,42 @@ fn error_paragraph(message: &str) -> String {
 /// The htmx answer of a cart form posted under `locale`, whose refusal text is in that locale.
 pub async fn cart_mutation(
     state: &AppState,
+    session: &Session,
     locale: &Locale,
     headers: &HeaderMap,
     result: Result<MutationResult, ShopifyError>,
 ) -> Response {
     let describe = |error: &ShopifyError| error.localized_description(state.theme(), locale);
-    let result = match result {
-        Ok(result) => result,
-        Err(e) => return (e.status(), Html(error_paragraph(&describe(&e)))).into_response(),
+    let (cart, error, line_key, added) = match result {
+        Ok(result) => {
+            // An add put something in the cart (maybe less than asked), so the theme can show
+            // it; a refused add leaves the cart as it was.
+            let added = result.kind == Kind::Add && result.line_key.is_some();
+            (result.cart, result.error, result.line_key, added)
+        }
+        // Refused before the store was reached (unreadable parameters, a failed write): the
+        // change was sent from an element the visitor does not see, so the message goes into
+        // the cart sections, re-rendered from the cart as it is.
+        Err(error) => {
+            error.log();
+            match visitor_cart(state, session).await {
+                Ok(cart) => (cart, Some(error), None, false),
+                Err(read) => {
+                    read.log();
+                    let paragraph = error_paragraph(&describe(&error));
+                    return (error.status(), Html(paragraph)).into_response();
+                }
+            }
+        }
     };
     let url = htmx_context_url(headers);
     let mut page = page_request(state, &url);
-    let message = result.error.as_ref().map(describe);
-    page.cart_error = message.clone().map(|message| CartAlert {
-        message,
-        line_key: result.line_key.clone(),
-    });
+    let message = error.as_ref().map(describe);
+    page.cart_error = message
+        .clone()
+        .map(|message| CartAlert { message, line_key });
     let theme = state.theme();
-    let ctx = theme.context(&page, cart_object(state, &result.cart));
+    let ctx = theme.context(&page, cart_object(state, &cart));
     let mut ids: Vec<String> = CART_SECTIONS.iter().map(|s| s.to_string()).collect();
     for section_type in PAGE_CART_SECTION_TYPES {
         ids.extend(theme.page_sections_of_type(&ctx, section_type));
@@ -88,15 +109,10 @@ pub async fn cart_mutation(
             Err(e) => tracing::error!(section = %id, error = %e, "section failed to render"),
         }
     }
-    let status = result
-        .error
-        .as_ref()
-        .map_or(StatusCode::OK, ShopifyError::status);
-    // `added`: an add put something in the cart (maybe less than asked), so the theme can show
-    // it; a refused add leaves the cart as it was.
+    let status = error.as_ref().map_or(StatusCode::OK, ShopifyError::status);
     let detail = serde_json::json!({
-        "item_count": result.cart.item_count(),
-        "added": result.kind == Kind::Add && result.line_key.is_some(),
+        "item_count": cart.item_count(),
+        "added": added,
     });
     match HxEvent::new_with_data("cart:updated", detail) {
         Ok(event) => (status, HxResponseTrigger::normal([event]), Html(body)).into_response(),
@@ -246,6 +262,48 @@ mod tests {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         assert!(trigger.contains("\"added\":false"), "{trigger}");
+    }
+
+    #[tokio::test]
+    async fn a_change_refused_before_the_store_still_shows_the_message_in_the_cart_sections() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = app(dir.path()).await;
+        let (_, headers, _) = htmx_post(
+            &app,
+            None,
+            "/cart/add",
+            "id=794864229&quantity=2",
+            "/products/red-rain-coat",
+        )
+        .await;
+        let cookie = session_cookie(&headers);
+        // No number fits: the parameters are refused before the cart is touched.
+        let (status, _, body) = htmx_post(
+            &app,
+            Some(&cookie),
+            "/cart/change",
+            "line=1&quantity=100000000000000000000",
+            "/cart",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let message = "<p class=\"cart-error\" role=\"alert\">\
+                       Required parameter missing or invalid: quantity</p>";
+        // Where the visitor looks: the drawer and the cart page's own section, not only the
+        // answer's main content (which a change sent from the hidden #cart-sync never shows).
+        for id in ["cart-drawer", "template--cart__items"] {
+            let section = body
+                .split(&format!("id=\"shopify-section-{id}\""))
+                .nth(1)
+                .unwrap_or_else(|| panic!("no {id} section: {body}"));
+            let section = section
+                .split("</div><div hx-swap-oob")
+                .next()
+                .unwrap_or(section);
+            assert!(section.contains(message), "{id}: {body}");
+        }
+        // The cart as it is: the line is still there, unchanged.
+        assert!(body.contains("name=\"updates[]\" value=\"2\""), "{body}");
     }
 
     #[test]

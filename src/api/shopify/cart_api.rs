@@ -125,15 +125,13 @@ async fn read_body(
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ShopifyError::PayloadTooLarge
         } else {
-            ShopifyError::BadRequest("The request body could not be read.".into())
+            ShopifyError::UnreadableBody
         }
     })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    body::parse_body(content_type, bytes, &["sections"])
-        .await
-        .map_err(|e| ShopifyError::BadRequest(e.to_string()))
+    Ok(body::parse_body(content_type, bytes, &["sections"]).await?)
 }
 
 /// The POST route of one mutation endpoint (`/cart/add`, `/cart/add.js`, ...): parse, one
@@ -162,7 +160,7 @@ pub async fn change_link(
 ) -> Response {
     let result = match body::pairs_to_object(query, &["sections"]) {
         Ok(body) => mutate(&state, &session, &headers, body, Kind::Change).await,
-        Err(e) => Err(ShopifyError::BadRequest(e.to_string())),
+        Err(e) => Err(e.into()),
     };
     respond_mutation(&state, &session, &locale, format, &headers, result).await
 }

@@ -3,12 +3,15 @@
 //!
 //! A cart refusal's `description` is customer-facing, so Shopify words it in the storefront's
 //! locale (`status` and `message` stay as they are). Here it comes from the theme's locale files,
-//! under `cart.errors.*`, with the English text below when the theme has no such key.
+//! under `cart.errors.*`, with the English text below when the theme has no such key. So do the
+//! other errors a cart form can end in (a bad parameter or body, a stale `If-Match`, a failed
+//! write), which a visitor reads in a flash message or beside the cart.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use crate::api::body::{self, BodyError};
 use crate::cart::{CartError, TextField};
 use crate::store::{MutateError, StoreError};
 use crate::theme::Theme;
@@ -18,7 +21,17 @@ use crate::visitor::Locale;
 pub enum ShopifyError {
     #[error(transparent)]
     Cart(#[from] CartError),
-    /// A missing or malformed parameter: 400 `bad_request`.
+    /// A cart parameter missing or of the wrong type, by name: 400 `bad_request`.
+    #[error("required parameter missing or invalid: {0}")]
+    InvalidParameter(String),
+    /// The body could not be read (the connection failed before its end): 400 `bad_request`.
+    #[error("the request body could not be read")]
+    UnreadableBody,
+    /// The body could not be parsed: 400 `bad_request`.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// Another malformed request, to the API's own parameters (`sections`, a product query),
+    /// described for the developer in English: 400 `bad_request`.
     #[error("{0}")]
     BadRequest(String),
     /// `If-Match` named another version of the cart.
@@ -60,7 +73,10 @@ impl ShopifyError {
                 CartError::VersionConflict { .. } => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
-            ShopifyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ShopifyError::InvalidParameter(_)
+            | ShopifyError::UnreadableBody
+            | ShopifyError::Body(_)
+            | ShopifyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ShopifyError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ShopifyError::NotFound(_) => StatusCode::NOT_FOUND,
             ShopifyError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -72,6 +88,11 @@ impl ShopifyError {
     pub fn description(&self) -> String {
         match self {
             ShopifyError::Cart(e) => e.to_string(),
+            ShopifyError::InvalidParameter(name) => {
+                format!("Required parameter missing or invalid: {name}")
+            }
+            ShopifyError::UnreadableBody => "The request body could not be read.".into(),
+            ShopifyError::Body(e) => e.to_string(),
             ShopifyError::BadRequest(m) => m.clone(),
             ShopifyError::PreconditionFailed => {
                 "The cart has changed since it was read. Fetch /cart.js and try again.".into()
@@ -87,14 +108,13 @@ impl ShopifyError {
         }
     }
 
-    /// The description in the visitor's locale: a cart refusal as the theme words it in
-    /// `locale` (else in its default locale), else the English `description`. Other errors are
-    /// not the customer's doing and keep their English text.
+    /// The description in the visitor's locale, as the theme words it in `locale` (else in its
+    /// default locale), else the English `description`. Errors only a developer meets (the
+    /// API's own parameters, a missing product) keep their English text.
     pub fn localized_description(&self, theme: &Theme, locale: &Locale) -> String {
-        let ShopifyError::Cart(error) = self else {
+        let Some((key, args)) = translation(self) else {
             return self.description();
         };
-        let (key, args) = translation(error);
         theme
             .translate(&locale.code, &format!("cart.errors.{key}"), &args)
             .unwrap_or_else(|| self.description())
@@ -113,7 +133,10 @@ impl ShopifyError {
                 "message": "no valid id or line parameter",
                 "description": description,
             }),
-            ShopifyError::BadRequest(_)
+            ShopifyError::InvalidParameter(_)
+            | ShopifyError::UnreadableBody
+            | ShopifyError::Body(_)
+            | ShopifyError::BadRequest(_)
             | ShopifyError::Cart(CartError::UpdatesLengthMismatch { .. }) => json!({
                 "status": "bad_request",
                 "message": "Parameter Missing or Invalid",
@@ -151,7 +174,8 @@ impl ShopifyError {
         }
     }
 
-    fn log(&self) {
+    /// Logs an internal failure's detail, which the client never sees.
+    pub fn log(&self) {
         if let ShopifyError::Internal(detail) = self {
             tracing::error!(error = %detail, "ajax api request failed");
         }
@@ -178,10 +202,46 @@ pub fn error_response(
     (err.status(), axum::Json(Value::Object(body))).into_response()
 }
 
-/// A refusal's key under the theme's `cart.errors` and the values of its `{{ name }}`
-/// placeholders. The theme author's English (`en.default.json`) should read like the texts of
-/// `CartError`, which answer when a theme has no translation.
-fn translation(error: &CartError) -> (&'static str, Vec<(&'static str, String)>) {
+/// The values of a translation's `{{ name }}` placeholders.
+type Args = Vec<(&'static str, String)>;
+
+/// An error's key under the theme's `cart.errors` and its placeholders, or None for the errors
+/// that stay in English. The theme author's English (`en.default.json`) should read like
+/// `description`, which answers when a theme has no translation.
+fn translation(error: &ShopifyError) -> Option<(&'static str, Args)> {
+    Some(match error {
+        ShopifyError::Cart(refusal) => refusal_translation(refusal),
+        ShopifyError::InvalidParameter(name) => ("invalid_parameter", vec![("name", name.clone())]),
+        ShopifyError::UnreadableBody => ("body_unreadable", Vec::new()),
+        ShopifyError::Body(e) => body_translation(e),
+        ShopifyError::PreconditionFailed => ("precondition_failed", Vec::new()),
+        ShopifyError::PayloadTooLarge => (
+            "body_too_large",
+            vec![("max", crate::MAX_BODY_BYTES.to_string())],
+        ),
+        ShopifyError::Internal(_) => ("internal_error", Vec::new()),
+        ShopifyError::BadRequest(_) | ShopifyError::NotFound(_) => return None,
+    })
+}
+
+fn body_translation(error: &BodyError) -> (&'static str, Args) {
+    let max = |n: usize| vec![("max", n.to_string())];
+    match error {
+        BodyError::InvalidJson { line, column } => (
+            "body_invalid_json",
+            vec![("line", line.to_string()), ("column", column.to_string())],
+        ),
+        BodyError::NotAnObject => ("body_not_an_object", Vec::new()),
+        BodyError::MissingBoundary => ("body_missing_boundary", Vec::new()),
+        BodyError::MalformedMultipart(_) => ("body_malformed_multipart", Vec::new()),
+        BodyError::TooManyPairs => ("body_too_many_parameters", max(body::MAX_PAIRS)),
+        BodyError::TooDeep => ("body_nested_too_deeply", max(body::MAX_DEPTH)),
+        BodyError::KeyTooLong => ("body_name_too_long", max(body::MAX_KEY_LEN)),
+    }
+}
+
+/// A refusal's key under the theme's `cart.errors` and its placeholders.
+fn refusal_translation(error: &CartError) -> (&'static str, Args) {
     let max = |n: usize| vec![("max", n.to_string())];
     match error {
         CartError::VariantNotFound => ("variant_not_found", Vec::new()),
@@ -299,6 +359,61 @@ mod tests {
         all
     }
 
+    /// One of every other error a cart form can end in, and every way a body fails to parse. The
+    /// matches have no wildcard, so a new kind does not compile until it is listed here; the
+    /// errors that stay in English are listed apart.
+    fn every_other_error() -> (Vec<ShopifyError>, Vec<ShopifyError>) {
+        let bodies = vec![
+            BodyError::InvalidJson {
+                line: 3,
+                column: 14,
+            },
+            BodyError::NotAnObject,
+            BodyError::MissingBoundary,
+            BodyError::MalformedMultipart(multer::Error::IncompleteStream),
+            BodyError::TooManyPairs,
+            BodyError::TooDeep,
+            BodyError::KeyTooLong,
+        ];
+        for body in &bodies {
+            match body {
+                BodyError::InvalidJson { .. }
+                | BodyError::NotAnObject
+                | BodyError::MissingBoundary
+                | BodyError::MalformedMultipart(_)
+                | BodyError::TooManyPairs
+                | BodyError::TooDeep
+                | BodyError::KeyTooLong => {}
+            }
+        }
+        let mut worded = vec![
+            ShopifyError::InvalidParameter("quantity".into()),
+            ShopifyError::UnreadableBody,
+            ShopifyError::PreconditionFailed,
+            ShopifyError::PayloadTooLarge,
+            ShopifyError::Internal("the disk is on fire".into()),
+        ];
+        worded.extend(bodies.into_iter().map(ShopifyError::Body));
+        let english = vec![
+            ShopifyError::BadRequest("sections must be a list of section ids".into()),
+            ShopifyError::NotFound("Product".into()),
+        ];
+        for error in worded.iter().chain(&english) {
+            match error {
+                ShopifyError::Cart(_)
+                | ShopifyError::InvalidParameter(_)
+                | ShopifyError::UnreadableBody
+                | ShopifyError::Body(_)
+                | ShopifyError::PreconditionFailed
+                | ShopifyError::PayloadTooLarge
+                | ShopifyError::Internal(_)
+                | ShopifyError::BadRequest(_)
+                | ShopifyError::NotFound(_) => {}
+            }
+        }
+        (worded, english)
+    }
+
     #[tokio::test]
     async fn the_shipped_theme_words_every_refusal_in_english_and_french() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -306,9 +421,13 @@ mod tests {
         config.db = dir.path().join("store.db");
         let state = crate::AppState::open(config).await.expect("the app starts");
         let (en, fr) = (Locale::primary("en"), Locale::prefixed("fr"));
-        for refusal in every_refusal() {
-            let key = format!("cart.errors.{}", translation(&refusal).0);
-            let error = ShopifyError::Cart(refusal);
+        let (others, in_english) = every_other_error();
+        let errors = every_refusal().into_iter().map(ShopifyError::Cart);
+        for error in errors.chain(others) {
+            let Some((key, _)) = translation(&error) else {
+                panic!("{error:?} has no translation");
+            };
+            let key = format!("cart.errors.{key}");
             assert!(
                 state.theme().translate("en", &key, &[]).is_some(),
                 "en.default.json has no {key}"
@@ -319,6 +438,12 @@ mod tests {
             let french = error.localized_description(state.theme(), &fr);
             assert_ne!(french, english, "fr.json has no {key}");
             assert!(!french.contains("{{"), "{key}: {french}");
+            assert!(!french.contains("on fire"), "{key}: {french}");
+        }
+        for error in in_english {
+            assert!(translation(&error).is_none(), "{error:?}");
+            let text = error.localized_description(state.theme(), &fr);
+            assert_eq!(text, error.description(), "{error:?}");
         }
     }
 

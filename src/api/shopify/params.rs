@@ -10,7 +10,7 @@ use crate::cart::{AddItem, ChangeRequest, ChangeTarget, LineUpdates, UpdateReque
 type Body = Map<String, Value>;
 
 fn bad(field: &str) -> ShopifyError {
-    ShopifyError::BadRequest(format!("Required parameter missing or invalid: {field}"))
+    ShopifyError::InvalidParameter(field.to_string())
 }
 
 /// An integer given as a JSON number or a numeric string.
@@ -308,15 +308,15 @@ mod tests {
     fn bad_types_are_400() {
         assert!(matches!(
             add(&obj(json!({"id": [1]}))),
-            Err(ShopifyError::BadRequest(_))
+            Err(ShopifyError::InvalidParameter(_))
         ));
         assert!(matches!(
             add(&obj(json!({"items": [{"id": 1, "quantity": "x"}]}))),
-            Err(ShopifyError::BadRequest(_))
+            Err(ShopifyError::InvalidParameter(_))
         ));
         assert!(matches!(
             update(&obj(json!({"note": 5}))),
-            Err(ShopifyError::BadRequest(_))
+            Err(ShopifyError::InvalidParameter(_))
         ));
     }
 

@@ -82,13 +82,16 @@ pub async fn respond_mutation(
                 error_response(&e, description, Map::new())
             }
         },
-        Format::Htmx => crate::pages::htmx::cart_mutation(state, locale, headers, result).await,
+        Format::Htmx => {
+            crate::pages::htmx::cart_mutation(state, session, locale, headers, result).await
+        }
         Format::Html => {
             let error = match &result {
                 Ok(r) => r.error.as_ref(),
                 Err(e) => Some(e),
             };
             if let Some(error) = error {
+                error.log();
                 let message = error.localized_description(state.theme(), locale);
                 visitor::set_flash(session, &message).await;
             }

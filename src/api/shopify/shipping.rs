@@ -61,8 +61,7 @@ pub struct Address {
 
 impl Address {
     fn from_query(query: Option<&str>) -> Result<Address, ShopifyError> {
-        let object = body::parse_query(query.unwrap_or(""), &[])
-            .map_err(|e| ShopifyError::BadRequest(e.to_string()))?;
+        let object = body::parse_query(query.unwrap_or(""), &[]).map_err(ShopifyError::from)?;
         let field = |name: &str| {
             object
                 .get("shipping_address")
