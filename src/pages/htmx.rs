@@ -7,8 +7,9 @@
 //! with its status (422 for stock) and still re-renders every section, with the message as the
 //! theme's `cart_error` beside the line it concerns; the theme's htmx config swaps those answers
 //! too. A change refused before it reached the store (a parameter no number fits, a failed
-//! write) has no line: its `cart_error` has no `line_key`, and the sections show it at the top. The message is in the locale of the URL the form posted to (`/fr/cart/change`), as the
-//! Ajax API's descriptions are.
+//! write) has no line: its `cart_error` has no `line_key`, and the sections show it at the top.
+//! The message is in the locale of the URL the form posted to (`/fr/cart/change`), as the Ajax
+//! API's descriptions are.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
