@@ -9,7 +9,9 @@
 //!
 //! `cargo bench --bench render` prints criterion's numbers, then a direct comparison and ratio.
 
-#[path = "../tests/theme_support.rs"]
+// The bench uses only the catalog and cart builders of the tests' helpers.
+#[allow(dead_code)]
+#[path = "../tests/suite/theme_support.rs"]
 mod support;
 
 use std::hint::black_box;

@@ -2,11 +2,9 @@
 //! `If-Match` guards mutations; concurrent mutations on one cart never lose an update; cart
 //! tokens and the session cookie are safe.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::*;
+use crate::common::*;
 use http::Method;
 use serde_json::{Value, json};
 

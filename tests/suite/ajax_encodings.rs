@@ -2,10 +2,8 @@
 //! bracket names, numbers as strings, empty bodies), locale prefixes, and the plain-HTML form
 //! routes: 303 redirects, flash messages and `return_to`.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
-use common::*;
 use http::Method;
 use serde_json::json;
 

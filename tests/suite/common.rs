@@ -1,7 +1,6 @@
 //! Shared helpers for the Ajax API integration tests: a fresh store on a temporary theme directory
 //! (a copy of the repo's `data/*.json` and empty `templates/`, `sections/`, `static/`), and a
 //! visitor that drives the router with `oneshot`, carrying the session cookie by hand.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -1,10 +1,8 @@
 //! One cart, three APIs: what one dialect changes, the others see, and the version moves on
 //! whichever API made the change. (Section rendering across APIs is tested elsewhere.)
 
-mod platform_common;
-
+use crate::platform_common::*;
 use http::StatusCode;
-use platform_common::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -1,10 +1,7 @@
 //! Broken templates (`tests/fixtures/theme-broken`): the theme still loads, healthy sections
 //! still render, and each failure is an `Err` naming the file and line that caused it.
 
-#[path = "theme_support.rs"]
-mod support;
-
-use support::*;
+use crate::theme_support::*;
 use vitrine::theme::{RenderError, Theme};
 
 fn broken() -> Theme {

@@ -5,14 +5,12 @@
 //! The values are built from each dialect's own field names, so most of them get past the
 //! first checks and reach the cart rules. See `config` for the case count and the seed.
 
-mod platform_common;
-
 use std::sync::LazyLock;
 
+use crate::platform_common::*;
 use axum::body::Body;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use platform_common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestRunner};
 use serde_json::{Map, Value, json};

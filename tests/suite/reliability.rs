@@ -2,8 +2,6 @@
 //! change; SIGTERM lets an in-flight request finish, refuses new connections and exits 0; the
 //! housekeeping sweep removes carts and sessions past their lifetime and keeps the others.
 
-mod platform_common;
-
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,8 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::platform_common::*;
 use chrono::{SecondsFormat, Utc};
-use platform_common::*;
 use serde_json::{Value, json};
 
 // --- 64 clients, one cart, three APIs --------------------------------------------------------

@@ -1,16 +1,14 @@
 //! Elastic Path's token endpoint, `/v2/carts` API and shopper catalog, through the router.
 
-mod platform_common;
-
+use crate::platform_common::*;
 use http::StatusCode;
-use platform_common::*;
 use serde_json::{Value, json};
 
 fn unauthorized() -> Value {
     json!({"errors": [{"status": 401, "title": "Unable to validate access token"}]})
 }
 
-async fn token_request(app: &TestApp, form: &str) -> platform_common::Reply {
+async fn token_request(app: &TestApp, form: &str) -> crate::platform_common::Reply {
     app.send(request(
         "POST",
         "/oauth/access_token",
@@ -20,7 +18,7 @@ async fn token_request(app: &TestApp, form: &str) -> platform_common::Reply {
     .await
 }
 
-fn item_ids(reply: &platform_common::Reply) -> Vec<String> {
+fn item_ids(reply: &crate::platform_common::Reply) -> Vec<String> {
     reply.body["data"]
         .as_array()
         .expect("data")

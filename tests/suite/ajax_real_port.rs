@@ -1,11 +1,9 @@
 //! The Ajax Cart API through a real socket: `axum::serve` on 127.0.0.1:0 and `reqwest` clients
 //! with their own cookie jars, as browsers would use it.
 
-mod common;
-
 use std::net::SocketAddr;
 
-use common::*;
+use crate::common::*;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 

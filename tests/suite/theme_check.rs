@@ -1,9 +1,6 @@
 //! `vitrine check` (`theme::check`): problems as `file:line: message`, none for the real theme.
 
-#[path = "theme_support.rs"]
-mod support;
-
-use support::*;
+use crate::theme_support::*;
 use vitrine::theme::{Problem, check};
 
 fn problems(name: &str) -> Vec<String> {

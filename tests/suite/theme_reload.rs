@@ -1,12 +1,9 @@
 //! Hot reload: a copy of a fixture theme in a temporary directory, loaded with `watch = true`,
 //! edited on disk the way editors save (in place and through an atomic rename).
 
-#[path = "theme_support.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::theme_support::*;
 use tokio::sync::broadcast;
 use vitrine::theme::{RenderError, Theme, ThemeChange};
 

@@ -3,9 +3,7 @@
 //! `cart.errors.*` translations. `status` and `message` never change, and a key the theme does not
 //! have answers in English.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const RED_COAT_EN: &str = "You can't add more Red Rain Coat - Red to the cart.";

@@ -1,10 +1,8 @@
 //! BigCommerce's REST Storefront (`/api/storefront`) and REST Management (`/stores/{hash}/v3`)
 //! cart APIs, end to end through the router.
 
-mod platform_common;
-
+use crate::platform_common::*;
 use http::StatusCode;
-use platform_common::*;
 use serde_json::{Value, json};
 
 const CONFLICT: &str = "The request cannot be processed due to a possible conflict. Please review the changes and try again.";
@@ -904,7 +902,7 @@ async fn management_stock_and_json_errors() {
         json!({"status": 422, "title": "You can only purchase a maximum of 10 of the Limited Edition Print per order.", "type": ERROR_TYPE})
     );
     let broken = app
-        .send(platform_common::request(
+        .send(crate::platform_common::request(
             "POST",
             "/stores/demo/v3/carts",
             &[("x-auth-token", ADMIN_TOKEN)],
@@ -964,13 +962,14 @@ async fn management_twenty_concurrent_puts_one_winner() {
         let body = json!({"line_item": {"quantity": n + 2, "product_id": GRANOLA_PRODUCT}, "version": version});
         tasks.push(tokio::spawn(async move {
             use tower::ServiceExt;
-            let req = platform_common::request(
+            let req = crate::platform_common::request(
                 "PUT",
                 &uri,
                 &[("x-auth-token", ADMIN_TOKEN)],
                 Some(("application/json", body.to_string())),
             );
-            let reply = platform_common::read(router.oneshot(req).await.expect("call")).await;
+            let reply =
+                crate::platform_common::read(router.oneshot(req).await.expect("call")).await;
             (n + 2, reply)
         }));
     }

@@ -2,13 +2,11 @@
 //! error shape (never a 5xx, never axum's plain text, never a panic), and the cart is
 //! byte-for-byte what it was before, as read back through all three APIs.
 
-mod platform_common;
-
+use crate::platform_common::*;
 use axum::body::Body;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use platform_common::*;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 

@@ -1,9 +1,7 @@
 //! Shopify's Ajax Cart API against the demo store: every request example of the Cart API
 //! reference (seeds/000), verbatim, plus the shapes, key orders and totals of PLATFORM-APIS.md §1.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// Cart keys, in the documents' order.

@@ -1,7 +1,5 @@
 //! Shared helpers for the theme tests: a small catalog shaped like the demo store, Ajax-style
-//! cart values, and paths to the real theme and the fixture themes. Included by the
-//! `theme_*.rs` test files with `#[path]`; on its own it holds no tests.
-#![allow(dead_code)]
+//! cart values, and paths to the real theme and the fixture themes, used by the `theme_*` modules.
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,7 +1,6 @@
 //! Helpers for the BigCommerce, Elastic Path and cross-API tests: the app on a temporary copy of
 //! the demo catalog, requests through `oneshot`, and a browser-like visitor that carries the
 //! session cookie by hand.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -27,7 +26,6 @@ pub const GRANOLA: i64 = 36323170943141;
 pub const POTION_PRODUCT: i64 = 6786188247105;
 pub const POTION_S_HIGH: i64 = 40000000001101;
 pub const PRINT_PRODUCT: i64 = 7021400000014;
-pub const PRINT: i64 = 40000000000010;
 pub const SCARF_PRODUCT: i64 = 7021400000005;
 pub const GIFT_CARD_PRODUCT: i64 = 7021400000017;
 pub const GIFT_CARD: i64 = 40000000000020;

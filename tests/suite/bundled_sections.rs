@@ -3,11 +3,9 @@
 //! else a same-origin `Referer`, else `/`), 400 with the mutation still applied, sections on a
 //! 422, every body encoding, and hot reload seen through the API.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// Prints the context a section rendered in, and the cart it saw.

@@ -2,11 +2,8 @@
 //! sections a cart mutation bundles render in the cart context, forms post where Shopify's do,
 //! and visitor-written text stays inert.
 
-#[path = "theme_support.rs"]
-mod support;
-
+use crate::theme_support::*;
 use serde_json::json;
-use support::*;
 use vitrine::theme::{RenderError, check};
 
 #[test]

@@ -2,11 +2,8 @@
 //! and never comes from another request when it read per-request objects, the clock, or a
 //! section. Editing the snippet shows at once.
 
-#[path = "theme_support.rs"]
-mod support;
-
+use crate::theme_support::*;
 use serde_json::json;
-use support::*;
 
 /// The five snippets' outputs for each line: [line, cart, clock, section, nested].
 fn render(theme: &vitrine::theme::Theme, cart: &serde_json::Value) -> Vec<Vec<String>> {

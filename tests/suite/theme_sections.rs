@@ -1,11 +1,8 @@
 //! The section model on the `theme-basic` fixture: wrappers, section ids in page contexts,
 //! settings and blocks, `render` isolation, translations, money filters, escaping, globals.
 
-#[path = "theme_support.rs"]
-mod support;
-
+use crate::theme_support::*;
 use serde_json::json;
-use support::*;
 use vitrine::theme::{PageRequest, Theme};
 
 fn basic() -> Theme {

@@ -1,0 +1,33 @@
+//! Every integration test in one binary. One binary links the crate and its dependencies once:
+//! as separate `tests/*.rs` binaries the suite took 5.7 GB of disk and most of its build time in
+//! the linker. Run one group with `cargo test --test suite ajax_cart::`.
+
+// Shared helpers.
+mod common;
+mod platform_common;
+mod theme_support;
+
+mod ajax_cart;
+mod ajax_encodings;
+mod ajax_errors;
+mod ajax_localized_errors;
+mod ajax_real_port;
+mod api_props;
+mod bigcommerce;
+mod body_props;
+mod browser;
+mod bundled_sections;
+mod catalog_fixtures;
+mod crash_safety;
+mod cross_api;
+mod elasticpath;
+mod limits;
+mod reliability;
+mod security;
+mod store_roundtrip;
+mod theme_check;
+mod theme_errors;
+mod theme_fragments;
+mod theme_real;
+mod theme_reload;
+mod theme_sections;
