@@ -66,6 +66,9 @@ pub struct Row {
     pub p50: Duration,
     pub p99: Duration,
     pub p999: Duration,
+    /// Share of the machine's CPU time the hypervisor took during the scenario (Linux
+    /// `steal`): a virtual machine's neighbours, which no code here controls.
+    pub steal: Option<f64>,
 }
 
 struct Server {
@@ -199,10 +202,16 @@ async fn drive(server: &Server, name: &str, plan: Plan, args: &BenchArgs) -> Row
     let connections = args.connections;
     let duration = Duration::from_secs(args.seconds);
     let started = Instant::now();
+    let cpu_before = cpu_times();
     let load = tokio::task::spawn_blocking(move || load::run(addr, &plan, connections, duration))
         .await
         .unwrap_or_default();
     let elapsed = started.elapsed().as_secs_f64();
+    let steal = cpu_before.zip(cpu_times()).and_then(|(before, after)| {
+        let total = after.total.checked_sub(before.total)?;
+        let steal = after.steal.checked_sub(before.steal)?;
+        (total > 0).then(|| 100.0 * steal as f64 / total as f64)
+    });
     let mut all = load.latencies_us;
     all.sort_unstable();
     let pct = |p: f64| -> Duration {
@@ -220,7 +229,32 @@ async fn drive(server: &Server, name: &str, plan: Plan, args: &BenchArgs) -> Row
         p50: pct(0.50),
         p99: pct(0.99),
         p999: pct(0.999),
+        steal,
     }
+}
+
+/// Cumulative CPU time of all cores from `/proc/stat`, in clock ticks.
+#[derive(Debug, Clone, Copy)]
+struct CpuTimes {
+    total: u64,
+    steal: u64,
+}
+
+fn cpu_times() -> Option<CpuTimes> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let counted = fields.get(..8)?;
+    Some(CpuTimes {
+        total: counted.iter().sum(),
+        steal: counted[7],
+    })
 }
 
 fn ms(d: Duration) -> String {
@@ -229,19 +263,22 @@ fn ms(d: Duration) -> String {
 
 fn print_table(rows: &[Row], floor: f64) {
     println!(
-        "{:<58} {:>10} {:>8} {:>9} {:>9} {:>9} {:>7}",
-        "scenario", "req/s", "% floor", "p50 ms", "p99 ms", "p99.9 ms", "errors"
+        "{:<58} {:>10} {:>8} {:>9} {:>9} {:>9} {:>7} {:>6}",
+        "scenario", "req/s", "% floor", "p50 ms", "p99 ms", "p99.9 ms", "errors", "steal"
     );
     for row in rows {
         println!(
-            "{:<58} {:>10.0} {:>7.1}% {:>9} {:>9} {:>9} {:>7}",
+            "{:<58} {:>10.0} {:>7.1}% {:>9} {:>9} {:>9} {:>7} {:>6}",
             row.name,
             row.rps,
             100.0 * row.rps / floor.max(1.0),
             ms(row.p50),
             ms(row.p99),
             ms(row.p999),
-            row.errors
+            row.errors,
+            row.steal
+                .map(|s| format!("{s:.0}%"))
+                .unwrap_or_else(|| "n/a".into())
         );
     }
 }
