@@ -161,7 +161,6 @@ impl Store {
             "wal_autocheckpoint",
             checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
         )?;
-        writer.pragma_update(None, "journal_size_limit", checkpoint::WAL_SIZE_LIMIT_BYTES)?;
         let readers = ReaderPool::new(path.to_path_buf());
         Ok(Store {
             writer: Arc::new(Writer::start(writer)?),
