@@ -5,6 +5,7 @@
 //! are serialized (no lost updates, never "database is locked" between our own writers). Reads
 //! use a small pool of separate connections and never wait for the writer.
 
+mod cart_cache;
 mod carts;
 mod catalog_seed;
 mod checkpoint;
@@ -24,7 +25,7 @@ use crate::catalog::Catalog;
 pub use catalog_seed::SeedError;
 use checkpoint::Checkpointer;
 use pool::ReaderPool;
-use writer::Writer;
+use writer::{Tx, Writer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -220,7 +221,7 @@ impl Store {
         let currency = self.currency();
         let id = id.to_string();
         self.writer
-            .run(move |conn| mutate_in_tx(conn, &currency, &id, if_missing, command))
+            .run(move |tx| mutate_in_tx(tx, &currency, &id, if_missing, command))
             .await
     }
 
@@ -228,7 +229,11 @@ impl Store {
     pub async fn delete_cart(&self, id: &str) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.writer
-            .run(move |conn| Ok(carts::delete(conn, &id)?))
+            .run(move |tx| {
+                let deleted = carts::delete(tx.conn, &id)?;
+                tx.carts.stage(&id, None);
+                Ok(deleted)
+            })
             .await
     }
 
@@ -238,7 +243,11 @@ impl Store {
         before: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         self.writer
-            .run(move |conn| Ok(carts::delete_untouched_since(conn, before)?))
+            .run(move |tx| {
+                let deleted = carts::delete_untouched_since(tx.conn, before)?;
+                tx.carts.stage_clear();
+                Ok(deleted)
+            })
             .await
     }
 
@@ -276,7 +285,7 @@ impl Store {
         expiry: i64,
     ) -> Result<bool, StoreError> {
         self.writer
-            .run(move |conn| Ok(sessions::insert_new(conn, &id, &data, expiry)?))
+            .run(move |tx| Ok(sessions::insert_new(tx.conn, &id, &data, expiry)?))
             .await
     }
 
@@ -287,7 +296,7 @@ impl Store {
         expiry: i64,
     ) -> Result<(), StoreError> {
         self.writer
-            .run(move |conn| Ok(sessions::save(conn, &id, &data, expiry)?))
+            .run(move |tx| Ok(sessions::save(tx.conn, &id, &data, expiry)?))
             .await
     }
 
@@ -299,14 +308,14 @@ impl Store {
 
     pub async fn delete_session(&self, id: String) -> Result<(), StoreError> {
         self.writer
-            .run(move |conn| Ok(sessions::delete(conn, &id)?))
+            .run(move |tx| Ok(sessions::delete(tx.conn, &id)?))
             .await
     }
 
     /// Removes sessions expired before `now` (unix seconds). Returns how many went.
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<usize, StoreError> {
         self.writer
-            .run(move |conn| Ok(sessions::delete_expired(conn, now)?))
+            .run(move |tx| Ok(sessions::delete_expired(tx.conn, now)?))
             .await
     }
 }
@@ -314,7 +323,7 @@ impl Store {
 /// Runs in the writer's transaction, in a savepoint of its own: returning `Err` rolls back
 /// whatever was written here.
 fn mutate_in_tx<T, E, F>(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     currency: &str,
     id: &str,
     if_missing: IfMissing,
@@ -324,7 +333,11 @@ where
     F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E>,
 {
     let now = Utc::now();
-    let before = carts::load(conn, id).map_err(StoreError::from)?;
+    let conn = tx.conn;
+    let before = match tx.carts.take(id) {
+        Some(cart) => Some(cart),
+        None => carts::load(conn, id).map_err(StoreError::from)?,
+    };
     let mut cart = match &before {
         Some(cart) => cart.clone(),
         None if if_missing == IfMissing::Create => Cart::new(id.to_string(), currency, now),
@@ -339,10 +352,12 @@ where
     };
     if delete {
         carts::delete(conn, id).map_err(StoreError::from)?;
+        tx.carts.stage(id, None);
         return Ok(Mutation { value, cart: None });
     }
     cart.bump(now);
     carts::save(conn, &cart, before.as_ref()).map_err(StoreError::from)?;
+    tx.carts.stage(id, Some(&cart));
     Ok(Mutation {
         value,
         cart: Some(cart),
@@ -362,6 +377,125 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod statement_count {
+        //! Reading a cart, and writing one line of it, cost the same number of SQL statements
+        //! whatever the number of lines: no statement per line (N+1) on the hot paths.
+
+        use std::cell::Cell;
+
+        use indexmap::IndexMap;
+        use rusqlite::trace::{TraceEvent, TraceEventCodes};
+        use uuid::Uuid;
+
+        use super::*;
+        use crate::cart::{Line, LineExtras, LineItem};
+        use cart_cache::CartCache;
+
+        thread_local! {
+            // The test runs every statement on its own thread, so a thread-local counter sees
+            // only its own, whatever other tests run beside it.
+            static STATEMENTS: Cell<usize> = const { Cell::new(0) };
+        }
+
+        fn count(event: TraceEvent<'_>) {
+            if let TraceEvent::Stmt(_, sql) = event
+                // Trigger sub-programs are reported as comments; they are not statements.
+                && !sql.starts_with("--")
+            {
+                STATEMENTS.with(|n| n.set(n.get() + 1));
+            }
+        }
+
+        fn statements_of(conn: &Connection, work: impl FnOnce(&Connection)) -> usize {
+            STATEMENTS.with(|n| n.set(0));
+            conn.trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, Some(count));
+            work(conn);
+            conn.trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, None);
+            STATEMENTS.with(Cell::get)
+        }
+
+        fn line(variant_id: i64) -> Line {
+            let now = Utc::now();
+            Line {
+                id: Uuid::new_v4(),
+                item: LineItem::Variant {
+                    variant_id,
+                    selling_plan: None,
+                    parent_id: None,
+                },
+                quantity: 1,
+                properties: IndexMap::new(),
+                price_override: None,
+                extras: LineExtras::default(),
+                created_at: now,
+                updated_at: now,
+            }
+        }
+
+        fn database_with_cart(id: &str, lines: i64) -> Connection {
+            let conn = Connection::open_in_memory().expect("open");
+            conn.execute_batch(SCHEMA).expect("schema");
+            let mut cart = Cart::new(id.into(), "USD", Utc::now());
+            cart.lines = (1..=lines).map(line).collect();
+            carts::save(&conn, &cart, None).expect("save");
+            conn
+        }
+
+        fn load(conn: &Connection, id: &str) {
+            carts::load(conn, id).expect("load").expect("cart exists");
+        }
+
+        fn mutate(
+            conn: &Connection,
+            carts: &mut CartCache,
+            id: &str,
+            command: impl FnOnce(&mut Cart),
+        ) {
+            let mut tx = Tx { conn, carts };
+            mutate_in_tx(&mut tx, "USD", id, IfMissing::Fail, |cart| {
+                command(cart);
+                Ok::<_, ()>(((), AfterCommand::Save))
+            })
+            .expect("mutation");
+            carts.committed();
+        }
+
+        #[test]
+        fn reading_a_cart_is_two_statements_for_one_line_or_five_hundred() {
+            for lines in [1, 10, 500] {
+                let conn = database_with_cart("c", lines);
+                assert_eq!(statements_of(&conn, |c| load(c, "c")), 2, "{lines} lines");
+            }
+        }
+
+        #[test]
+        fn adding_or_changing_a_line_costs_the_same_on_a_long_cart() {
+            // The first write of a cart reads it (2 statements), then writes the cart row and
+            // the one line (2); the next starts from the writer's cache. A cart too long for
+            // the cache is read each time, still in two statements.
+            let add = |lines| {
+                let conn = database_with_cart("c", lines);
+                let mut carts = CartCache::default();
+                let push = |cart: &mut Cart| cart.lines.push(line(999));
+                let first = statements_of(&conn, |c| mutate(c, &mut carts, "c", push));
+                let next = statements_of(&conn, |c| mutate(c, &mut carts, "c", push));
+                (first, next)
+            };
+            let change = |lines| {
+                let conn = database_with_cart("c", lines);
+                let mut carts = CartCache::default();
+                let bump = |cart: &mut Cart| cart.lines[0].quantity += 1;
+                let first = statements_of(&conn, |c| mutate(c, &mut carts, "c", bump));
+                let next = statements_of(&conn, |c| mutate(c, &mut carts, "c", bump));
+                (first, next)
+            };
+            assert_eq!(add(10), (4, 2));
+            assert_eq!(change(10), (4, 2));
+            assert_eq!(add(400), (4, 4));
+            assert_eq!(change(400), (4, 4));
+        }
+    }
 
     #[tokio::test]
     async fn a_panicking_command_does_not_stop_later_writes() {
@@ -478,5 +612,40 @@ mod tests {
         let other = store.cart("other").await.expect("read").expect("other");
         assert_eq!(other.note.as_deref(), Some("second"));
         assert!(store.cart("missing").await.expect("read").is_none());
+        // The next write starts from the committed cart, not from what the failed ones staged.
+        let seen = store
+            .mutate("kept", IfMissing::Fail, |cart| {
+                Ok::<_, ()>(((cart.version, cart.note.clone()), AfterCommand::Save))
+            })
+            .await
+            .expect("write");
+        assert_eq!(seen.value, (1, Some("first".into())));
+    }
+
+    #[tokio::test]
+    async fn a_write_from_another_process_is_not_hidden_by_the_writers_cache() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.db");
+        let store = Store::open(&path).expect("open");
+        let set_note = |text: &'static str| {
+            move |cart: &mut Cart| {
+                let before = cart.note.replace(text.into());
+                Ok::<_, ()>((before, AfterCommand::Save))
+            }
+        };
+        store
+            .mutate("c", IfMissing::Create, set_note("ours"))
+            .await
+            .expect("write");
+        // The writer now holds the cart in memory; another connection changes the row.
+        let other = Connection::open(&path).expect("second connection");
+        other
+            .execute("UPDATE carts SET note = 'theirs' WHERE id = 'c'", [])
+            .expect("update");
+        let seen = store
+            .mutate("c", IfMissing::Fail, set_note("ours again"))
+            .await
+            .expect("write");
+        assert_eq!(seen.value.as_deref(), Some("theirs"));
     }
 }

@@ -16,6 +16,7 @@ use std::thread::{self, JoinHandle, ThreadId};
 use rusqlite::Connection;
 
 use super::StoreError;
+use super::cart_cache::CartCache;
 
 /// Writes committed together at most, so the first of a batch is not held back for long.
 const MAX_BATCH: usize = 32;
@@ -27,10 +28,17 @@ enum Job {
     Alone(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
+/// What a batched write works with: the connection, inside the batch's transaction, and the
+/// writer's cache of committed carts.
+pub struct Tx<'a> {
+    pub conn: &'a Connection,
+    pub carts: &'a mut CartCache,
+}
+
 trait BatchJob: Send {
     /// Runs the write. Returns false when the savepoint could not be closed, so the
     /// transaction is no longer sound.
-    fn run(&mut self, conn: &Connection) -> bool;
+    fn run(&mut self, tx: &mut Tx<'_>) -> bool;
     /// Answers the caller once the batch's fate is known: an `Ok` write stands only if the
     /// batch committed.
     fn answer(self: Box<Self>, batch: Result<(), &rusqlite::Error>);
@@ -70,7 +78,7 @@ impl Writer {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.submit(Job::Batched(Box::new(Queued {
@@ -133,6 +141,7 @@ fn panicked(panic: Box<dyn std::any::Any + Send>) -> StoreError {
 
 /// The writer thread: ends once every sender is gone and the queue is drained.
 fn serve(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
+    let mut carts = CartCache::default();
     let mut next = None;
     loop {
         let job = match next.take() {
@@ -143,8 +152,12 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Job>) {
             },
         };
         match job {
-            Job::Alone(f) => f(&mut conn),
-            Job::Batched(first) => next = batch(&conn, first, queue),
+            Job::Alone(f) => {
+                f(&mut conn);
+                // It may have written carts by itself (fixtures, a catalog sync).
+                carts.clear();
+            }
+            Job::Batched(first) => next = batch(&conn, &mut carts, first, queue),
         }
     }
 }
@@ -156,16 +169,28 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 /// Runs `first` and the batchable writes queued behind it in one transaction, then answers
 /// them all. Returns a job taken from the queue that must run alone, if any.
-fn batch(conn: &Connection, first: Box<dyn BatchJob>, queue: &mpsc::Receiver<Job>) -> Option<Job> {
+fn batch(
+    conn: &Connection,
+    carts: &mut CartCache,
+    first: Box<dyn BatchJob>,
+    queue: &mpsc::Receiver<Job>,
+) -> Option<Job> {
     if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
         first.answer(Err(&e));
         return None;
+    }
+    match data_version(conn) {
+        Ok(version) => carts.check_data_version(version),
+        Err(_) => carts.clear(),
     }
     let mut done: Vec<Box<dyn BatchJob>> = Vec::new();
     let mut job = first;
     let mut next = None;
     loop {
-        let sound = job.run(conn);
+        let sound = job.run(&mut Tx {
+            conn,
+            carts: &mut *carts,
+        });
         done.push(job);
         if !sound || conn.is_autocommit() {
             // SQLite ended the transaction itself (I/O error, disk full) or a savepoint is
@@ -175,6 +200,7 @@ fn batch(conn: &Connection, first: Box<dyn BatchJob>, queue: &mpsc::Receiver<Job
                 Some("the batch's transaction was rolled back".into()),
             );
             rollback(conn);
+            carts.rolled_back();
             for job in done {
                 job.answer(Err(&e));
             }
@@ -195,11 +221,20 @@ fn batch(conn: &Connection, first: Box<dyn BatchJob>, queue: &mpsc::Receiver<Job
     let committed = exec(conn, "COMMIT");
     if committed.is_err() {
         rollback(conn);
+        carts.rolled_back();
+    } else {
+        carts.committed();
     }
     for job in done {
         job.answer(committed.as_ref().map(|_| ()));
     }
     next
+}
+
+/// Moves whenever another connection (another process) commits to the database.
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))
 }
 
 fn rollback(conn: &Connection) {
@@ -220,17 +255,19 @@ impl<T, E, F> BatchJob for Queued<T, E, F>
 where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
-    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, tx: &mut Tx<'_>) -> bool {
         let Some(work) = self.work.take() else {
             return true;
         };
+        let conn = tx.conn;
         if let Err(e) = exec(conn, "SAVEPOINT write") {
             self.result = Some(Err(StoreError::from(e).into()));
             return true;
         }
-        let (result, keep) = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
+        let mark = tx.carts.mark();
+        let (result, keep) = match catch_unwind(AssertUnwindSafe(|| work(&mut *tx))) {
             Ok(Ok(value)) => (Ok(value), true),
             Ok(Err(e)) => (Err(e), false),
             Err(panic) => (Err(panicked(panic).into()), false),
@@ -238,6 +275,7 @@ where
         let closed = if keep {
             exec(conn, "RELEASE write")
         } else {
+            tx.carts.rollback_to(mark);
             exec(conn, "ROLLBACK TO write").and_then(|()| exec(conn, "RELEASE write"))
         };
         match closed {
