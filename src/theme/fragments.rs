@@ -215,7 +215,7 @@ impl Object for WithField {
 /// The template `cart` from its JSON without items as a value (`cart`) and each line's JSON:
 /// `cart.items` are the lines, keyed by their JSON so snippets rendered per line are reused
 /// while the line stays the same.
-pub fn cart_value(cart: Value, lines: Vec<Vec<u8>>) -> Value {
+pub fn cart_value<L: Into<Arc<[u8]>>>(cart: Value, lines: Vec<L>) -> Value {
     let items: Vec<Value> = lines.into_iter().map(keyed).collect();
     Value::from_object(WithField {
         base: cart,

@@ -4,6 +4,8 @@
 //! Every mutation is parse → one store transaction → shape. Sections asked for with the request
 //! render after the commit, against the cart as it now is (also when the answer is a 422).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
@@ -15,13 +17,13 @@ use tower_sessions::Session;
 
 use super::error::{ShopifyError, error_response};
 use super::json::{
-    CartJson, LineItemJson, Sections, append_sections, cart_bytes, json_bytes, object_bytes,
-    sections_value,
+    CartJson, Sections, append_sections, cart_bytes, json_bytes, object_bytes, sections_value,
 };
 use super::params::{self, SectionsParams};
 use super::respond::{Format, respond_mutation};
+use super::sections::{line_json, theme_cart};
 use crate::api::body;
-use crate::cart::pricing::price;
+use crate::cart::pricing::{PricedCart, price};
 use crate::cart::{Cart, CartError, StockPolicy};
 use crate::state::AppState;
 use crate::store::{AfterCommand, IfMissing};
@@ -60,6 +62,9 @@ pub struct MutationResult {
     /// The key of the line the request added to or changed, when known: where a theme shows
     /// `error` (e.g. the stock clamp).
     pub line_key: Option<String>,
+    /// The theme's `cart` object, built from the same pricing as `body` when sections were
+    /// asked for.
+    pub theme_cart: Option<minijinja::Value>,
 }
 
 /// The ETag of a cart version; `If-Match` on a mutation must name it.
@@ -277,7 +282,12 @@ pub async fn mutate(
                 )
             });
             let applied = mutation.value;
-            let body = success_body(state, &cart, kind, &applied);
+            let priced = price(&cart, state.catalog());
+            let json = CartJson::new(&priced);
+            let lines = line_json(&json);
+            let body = success_body(&priced, &json, &lines, kind, &applied);
+            let wants_sections = !sections.ids.is_empty() && sections.invalid.is_none();
+            let theme_cart = wants_sections.then(|| theme_cart(json, lines));
             let line_key = applied
                 .touched
                 .iter()
@@ -291,6 +301,7 @@ pub async fn mutate(
                 sections,
                 return_to,
                 line_key,
+                theme_cart,
             })
         }
         Err(crate::store::MutateError::Command(error)) => {
@@ -304,26 +315,44 @@ pub async fn mutate(
                 sections,
                 return_to,
                 line_key: None,
+                theme_cart: None,
             })
         }
         Err(other) => Err(other.into()),
     }
 }
 
-fn success_body(state: &AppState, cart: &Cart, kind: Kind, applied: &Applied) -> bytes::Bytes {
-    let priced = price(cart, state.catalog());
+fn success_body(
+    priced: &PricedCart<'_>,
+    json: &CartJson<'_>,
+    lines: &[Arc<[u8]>],
+    kind: Kind,
+    applied: &Applied,
+) -> bytes::Bytes {
     if kind != Kind::Add {
-        return object_bytes(&CartJson::new(&priced), &Map::new());
+        return object_bytes(json, &Map::new());
     }
-    let lines: Vec<LineItemJson<'_>> = applied
+    let touched: Vec<&[u8]> = applied
         .touched
         .iter()
-        .filter_map(|id| priced.lines.iter().find(|l| l.line.id == *id))
-        .map(LineItemJson::new)
+        .filter_map(|id| priced.lines.iter().position(|l| l.line.id == *id))
+        .filter_map(|i| lines.get(i).map(|line| &**line))
         .collect();
-    match (applied.single, lines.first()) {
-        (true, Some(line)) => object_bytes(line, &Map::new()),
-        _ => object_bytes(&serde_json::json!({ "items": lines }), &Map::new()),
+    match (applied.single, touched.first()) {
+        (true, Some(line)) => bytes::Bytes::copy_from_slice(line),
+        _ => {
+            let mut out =
+                Vec::with_capacity(16 + touched.iter().map(|l| l.len() + 1).sum::<usize>());
+            out.extend_from_slice(br#"{"items":["#);
+            for (i, line) in touched.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(line);
+            }
+            out.extend_from_slice(b"]}");
+            bytes::Bytes::from(out)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 
 use super::cart_api::{MutationResult, json_response};
 use super::error::{ShopifyError, error_response};
-use super::sections::{context_url, render_bundle};
+use super::sections::{cart_object, context_url, render_bundle};
 use crate::state::AppState;
 use crate::visitor::{self, Locale};
 
@@ -67,13 +67,17 @@ pub async fn respond_mutation(
 ) -> Response {
     match format {
         Format::Json => match result {
-            Ok(result) => {
+            Ok(mut result) => {
                 let sections =
                     if result.sections.ids.is_empty() || result.sections.invalid.is_some() {
                         None
                     } else {
                         let url = context_url(result.sections.url.as_deref(), headers);
-                        Some(render_bundle(state, &result.cart, &result.sections.ids, &url).await)
+                        let cart = result
+                            .theme_cart
+                            .take()
+                            .unwrap_or_else(|| cart_object(state, &result.cart));
+                        Some(render_bundle(state, cart, &result.sections.ids, &url).await)
                     };
                 json_response(result, sections, state.theme(), locale)
             }

@@ -2,6 +2,8 @@
 //! against the cart as it now is, in the context of `sections_url` or the `Referer` page.
 //! <https://shopify.dev/docs/api/ajax/reference/cart#bundled-section-rendering>
 
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, header};
 
 use super::json::{CartJson, Sections};
@@ -98,11 +100,23 @@ pub fn locale_of(state: &AppState, page: &PageRequest) -> Locale {
 /// goes to the theme with its JSON, which identifies it for reusing snippet output.
 pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
     let priced = price(cart, state.catalog());
-    let mut json = CartJson::new(&priced);
-    let lines = std::mem::take(&mut json.items)
+    let json = CartJson::new(&priced);
+    let lines = line_json(&json);
+    theme_cart(json, lines)
+}
+
+/// Each line's Ajax JSON, serialized once per request: the body of an add, and the line's
+/// identity (and, only when read, its value) in the theme.
+pub fn line_json(json: &CartJson<'_>) -> Vec<Arc<[u8]>> {
+    json.items
         .iter()
-        .map(|line| serde_json::to_vec(line).unwrap_or_else(|_| b"{}".to_vec()))
-        .collect();
+        .map(|line| Arc::from(serde_json::to_vec(line).unwrap_or_else(|_| b"{}".to_vec())))
+        .collect()
+}
+
+/// [`cart_object`] from a cart already priced, and its lines already serialized.
+pub fn theme_cart(mut json: CartJson<'_>, lines: Vec<Arc<[u8]>>) -> minijinja::Value {
+    json.items.clear();
     crate::theme::cart_value(
         minijinja::Value::from(minijinja::value::Serde(&json)),
         lines,
@@ -111,10 +125,16 @@ pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
 
 /// Renders each id in the context of `url`. Unknown or failing sections are `null`; failures are
 /// logged with their file and line.
-pub async fn render_bundle(state: &AppState, cart: &Cart, ids: &[String], url: &str) -> Sections {
+/// `cart` is the theme's cart object ([`cart_object`]).
+pub async fn render_bundle(
+    state: &AppState,
+    cart: minijinja::Value,
+    ids: &[String],
+    url: &str,
+) -> Sections {
     let page = page_request(state, url);
     let theme = state.theme();
-    let ctx = theme.context(&page, cart_object(state, cart));
+    let ctx = theme.context(&page, cart);
     let mut out = Sections::with_capacity(ids.len());
     for id in ids {
         let html = match theme.render_section(&ctx, id) {
