@@ -93,6 +93,8 @@ struct Inner {
     sessions: crate::sessions::CachedSessionStore,
     tokens: crate::api::elasticpath::TokenBook,
     shipping: crate::api::shopify::shipping::PreparedRates,
+    /// Lines' Ajax JSON for this catalog.
+    line_json: crate::api::shopify::line_json::LineJsonCache,
 }
 
 impl AppState {
@@ -113,6 +115,7 @@ impl AppState {
                 sessions,
                 tokens: Default::default(),
                 shipping: Default::default(),
+                line_json: Default::default(),
             }),
         })
     }
@@ -128,6 +131,9 @@ impl AppState {
     }
     pub fn theme(&self) -> &Theme {
         &self.inner.theme
+    }
+    pub fn line_json(&self) -> &crate::api::shopify::line_json::LineJsonCache {
+        &self.inner.line_json
     }
     pub fn session_store(&self) -> &crate::sessions::CachedSessionStore {
         &self.inner.sessions

@@ -283,11 +283,10 @@ pub async fn mutate(
             });
             let applied = mutation.value;
             let priced = price(&cart, state.catalog());
-            let json = CartJson::new(&priced);
-            let lines = line_json(&json);
-            let body = success_body(&priced, &json, &lines, kind, &applied);
+            let lines = line_json(state, &priced);
+            let body = success_body(&priced, &lines, kind, &applied);
             let wants_sections = !sections.ids.is_empty() && sections.invalid.is_none();
-            let theme_cart = wants_sections.then(|| theme_cart(json, lines));
+            let theme_cart = wants_sections.then(|| theme_cart(&priced, lines));
             let line_key = applied
                 .touched
                 .iter()
@@ -324,13 +323,12 @@ pub async fn mutate(
 
 fn success_body(
     priced: &PricedCart<'_>,
-    json: &CartJson<'_>,
     lines: &[Arc<[u8]>],
     kind: Kind,
     applied: &Applied,
 ) -> bytes::Bytes {
     if kind != Kind::Add {
-        return object_bytes(json, &Map::new());
+        return object_bytes(&CartJson::new(priced), &Map::new());
     }
     let touched: Vec<&[u8]> = applied
         .touched

@@ -145,6 +145,13 @@ pub struct LineItemJson<'a> {
 
 impl<'a> CartJson<'a> {
     pub fn new(priced: &'a PricedCart<'a>) -> Self {
+        let mut json = Self::without_items(priced);
+        json.items = priced.lines.iter().map(LineItemJson::new).collect();
+        json
+    }
+
+    /// The cart's JSON with `items` left empty, for callers that have the lines' JSON already.
+    pub fn without_items(priced: &'a PricedCart<'a>) -> Self {
         let cart = priced.cart;
         CartJson {
             token: &cart.id,
@@ -158,7 +165,7 @@ impl<'a> CartJson<'a> {
             total_discount: priced.total_discount,
             total_weight: priced.total_weight,
             item_count: priced.item_count,
-            items: priced.lines.iter().map(LineItemJson::new).collect(),
+            items: Vec::new(),
             requires_shipping: priced.requires_shipping,
             currency: &cart.currency,
             items_subtotal_price: priced.items_subtotal_price,

@@ -7,6 +7,7 @@
 pub mod cart_api;
 pub mod error;
 pub mod json;
+pub mod line_json;
 pub mod params;
 pub mod products;
 pub mod respond;

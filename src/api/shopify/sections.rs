@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, header};
 
 use super::json::{CartJson, Sections};
-use crate::cart::{Cart, pricing::price};
+use crate::cart::{Cart, PricedCart, pricing::price};
 use crate::state::AppState;
 use crate::theme::PageRequest;
 use crate::visitor::Locale;
@@ -100,23 +100,20 @@ pub fn locale_of(state: &AppState, page: &PageRequest) -> Locale {
 /// goes to the theme with its JSON, which identifies it for reusing snippet output.
 pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
     let priced = price(cart, state.catalog());
-    let json = CartJson::new(&priced);
-    let lines = line_json(&json);
-    theme_cart(json, lines)
+    let lines = line_json(state, &priced);
+    theme_cart(&priced, lines)
 }
 
-/// Each line's Ajax JSON, serialized once per request: the body of an add, and the line's
-/// identity (and, only when read, its value) in the theme.
-pub fn line_json(json: &CartJson<'_>) -> Vec<Arc<[u8]>> {
-    json.items
-        .iter()
-        .map(|line| Arc::from(serde_json::to_vec(line).unwrap_or_else(|_| b"{}".to_vec())))
-        .collect()
+/// Each line's Ajax JSON: the body of an add, and the line's identity (and, only when read, its
+/// value) in the theme. Unchanged lines come from the cache of earlier requests.
+pub fn line_json(state: &AppState, priced: &PricedCart<'_>) -> Vec<Arc<[u8]>> {
+    let cache = state.line_json();
+    priced.lines.iter().map(|line| cache.get(line)).collect()
 }
 
-/// [`cart_object`] from a cart already priced, and its lines already serialized.
-pub fn theme_cart(mut json: CartJson<'_>, lines: Vec<Arc<[u8]>>) -> minijinja::Value {
-    json.items.clear();
+/// [`cart_object`] from a cart already priced, and its lines' JSON.
+pub fn theme_cart(priced: &PricedCart<'_>, lines: Vec<Arc<[u8]>>) -> minijinja::Value {
+    let json = CartJson::without_items(priced);
     crate::theme::cart_value(
         minijinja::Value::from(minijinja::value::Serde(&json)),
         lines,

@@ -1,0 +1,140 @@
+//! Each cart line's Ajax JSON, kept across requests.
+//!
+//! A line's JSON is a function of the catalog and of the line's item (variant and selling plan,
+//! or custom item), quantity, properties and price override: no other line, no cart-level
+//! discount and no timestamp shows in it (cart-level discounts are listed on the cart). So when
+//! one line of a ten-line cart changes, one line is serialized, not ten. The cache belongs to
+//! one catalog; `AppState` makes both together.
+
+use std::sync::Arc;
+
+use crate::cart::{Line, PricedLine};
+
+use super::json::LineItemJson;
+
+/// Bytes kept, keys and JSON together: some three thousand lines of the demo catalog.
+const CAPACITY_BYTES: u64 = 4 * 1024 * 1024;
+
+pub struct LineJsonCache {
+    cache: moka::sync::Cache<Box<[u8]>, Arc<[u8]>, foldhash::fast::RandomState>,
+}
+
+impl Default for LineJsonCache {
+    fn default() -> Self {
+        LineJsonCache {
+            cache: moka::sync::Cache::builder()
+                .max_capacity(CAPACITY_BYTES)
+                .weigher(weight)
+                .build_with_hasher(Default::default()),
+        }
+    }
+}
+
+// The signature is moka's: the key type is the map's.
+#[allow(clippy::borrowed_box)]
+fn weight(key: &Box<[u8]>, json: &Arc<[u8]>) -> u32 {
+    u32::try_from(key.len() + json.len()).unwrap_or(u32::MAX)
+}
+
+impl LineJsonCache {
+    /// The JSON of `line`, as `/cart.js` writes it in `items`.
+    pub fn get(&self, line: &PricedLine<'_>) -> Arc<[u8]> {
+        let Some(key) = inputs(line.line) else {
+            return serialize(line);
+        };
+        if let Some(json) = self.cache.get(&key) {
+            return json;
+        }
+        let json = serialize(line);
+        self.cache.insert(key, json.clone());
+        json
+    }
+}
+
+fn serialize(line: &PricedLine<'_>) -> Arc<[u8]> {
+    Arc::from(serde_json::to_vec(&LineItemJson::new(line)).unwrap_or_else(|_| b"{}".to_vec()))
+}
+
+/// Everything of the line that its JSON depends on, as bytes.
+fn inputs(line: &Line) -> Option<Box<[u8]>> {
+    let inputs = (
+        &line.item,
+        line.quantity,
+        &line.properties,
+        line.price_override,
+    );
+    serde_json::to_vec(&inputs).ok().map(Vec::into_boxed_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::pricing::price;
+    use crate::cart::{AddItem, Cart, StockPolicy};
+    use crate::catalog::Catalog;
+
+    fn demo_catalog() -> Catalog {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::store::Store::open(&dir.path().join("store.db")).expect("open");
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        store.sync_catalog(&data).expect("demo catalog")
+    }
+
+    fn fresh(line: &PricedLine<'_>) -> Vec<u8> {
+        serde_json::to_vec(&LineItemJson::new(line)).expect("serializes")
+    }
+
+    /// Cached JSON equals fresh JSON whatever else of the cart changed since it was cached:
+    /// other lines, discount codes, the note, the line's id and timestamps.
+    #[test]
+    fn a_cached_line_reads_as_a_freshly_serialized_one() {
+        let catalog = demo_catalog();
+        let now = chrono::Utc::now();
+        let mut cart = Cart::new("c".into(), &catalog.shop().currency, now);
+        let add = |cart: &mut Cart, variant_id, quantity| {
+            let item = AddItem {
+                variant_id,
+                quantity,
+                ..Default::default()
+            };
+            cart.add(&catalog, vec![item], StockPolicy::Clamp, now)
+                .expect("adds");
+        };
+        add(&mut cart, 794864229, 2);
+        add(&mut cart, 36323170943141, 1);
+        let cache = LineJsonCache::default();
+        for line in &price(&cart, &catalog).lines {
+            assert_eq!(&*cache.get(line), fresh(line).as_slice());
+        }
+
+        // The same first line in a cart that differs in every other way.
+        add(&mut cart, 40000000000020, 3);
+        cart.discount_codes = vec!["WELCOME10".into(), "FIVEOFF".into()];
+        cart.note = Some("changed".into());
+        cart.lines[0].id = uuid::Uuid::new_v4();
+        cart.lines[0].updated_at = now + chrono::Duration::hours(1);
+        let priced = price(&cart, &catalog);
+        assert!(
+            priced.lines[0]
+                .allocations
+                .iter()
+                .any(|(_, amount)| *amount > 0),
+            "the line carries a discount allocation now"
+        );
+        for line in &priced.lines {
+            assert_eq!(&*cache.get(line), fresh(line).as_slice());
+        }
+
+        // A change to the line itself is a different entry.
+        cart.lines[0].quantity = 5;
+        cart.lines[0]
+            .properties
+            .insert("Gift".into(), serde_json::json!("yes"));
+        let priced = price(&cart, &catalog);
+        let json = cache.get(&priced.lines[0]);
+        assert_eq!(&*json, fresh(&priced.lines[0]).as_slice());
+        let text = String::from_utf8_lossy(&json);
+        assert!(text.contains(r#""quantity":5"#), "{text}");
+        assert!(text.contains(r#""Gift":"yes""#), "{text}");
+    }
+}
