@@ -622,6 +622,56 @@ mod tests {
         assert_eq!(seen.value, (1, Some("first".into())));
     }
 
+    /// A write transaction that holds the writer (and, having written more than SQLite's page
+    /// cache holds, the file's write lock) does not stop readers: they see the last commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_do_not_wait_for_a_writer() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("store.db")).expect("open");
+        store
+            .mutate("c", IfMissing::Create, |cart| {
+                cart.note = Some("committed".into());
+                Ok::<_, ()>(((), AfterCommand::Save))
+            })
+            .await
+            .expect("write");
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, holding) = std::sync::mpsc::channel::<()>();
+        let writer = store.clone();
+        let holder = tokio::spawn(async move {
+            writer
+                .writer
+                .run(move |tx| {
+                    tx.conn
+                        .execute("UPDATE carts SET note = 'pending' WHERE id = 'c'", [])?;
+                    let filler = "x".repeat(1 << 20);
+                    for i in 0..16 {
+                        tx.conn.execute(
+                            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                            rusqlite::params![format!("filler-{i}"), filler],
+                        )?;
+                    }
+                    let _ = started.send(());
+                    let _ = held.recv();
+                    Err::<(), StoreError>(StoreError::Task("rolled back on purpose".into()))
+                })
+                .await
+        });
+        tokio::task::spawn_blocking(move || holding.recv())
+            .await
+            .expect("join")
+            .expect("the writer holds its transaction");
+
+        let read = tokio::time::timeout(std::time::Duration::from_secs(2), store.cart("c")).await;
+        release.send(()).expect("release");
+        let cart = read
+            .expect("the read waited for the writer")
+            .expect("read")
+            .expect("cart");
+        assert_eq!(cart.note.as_deref(), Some("committed"));
+        assert!(holder.await.expect("join").is_err());
+    }
+
     #[tokio::test]
     async fn a_write_from_another_process_is_not_hidden_by_the_writers_cache() {
         let dir = tempfile::tempdir().expect("temp dir");
