@@ -16,9 +16,7 @@ use serde_json::{Map, Value};
 use tower_sessions::Session;
 
 use super::error::{ShopifyError, error_response};
-use super::json::{
-    CartJson, Sections, append_sections, cart_bytes, json_bytes, object_bytes, sections_value,
-};
+use super::json::{Sections, append_sections, cart_bytes, json_bytes, sections_value};
 use super::params::{self, SectionsParams};
 use super::respond::{Format, respond_mutation};
 use super::sections::{line_json, theme_cart};
@@ -95,7 +93,9 @@ pub async fn get_cart(
         .await
         .map_err(|e| ShopifyError::Internal(e.to_string()))?;
     let cart = visitor_cart(&state, &session).await?;
-    let mut response = json_bytes(StatusCode::OK, cart_bytes(&cart, state.catalog()));
+    let priced = price(&cart, state.catalog());
+    let lines = line_json(&state, &priced);
+    let mut response = json_bytes(StatusCode::OK, cart_bytes(&priced, &lines));
     if let Ok(tag) = HeaderValue::from_str(&etag(&cart.id, cart.version)) {
         response.headers_mut().insert(header::ETAG, tag);
     }
@@ -328,7 +328,7 @@ fn success_body(
     applied: &Applied,
 ) -> bytes::Bytes {
     if kind != Kind::Add {
-        return object_bytes(&CartJson::new(priced), &Map::new());
+        return cart_bytes(priced, lines);
     }
     let touched: Vec<&[u8]> = applied
         .touched

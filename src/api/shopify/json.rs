@@ -1,6 +1,8 @@
 //! Shopify's cart and line-item JSON, field for field and in the documented order.
 //! The theme's `cart` object is built from the same shapes, so templates and the Ajax API agree.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -9,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::cart::pricing::{DiscountApplication, PricedCart, PricedLine};
-use crate::catalog::{Catalog, DiscountValue, Image, SellingPlanOption};
+use crate::catalog::{DiscountValue, Image, SellingPlanOption};
 
 /// Bundled sections by id, in the order asked for: the HTML, or `None` (JSON `null`) for an
 /// unknown or failing section.
@@ -407,10 +409,31 @@ pub fn json_bytes(status: StatusCode, body: Bytes) -> Response {
         .into_response()
 }
 
-/// The Ajax JSON of the cart, computed from the cart and the catalog.
-pub fn cart_bytes(cart: &crate::cart::Cart, catalog: &Catalog) -> Bytes {
-    let priced = crate::cart::pricing::price(cart, catalog);
-    object_bytes(&CartJson::new(&priced), &Map::new())
+/// The bytes of `CartJson::new(priced)`, with each line's JSON given already serialized (in
+/// the order of `priced.lines`).
+pub fn cart_bytes(priced: &PricedCart<'_>, lines: &[Arc<[u8]>]) -> Bytes {
+    let shell = object_bytes(&CartJson::without_items(priced), &Map::new());
+    // Strings escape their quotes, so this is the `items` key: no note, attribute or code can
+    // spell it with bare quotes.
+    const EMPTY_ITEMS: &[u8] = br#""items":[]"#;
+    let Some(at) = shell
+        .windows(EMPTY_ITEMS.len())
+        .position(|w| w == EMPTY_ITEMS)
+    else {
+        return object_bytes(&CartJson::new(priced), &Map::new());
+    };
+    let split = at + EMPTY_ITEMS.len() - 1;
+    let lines_len: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let mut out = Vec::with_capacity(shell.len() + lines_len);
+    out.extend_from_slice(&shell[..split]);
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(line);
+    }
+    out.extend_from_slice(&shell[split..]);
+    Bytes::from(out)
 }
 
 /// The sections as a JSON object, for answers built as a `Value` (errors).
@@ -426,6 +449,7 @@ pub fn sections_value(sections: Sections) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
     use proptest::prelude::*;
 
     /// Text weighted towards what escaping is about: every control character, quotes,
@@ -445,7 +469,58 @@ mod tests {
         prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
     }
 
+    fn demo_catalog() -> &'static Catalog {
+        static CATALOG: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = crate::store::Store::open(&dir.path().join("store.db")).expect("open");
+            let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+            store.sync_catalog(&data).expect("demo catalog")
+        });
+        &CATALOG
+    }
+
+    fn cart_with_text(text: &str, lines: usize) -> crate::cart::Cart {
+        let catalog = demo_catalog();
+        let now = chrono::Utc::now();
+        let mut cart = crate::cart::Cart::new("c".into(), &catalog.shop().currency, now);
+        let items = [794864229, 36323170943141, 40000000000020]
+            .into_iter()
+            .take(lines)
+            .map(|variant_id| crate::cart::AddItem {
+                variant_id,
+                quantity: 1,
+                ..Default::default()
+            })
+            .collect();
+        cart.add(catalog, items, crate::cart::StockPolicy::Clamp, now)
+            .expect("adds");
+        cart.note = Some(text.into());
+        cart.attributes.insert(text.into(), text.into());
+        cart.attributes
+            .insert("items".into(), r#""items":[]"#.into());
+        cart.discount_codes = vec![text.into(), "WELCOME10".into()];
+        cart
+    }
+
     proptest! {
+        /// Splicing the lines' JSON into the cart's gives the bytes of serializing it whole,
+        /// whatever the note, attributes and codes spell (`"items":[]` included).
+        #[test]
+        fn a_cart_with_its_lines_spliced_in_is_the_whole_cart(
+            text in prop_oneof![text(), Just(r#"","items":[],""#.to_string())],
+            lines in 0usize..4,
+        ) {
+            let cart = cart_with_text(&text, lines);
+            let priced = crate::cart::pricing::price(&cart, demo_catalog());
+            let line_json: Vec<Arc<[u8]>> = priced
+                .lines
+                .iter()
+                .map(|l| Arc::from(serde_json::to_vec(&LineItemJson::new(l)).expect("line")))
+                .collect();
+            let whole = object_bytes(&CartJson::new(&priced), &Map::new());
+            prop_assert_eq!(cart_bytes(&priced, &line_json), whole);
+        }
+
         #[test]
         fn push_str_writes_what_serde_json_writes(s in text()) {
             let mut out = b"{\"x\":".to_vec();
