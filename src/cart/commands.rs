@@ -138,19 +138,16 @@ impl Cart {
             if granted == 0 {
                 continue;
             }
+            let variant = LineItem::Variant {
+                variant_id: item.variant_id,
+                selling_plan: item.selling_plan,
+                parent_id: item.parent_id,
+            };
             let line = Line {
-                id: Uuid::new_v4(),
-                item: LineItem::Variant {
-                    variant_id: item.variant_id,
-                    selling_plan: item.selling_plan,
-                    parent_id: item.parent_id,
-                },
-                quantity: granted,
                 properties: item.properties,
                 price_override: item.price_override,
                 extras: item.extras,
-                created_at: now,
-                updated_at: now,
+                ..Line::new(variant, granted, now)
             };
             let id = self.merge_or_push(line, now)?;
             if !outcome.touched.contains(&id) {
@@ -176,14 +173,8 @@ impl Cart {
     ) -> Result<Uuid, CartError> {
         LIMITS.quantity(quantity)?;
         let line = Line {
-            id: Uuid::new_v4(),
-            item,
-            quantity,
-            properties: IndexMap::new(),
-            price_override: None,
             extras,
-            created_at: now,
-            updated_at: now,
+            ..Line::new(item, quantity, now)
         };
         self.merge_or_push(line, now)
     }

@@ -135,6 +135,20 @@ pub struct OptionSelection {
 }
 
 impl Line {
+    /// A new line with a fresh id, no properties, extras or price override.
+    pub fn new(item: LineItem, quantity: i64, now: DateTime<Utc>) -> Line {
+        Line {
+            id: Uuid::new_v4(),
+            item,
+            quantity,
+            properties: IndexMap::new(),
+            price_override: None,
+            extras: LineExtras::default(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn variant_id(&self) -> Option<i64> {
         match self.item {
             LineItem::Variant { variant_id, .. } => Some(variant_id),

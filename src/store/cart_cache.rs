@@ -217,20 +217,12 @@ mod tests {
     #[test]
     fn long_carts_are_not_kept() {
         let mut long = cart("a", "long");
-        let line = crate::cart::Line {
-            id: uuid::Uuid::new_v4(),
-            item: crate::cart::LineItem::Variant {
-                variant_id: 1,
-                selling_plan: None,
-                parent_id: None,
-            },
-            quantity: 1,
-            properties: Default::default(),
-            price_override: None,
-            extras: Default::default(),
-            created_at: long.created_at,
-            updated_at: long.created_at,
+        let item = crate::cart::LineItem::Variant {
+            variant_id: 1,
+            selling_plan: None,
+            parent_id: None,
         };
+        let line = crate::cart::Line::new(item, 1, long.created_at);
         long.lines = vec![line; MAX_LINES + 1];
         let mut cache = cache_with(&[cart("a", "short")]);
         cache.stage("a", Some(&long));

@@ -384,12 +384,10 @@ mod tests {
 
         use std::cell::Cell;
 
-        use indexmap::IndexMap;
         use rusqlite::trace::{TraceEvent, TraceEventCodes};
-        use uuid::Uuid;
 
         use super::*;
-        use crate::cart::{Line, LineExtras, LineItem};
+        use crate::cart::{Line, LineItem};
         use cart_cache::CartCache;
 
         thread_local! {
@@ -416,21 +414,12 @@ mod tests {
         }
 
         fn line(variant_id: i64) -> Line {
-            let now = Utc::now();
-            Line {
-                id: Uuid::new_v4(),
-                item: LineItem::Variant {
-                    variant_id,
-                    selling_plan: None,
-                    parent_id: None,
-                },
-                quantity: 1,
-                properties: IndexMap::new(),
-                price_override: None,
-                extras: LineExtras::default(),
-                created_at: now,
-                updated_at: now,
-            }
+            let item = LineItem::Variant {
+                variant_id,
+                selling_plan: None,
+                parent_id: None,
+            };
+            Line::new(item, 1, Utc::now())
         }
 
         fn database_with_cart(id: &str, lines: i64) -> Connection {

@@ -2,10 +2,8 @@
 //! read back must be exactly the cart that was saved.
 
 use chrono::Utc;
-use indexmap::IndexMap;
 use proptest::prelude::*;
-use uuid::Uuid;
-use vitrine::cart::{Cart, Line, LineExtras, LineItem, new_token};
+use vitrine::cart::{Cart, Line, LineItem, new_token};
 use vitrine::store::{AfterCommand, IfMissing, Store};
 
 #[derive(Debug, Clone)]
@@ -28,21 +26,12 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn line(variant_id: i64) -> Line {
-    let now = Utc::now();
-    Line {
-        id: Uuid::new_v4(),
-        item: LineItem::Variant {
-            variant_id,
-            selling_plan: None,
-            parent_id: None,
-        },
-        quantity: 1,
-        properties: IndexMap::new(),
-        price_override: None,
-        extras: LineExtras::default(),
-        created_at: now,
-        updated_at: now,
-    }
+    let item = LineItem::Variant {
+        variant_id,
+        selling_plan: None,
+        parent_id: None,
+    };
+    Line::new(item, 1, Utc::now())
 }
 
 fn apply(cart: &mut Cart, op: &Op) {
