@@ -27,7 +27,7 @@ static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::de
 /// The identity of one `render()` call: equal keys render equal output. Its hash is computed
 /// once, and a cart line's JSON is hashed once per request (when the line becomes a template
 /// value), not once per snippet call; the JSON itself is shared, not copied, into the key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct CallKey {
     hash: u64,
     /// Snippet name, locale, argument names and scalar values, length-prefixed.
@@ -39,6 +39,21 @@ pub struct CallKey {
 impl CallKey {
     fn bytes(&self) -> usize {
         self.plain.len() + self.keyed.iter().map(|json| json.len()).sum::<usize>()
+    }
+}
+
+impl PartialEq for CallKey {
+    fn eq(&self, other: &Self) -> bool {
+        // An unchanged cart line is the same shared JSON from request to request (the Ajax
+        // API keeps it), so comparing pointers spares comparing a kilobyte or more per line.
+        self.hash == other.hash
+            && self.plain == other.plain
+            && self.keyed.len() == other.keyed.len()
+            && self
+                .keyed
+                .iter()
+                .zip(&other.keyed)
+                .all(|(a, b)| Arc::ptr_eq(a, b) || a == b)
     }
 }
 

@@ -160,6 +160,14 @@ pub fn render_function(
         let page = current_page(state).ok_or_else(|| {
             Error::new(ErrorKind::InvalidOperation, "render() needs a page context")
         })?;
+        // Before the template lookup: output is only kept for a snippet that rendered, and the
+        // cache belongs to one compiled theme, so an edited or broken file is never hit.
+        let key = call_key(name, &page.locale_code, &args);
+        if let Some(key) = &key
+            && let Some(hit) = page.memo_get(key).or_else(|| fragments.get(key))
+        {
+            return Ok(hit);
+        }
         let file = snippet_file(name);
         if let Some(err) = broken.get(&file) {
             return Err(broken_error(err));
@@ -170,12 +178,6 @@ pub fn render_function(
                 format!("snippet '{name}' not found (looked for {file})"),
             )
         })?;
-        let key = call_key(name, &page.locale_code, &args);
-        if let Some(key) = &key
-            && let Some(hit) = page.memo_get(key).or_else(|| fragments.get(key))
-        {
-            return Ok(hit);
-        }
         let reads_before = page.per_request_reads();
         let ctx = Scope::value(Layer::Snippet(Value::from(args)), page.clone(), depth);
         let out = Value::from_safe_string(template.render(ctx)?);
