@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use tower_sessions::Session;
 
 use super::error::{ShopifyError, error_response};
-use super::json::{Sections, append_sections, cart_bytes, json_bytes, sections_value};
+use super::json::{Sections, append_sections, cart_bytes, items_bytes, json_bytes, sections_value};
 use super::params::{self, SectionsParams};
 use super::respond::{Format, respond_mutation};
 use super::sections::{line_json, theme_cart};
@@ -338,19 +338,7 @@ fn success_body(
         .collect();
     match (applied.single, touched.first()) {
         (true, Some(line)) => bytes::Bytes::copy_from_slice(line),
-        _ => {
-            let mut out =
-                Vec::with_capacity(16 + touched.iter().map(|l| l.len() + 1).sum::<usize>());
-            out.extend_from_slice(br#"{"items":["#);
-            for (i, line) in touched.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(line);
-            }
-            out.extend_from_slice(b"]}");
-            bytes::Bytes::from(out)
-        }
+        _ => items_bytes(&touched),
     }
 }
 

@@ -423,17 +423,34 @@ pub fn cart_bytes(priced: &PricedCart<'_>, lines: &[Arc<[u8]>]) -> Bytes {
         return object_bytes(&CartJson::new(priced), &Map::new());
     };
     let split = at + EMPTY_ITEMS.len() - 1;
-    let lines_len: usize = lines.iter().map(|l| l.len() + 1).sum();
-    let mut out = Vec::with_capacity(shell.len() + lines_len);
+    let mut out = Vec::with_capacity(shell.len() + joined_len(lines));
     out.extend_from_slice(&shell[..split]);
-    for (i, line) in lines.iter().enumerate() {
+    push_joined(&mut out, lines);
+    out.extend_from_slice(&shell[split..]);
+    Bytes::from(out)
+}
+
+/// `{"items":[...]}` from lines' JSON already serialized: the answer of a multi-item add.
+pub fn items_bytes(lines: &[impl AsRef<[u8]>]) -> Bytes {
+    let mut out = Vec::with_capacity(12 + joined_len(lines));
+    out.extend_from_slice(br#"{"items":["#);
+    push_joined(&mut out, lines);
+    out.extend_from_slice(b"]}");
+    Bytes::from(out)
+}
+
+fn joined_len(items: &[impl AsRef<[u8]>]) -> usize {
+    items.iter().map(|item| item.as_ref().len() + 1).sum()
+}
+
+/// Serialized JSON values, comma-separated (the inside of an array).
+fn push_joined(out: &mut Vec<u8>, items: &[impl AsRef<[u8]>]) {
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(line);
+        out.extend_from_slice(item.as_ref());
     }
-    out.extend_from_slice(&shell[split..]);
-    Bytes::from(out)
 }
 
 /// The sections as a JSON object, for answers built as a `Value` (errors).
