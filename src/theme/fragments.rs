@@ -86,15 +86,30 @@ impl Hasher for PrehashedHasher {
 
 pub type Prehashed = BuildHasherDefault<PrehashedHasher>;
 
-/// An entry's bytes: its key and its output.
-fn weight(key: &CallKey, output: &Value) -> u32 {
-    let bytes = key.bytes() + output.as_str().map_or(0, str::len);
-    u32::try_from(bytes).unwrap_or(u32::MAX)
+/// Weighs an entry by its bytes: its key and its output.
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<CallKey, Value> for ByBytes {
+    fn weight(&self, key: &CallKey, output: &Value) -> u64 {
+        (key.bytes() + output.as_str().map_or(0, str::len)) as u64
+    }
 }
+
+/// About what a snippet's output and key weigh, to size the table.
+const TYPICAL_ENTRY_BYTES: u64 = 3 * 1024;
+
+type Cache = quick_cache::sync::Cache<
+    CallKey,
+    Value,
+    ByBytes,
+    Prehashed,
+    quick_cache::sync::DefaultLifecycle<CallKey, Value>,
+>;
 
 /// The reusable snippet output of one compiled theme.
 pub struct Fragments {
-    cache: moka::sync::Cache<CallKey, Value, Prehashed>,
+    cache: Cache,
     /// Shared with the theme, so switching reuse off survives reloads (benchmarks measure the
     /// renderer without it).
     reuse: Arc<AtomicBool>,
@@ -103,10 +118,13 @@ pub struct Fragments {
 impl Fragments {
     pub fn new(reuse: Arc<AtomicBool>) -> Fragments {
         Fragments {
-            cache: moka::sync::Cache::builder()
-                .max_capacity(CAPACITY_BYTES)
-                .weigher(weight)
-                .build_with_hasher(Prehashed::default()),
+            cache: Cache::with(
+                (CAPACITY_BYTES / TYPICAL_ENTRY_BYTES) as usize,
+                CAPACITY_BYTES,
+                ByBytes,
+                Prehashed::default(),
+                Default::default(),
+            ),
             reuse,
         }
     }
@@ -342,6 +360,22 @@ mod tests {
         for (left, right) in pairs {
             assert_ne!(key_of(left), key_of(right), "{left} vs {right}");
         }
+    }
+
+    /// Output beyond the budget evicts older entries instead of growing the cache.
+    #[test]
+    fn the_cache_stays_within_its_byte_budget() {
+        let fragments = Fragments::new(Arc::new(AtomicBool::new(true)));
+        let output = Value::from_safe_string("x".repeat(4096));
+        let mut last = None;
+        for i in 0..(2 * CAPACITY_BYTES / 4096) {
+            let key = key_of(&format!("a={i}")).expect("key");
+            fragments.insert(key.clone(), output.clone());
+            last = Some(key);
+        }
+        assert!(fragments.cache.weight() <= CAPACITY_BYTES);
+        let last = last.expect("inserted");
+        assert_eq!(fragments.get(&last).as_ref(), Some(&output));
     }
 
     #[test]

@@ -15,25 +15,43 @@ use super::json::LineItemJson;
 /// Bytes kept, keys and JSON together: some three thousand lines of the demo catalog.
 const CAPACITY_BYTES: u64 = 4 * 1024 * 1024;
 
+/// About what a line's key and JSON weigh, to size the table.
+const TYPICAL_ENTRY_BYTES: u64 = 1400;
+
+type Cache = quick_cache::sync::Cache<
+    Box<[u8]>,
+    Arc<[u8]>,
+    ByBytes,
+    foldhash::fast::RandomState,
+    quick_cache::sync::DefaultLifecycle<Box<[u8]>, Arc<[u8]>>,
+>;
+
 pub struct LineJsonCache {
-    cache: moka::sync::Cache<Box<[u8]>, Arc<[u8]>, foldhash::fast::RandomState>,
+    cache: Cache,
 }
 
 impl Default for LineJsonCache {
     fn default() -> Self {
         LineJsonCache {
-            cache: moka::sync::Cache::builder()
-                .max_capacity(CAPACITY_BYTES)
-                .weigher(weight)
-                .build_with_hasher(Default::default()),
+            cache: Cache::with(
+                (CAPACITY_BYTES / TYPICAL_ENTRY_BYTES) as usize,
+                CAPACITY_BYTES,
+                ByBytes,
+                Default::default(),
+                Default::default(),
+            ),
         }
     }
 }
 
-// The signature is moka's: the key type is the map's.
-#[allow(clippy::borrowed_box)]
-fn weight(key: &Box<[u8]>, json: &Arc<[u8]>) -> u32 {
-    u32::try_from(key.len() + json.len()).unwrap_or(u32::MAX)
+/// Weighs an entry by its bytes: its key and its JSON.
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<Box<[u8]>, Arc<[u8]>> for ByBytes {
+    fn weight(&self, key: &Box<[u8]>, json: &Arc<[u8]>) -> u64 {
+        (key.len() + json.len()) as u64
+    }
 }
 
 impl LineJsonCache {
