@@ -13,7 +13,7 @@ use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
 use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
-use super::fragments::{CallKey, Prehashed};
+use super::fragments::{CallKey, Fragment, Prehashed};
 use super::locale::Locale;
 use super::objects::{CatalogValues, PAGE_SIZE};
 
@@ -161,10 +161,13 @@ pub struct Page {
     pub(crate) snippet_memo: std::sync::Mutex<HashMap<CallKey, MemoEntry, Prehashed>>,
     /// How often a template read something that differs between requests (see `fragments`).
     per_request_reads: AtomicU64,
+    /// The outputs of `render()` called by sections themselves (not by snippets), in the order
+    /// they rendered: a JSON answer takes their escaping from them (see `Fragment`).
+    printed: std::sync::Mutex<Vec<Arc<Fragment>>>,
 }
 
 /// A snippet's output on this page, and whether rendering it read per-request objects.
-type MemoEntry = (Value, bool);
+type MemoEntry = (Arc<Fragment>, bool);
 
 /// Names a snippet rendered with `render` sees besides its arguments: Shopify's global objects.
 pub const SNIPPET_GLOBALS: &[&str] = &[
@@ -196,10 +199,14 @@ const PAGE_ONLY: &[&str] = &[
 /// Distinct memoized snippet calls kept per page, at most.
 const SNIPPET_MEMO_MAX: usize = 256;
 
+/// Section-level snippet outputs noted per page, at most (beyond it, the rest is escaped as
+/// usual).
+const PRINTED_MAX: usize = 4096;
+
 impl Page {
     /// A snippet call already rendered on this page. When that render read per-request objects,
     /// reusing it reads them too, as far as the enclosing renders are concerned.
-    pub(crate) fn memo_get(&self, key: &CallKey) -> Option<Value> {
+    pub(crate) fn memo_get(&self, key: &CallKey) -> Option<Arc<Fragment>> {
         let (value, per_request) = self.snippet_memo.lock().ok()?.get(key).cloned()?;
         if per_request {
             self.note_per_request_read();
@@ -207,7 +214,7 @@ impl Page {
         Some(value)
     }
 
-    pub(crate) fn memo_put(&self, key: CallKey, value: Value, per_request: bool) {
+    pub(crate) fn memo_put(&self, key: CallKey, value: Arc<Fragment>, per_request: bool) {
         if let Ok(mut memo) = self.snippet_memo.lock()
             && memo.len() < SNIPPET_MEMO_MAX
         {
@@ -244,6 +251,29 @@ impl Page {
 
     pub(crate) fn note_per_request_read(&self) {
         self.per_request_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes a snippet output a section printed.
+    pub(crate) fn note_printed(&self, fragment: &Arc<Fragment>) {
+        if let Ok(mut printed) = self.printed.lock()
+            && printed.len() < PRINTED_MAX
+        {
+            printed.push(fragment.clone());
+        }
+    }
+
+    /// How many outputs are noted so far: a mark for `printed_since`.
+    pub(crate) fn printed_len(&self) -> usize {
+        self.printed.lock().map_or(0, |printed| printed.len())
+    }
+
+    /// The outputs noted since `mark`, in order.
+    pub(crate) fn printed_since(&self, mark: usize) -> Vec<Arc<Fragment>> {
+        self.printed
+            .lock()
+            .ok()
+            .and_then(|printed| printed.get(mark..).map(<[_]>::to_vec))
+            .unwrap_or_default()
     }
 
     pub(crate) fn per_request_reads(&self) -> u64 {
@@ -332,6 +362,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
     let mut page = Page {
         snippet_memo: Default::default(),
         per_request_reads: AtomicU64::new(0),
+        printed: Default::default(),
         template: String::new(),
         status: 200,
         live_reload: req.live_reload,

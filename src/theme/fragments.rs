@@ -86,13 +86,53 @@ impl Hasher for PrehashedHasher {
 
 pub type Prehashed = BuildHasherDefault<PrehashedHasher>;
 
-/// Weighs an entry by its bytes: its key and its output.
+/// One `render()` call's output, and the same text escaped for a JSON string, made the first
+/// time an answer needs it. Kept with the output, a reused snippet is escaped once, not once
+/// per answer (section HTML in JSON is mostly reused cart lines).
+#[derive(Debug)]
+pub struct Fragment {
+    html: Value,
+    json: OnceLock<Box<[u8]>>,
+}
+
+impl Fragment {
+    pub fn new(html: Value) -> Arc<Fragment> {
+        Arc::new(Fragment {
+            html,
+            json: OnceLock::new(),
+        })
+    }
+
+    /// The output, as the template printed it (a safe string).
+    pub fn html(&self) -> &Value {
+        &self.html
+    }
+
+    pub fn text(&self) -> &str {
+        self.html.as_str().unwrap_or_default()
+    }
+
+    /// The text as the inside of a JSON string (no quotes), byte for byte as serde_json
+    /// escapes it.
+    pub fn json_contents(&self) -> &[u8] {
+        let quoted = self.json.get_or_init(|| {
+            let mut out = Vec::new();
+            json_escape_simd::escape_into(self.text(), &mut out);
+            out.into_boxed_slice()
+        });
+        quoted
+            .get(1..quoted.len().saturating_sub(1))
+            .unwrap_or_default()
+    }
+}
+
+/// Weighs an entry by its bytes: its key, its output and room for the output's escaping.
 #[derive(Clone)]
 struct ByBytes;
 
-impl quick_cache::Weighter<CallKey, Value> for ByBytes {
-    fn weight(&self, key: &CallKey, output: &Value) -> u64 {
-        (key.bytes() + output.as_str().map_or(0, str::len)) as u64
+impl quick_cache::Weighter<CallKey, Arc<Fragment>> for ByBytes {
+    fn weight(&self, key: &CallKey, output: &Arc<Fragment>) -> u64 {
+        (key.bytes() + 2 * output.text().len()) as u64
     }
 }
 
@@ -101,10 +141,10 @@ const TYPICAL_ENTRY_BYTES: u64 = 3 * 1024;
 
 type Cache = quick_cache::sync::Cache<
     CallKey,
-    Value,
+    Arc<Fragment>,
     ByBytes,
     Prehashed,
-    quick_cache::sync::DefaultLifecycle<CallKey, Value>,
+    quick_cache::sync::DefaultLifecycle<CallKey, Arc<Fragment>>,
 >;
 
 /// The reusable snippet output of one compiled theme.
@@ -129,14 +169,14 @@ impl Fragments {
         }
     }
 
-    pub fn get(&self, key: &CallKey) -> Option<Value> {
+    pub fn get(&self, key: &CallKey) -> Option<Arc<Fragment>> {
         if !self.reuse.load(Ordering::Relaxed) {
             return None;
         }
         self.cache.get(key)
     }
 
-    pub fn insert(&self, key: CallKey, output: Value) {
+    pub fn insert(&self, key: CallKey, output: Arc<Fragment>) {
         if self.reuse.load(Ordering::Relaxed) {
             self.cache.insert(key, output);
         }
@@ -268,7 +308,9 @@ pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<CallKey> {
     push_str(&mut plain, name);
     push_str(&mut plain, locale);
     for arg in names {
-        let value: Value = args.get(arg).ok()?;
+        // `peek`, not `get`: nothing checks render()'s arguments for unused ones, and marking
+        // each as used costs an allocation per argument per call.
+        let value: Value = args.peek(arg).ok()?;
         push_str(&mut plain, arg);
         if let Some(line) = push_value(&mut plain, &value)? {
             hasher.write_u64(line.hash);
@@ -366,7 +408,7 @@ mod tests {
     #[test]
     fn the_cache_stays_within_its_byte_budget() {
         let fragments = Fragments::new(Arc::new(AtomicBool::new(true)));
-        let output = Value::from_safe_string("x".repeat(4096));
+        let output = Fragment::new(Value::from_safe_string("x".repeat(2048)));
         let mut last = None;
         for i in 0..(2 * CAPACITY_BYTES / 4096) {
             let key = key_of(&format!("a={i}")).expect("key");
@@ -375,7 +417,8 @@ mod tests {
         }
         assert!(fragments.cache.weight() <= CAPACITY_BYTES);
         let last = last.expect("inserted");
-        assert_eq!(fragments.get(&last).as_ref(), Some(&output));
+        let kept = fragments.get(&last).expect("the newest entry is kept");
+        assert_eq!(kept.html(), output.html());
     }
 
     #[test]

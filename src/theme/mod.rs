@@ -36,7 +36,10 @@ pub use check::check;
 pub use context::{CartAlert, PageContext, PageRequest};
 pub use error::{Problem, RenderError, ThemeError};
 pub use filters::{configure_environment, liquid_formatter, register as register_filters};
-pub use fragments::cart_value;
+pub use fragments::{Fragment, cart_value};
+
+/// A section's HTML and the snippet outputs it printed itself, in order.
+pub type SectionParts = (String, Vec<Arc<Fragment>>);
 pub use live::{
     EVENTS_PATH, LIVE_RELOAD_JS, LIVE_RELOAD_PATH, ThemeChange, change_event_json, error_page,
 };
@@ -242,6 +245,18 @@ impl Theme {
                         .map(|(_, value)| value.clone())
                 }))
             })
+    }
+
+    /// [`render_section`](Self::render_section), with the snippet outputs the section printed
+    /// itself, in order: a JSON answer takes their escaping from them.
+    pub fn render_section_parts(
+        &self,
+        ctx: &PageContext,
+        id: &str,
+    ) -> Result<Option<SectionParts>, RenderError> {
+        let mark = ctx.page.printed_len();
+        let html = self.render_section(ctx, id)?;
+        Ok(html.map(|html| (html, ctx.page.printed_since(mark))))
     }
 
     /// Renders one section, wrapped. `Ok(None)`: the id is unknown in this context (a

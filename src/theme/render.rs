@@ -13,7 +13,7 @@ use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 use super::context::{DEPTH_KEY, PAGE_KEY, Page, SNIPPET_GLOBALS};
 use super::error::RenderError;
-use super::fragments::{Fragments, call_key};
+use super::fragments::{Fragment, Fragments, call_key};
 
 /// How deep `render`/`section` may nest: a snippet that renders itself stops here instead of
 /// overflowing the stack (each nested render is a fresh minijinja state with its own limit).
@@ -163,10 +163,15 @@ pub fn render_function(
         // Before the template lookup: output is only kept for a snippet that rendered, and the
         // cache belongs to one compiled theme, so an edited or broken file is never hit.
         let key = call_key(name, &page.locale_code, &args);
+        // Called by a section itself: its output lands in the section's HTML as it is.
+        let printed_by_section = depth == 1;
         if let Some(key) = &key
             && let Some(hit) = page.memo_get(key).or_else(|| fragments.get(key))
         {
-            return Ok(hit);
+            if printed_by_section {
+                page.note_printed(&hit);
+            }
+            return Ok(hit.html().clone());
         }
         let file = snippet_file(name);
         if let Some(err) = broken.get(&file) {
@@ -180,7 +185,7 @@ pub fn render_function(
         })?;
         let reads_before = page.per_request_reads();
         let ctx = Scope::value(Layer::Snippet(Value::from(args)), page.clone(), depth);
-        let out = Value::from_safe_string(template.render(ctx)?);
+        let out = Fragment::new(Value::from_safe_string(template.render(ctx)?));
         if let Some(key) = key {
             // Nothing per-request was read (nested renders count too): later requests may reuse it.
             let per_request = page.per_request_reads() != reads_before;
@@ -189,7 +194,10 @@ pub fn render_function(
             }
             page.memo_put(key, out.clone(), per_request);
         }
-        Ok(out)
+        if printed_by_section {
+            page.note_printed(&out);
+        }
+        Ok(out.html().clone())
     }
 }
 

@@ -12,10 +12,99 @@ use serde_json::{Map, Value};
 
 use crate::cart::pricing::{DiscountApplication, PricedCart, PricedLine};
 use crate::catalog::{DiscountValue, Image, SellingPlanOption};
+use crate::theme::Fragment;
 
 /// Bundled sections by id, in the order asked for: the HTML, or `None` (JSON `null`) for an
 /// unknown or failing section.
-pub type Sections = IndexMap<String, Option<String>>;
+pub type Sections = IndexMap<String, Option<SectionHtml>>;
+
+/// A rendered section, and the snippet outputs it printed itself, in order: their JSON escaping
+/// is kept with them (see `Fragment`), so only the HTML between them is escaped per answer.
+#[derive(Debug, Clone, Default)]
+pub struct SectionHtml {
+    pub html: String,
+    pub printed: Vec<Arc<Fragment>>,
+}
+
+impl From<String> for SectionHtml {
+    fn from(html: String) -> Self {
+        SectionHtml {
+            html,
+            printed: Vec::new(),
+        }
+    }
+}
+
+/// A run of a section's JSON string: HTML still to escape, or a snippet output's escaping.
+enum Piece<'a> {
+    Escape(&'a str),
+    Escaped(&'a [u8]),
+}
+
+impl Piece<'_> {
+    /// The most bytes the piece writes.
+    fn bound(&self) -> usize {
+        match self {
+            Piece::Escape(html) => escaped_bound(html),
+            Piece::Escaped(json) => json.len(),
+        }
+    }
+}
+
+impl SectionHtml {
+    /// The HTML cut at each printed output found in it, in order. A match is exact, and JSON
+    /// escaping works character by character, so the pieces escape to the bytes the whole
+    /// would. An output the template did not print as it is (filtered, or kept in a variable)
+    /// is not found and is escaped with the rest.
+    fn pieces(&self) -> Vec<Piece<'_>> {
+        let html = self.html.as_str();
+        let mut pieces = Vec::with_capacity(2 * self.printed.len() + 1);
+        let mut pos = 0;
+        let mut tries = MAX_TRIES_PER_SECTION;
+        for fragment in &self.printed {
+            let text = fragment.text();
+            let Some(rest) = html.get(pos..) else { break };
+            let Some(at) = find_printed(rest, text, &mut tries) else {
+                continue;
+            };
+            let Some(before) = rest.get(..at) else { break };
+            if !before.is_empty() {
+                pieces.push(Piece::Escape(before));
+            }
+            pieces.push(Piece::Escaped(fragment.json_contents()));
+            pos += at + text.len();
+        }
+        match html.get(pos..) {
+            Some("") => {}
+            Some(rest) => pieces.push(Piece::Escape(rest)),
+            // Not reached (matches end on a character boundary); escape it all instead.
+            None => return vec![Piece::Escape(html)],
+        }
+        pieces
+    }
+}
+
+/// Places a section's HTML is compared with its printed outputs, at most: what a template
+/// never printed as it is costs a bounded search, not one over the whole HTML per output.
+const MAX_TRIES_PER_SECTION: usize = 256;
+
+/// Where `text` next starts in `html`. A printed output usually starts right after the bit of
+/// markup before it, so each place its first byte occurs is compared in turn (a general
+/// substring searcher spends longer preparing for a kilobyte needle than this takes to find it).
+fn find_printed(html: &str, text: &str, tries: &mut usize) -> Option<usize> {
+    let (html, text) = (html.as_bytes(), text.as_bytes());
+    let first = *text.first()?;
+    let mut from = 0;
+    while *tries > 0 {
+        let at = from + memchr::memchr(first, html.get(from..)?)?;
+        *tries -= 1;
+        if html.get(at..at + text.len()) == Some(text) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
 
 #[derive(Debug, Serialize)]
 pub struct CartJson<'a> {
@@ -356,11 +445,21 @@ pub fn append_sections(object: &[u8], sections: &Sections) -> Bytes {
     let Some(open) = object.strip_suffix(b"}") else {
         return Bytes::copy_from_slice(object);
     };
+    let pieces: Vec<Option<Vec<Piece<'_>>>> = sections
+        .values()
+        .map(|section| section.as_ref().map(SectionHtml::pieces))
+        .collect();
     // The escaper asks for room for its worst case before each string (see `push_str`);
     // reserving it all here means the buffer is allocated once and never moved.
     let strings: usize = sections
-        .iter()
-        .map(|(id, html)| escaped_bound(id) + html.as_deref().map_or(4, escaped_bound) + 2)
+        .keys()
+        .zip(&pieces)
+        .map(|(id, html)| {
+            let html = html
+                .as_ref()
+                .map_or(4, |pieces| pieces.iter().map(Piece::bound).sum());
+            escaped_bound(id) + html + 2
+        })
         .sum();
     let mut out = Vec::with_capacity(open.len() + 16 + strings);
     out.extend_from_slice(open);
@@ -368,19 +467,36 @@ pub fn append_sections(object: &[u8], sections: &Sections) -> Bytes {
         out.push(b',');
     }
     out.extend_from_slice(br#""sections":{"#);
-    for (i, (id, html)) in sections.iter().enumerate() {
+    for (i, (id, html)) in sections.keys().zip(&pieces).enumerate() {
         if i > 0 {
             out.push(b',');
         }
         push_str(&mut out, id);
         out.push(b':');
         match html {
-            Some(html) => push_str(&mut out, html),
+            Some(pieces) => {
+                out.push(b'"');
+                for piece in pieces {
+                    match piece {
+                        Piece::Escape(html) => push_contents(&mut out, html),
+                        Piece::Escaped(json) => out.extend_from_slice(json),
+                    }
+                }
+                out.push(b'"');
+            }
             None => out.extend_from_slice(b"null"),
         }
     }
     out.extend_from_slice(b"}}");
     Bytes::from(out)
+}
+
+/// Appends `s` escaped as the inside of a JSON string, without the quotes.
+fn push_contents(out: &mut Vec<u8>, s: &str) {
+    let start = out.len();
+    push_str(out, s);
+    out.pop();
+    out.remove(start);
 }
 
 /// Appends `s` as a JSON string, quotes included, byte for byte as serde_json writes it.
@@ -458,7 +574,7 @@ pub fn sections_value(sections: Sections) -> Value {
     Value::Object(
         sections
             .into_iter()
-            .map(|(id, html)| (id, html.map_or(Value::Null, Value::String)))
+            .map(|(id, section)| (id, section.map_or(Value::Null, |s| Value::String(s.html))))
             .collect(),
     )
 }
@@ -552,10 +668,40 @@ mod tests {
             empty_body in any::<bool>(),
         ) {
             let object: &[u8] = if empty_body { b"{}" } else { br#"{"token":"a\"b","items":[]}"# };
-            let sections: Sections = sections.into_iter().collect();
+            let sections: Sections = sections
+                .into_iter()
+                .map(|(id, html)| (id, html.map(SectionHtml::from)))
+                .collect();
             let mut extra = Map::new();
             extra.insert("sections".into(), sections_value(sections.clone()));
             prop_assert_eq!(append_sections(object, &sections), append_fields(object, &extra));
+        }
+    }
+
+    proptest! {
+        /// A section's JSON is the same bytes whether the printed snippet outputs are spliced
+        /// in already escaped or the whole HTML is escaped, whatever the outputs hold, and also
+        /// when some were never printed, were printed twice or appear in another order.
+        #[test]
+        fn spliced_snippet_outputs_escape_like_the_whole_html(
+            runs in prop::collection::vec((text(), any::<bool>()), 0..8),
+            unprinted in prop::collection::vec(text(), 0..3),
+            shuffle in any::<bool>(),
+        ) {
+            let html: String = runs.iter().map(|(run, _)| run.as_str()).collect();
+            let mut printed: Vec<Arc<Fragment>> = runs
+                .iter()
+                .filter(|(_, is_snippet)| *is_snippet)
+                .map(|(run, _)| run)
+                .chain(&unprinted)
+                .map(|run| Fragment::new(minijinja::Value::from_safe_string(run.clone())))
+                .collect();
+            if shuffle {
+                printed.reverse();
+            }
+            let plain: Sections = [("s".to_string(), Some(SectionHtml::from(html.clone())))].into();
+            let spliced: Sections = [("s".to_string(), Some(SectionHtml { html, printed }))].into();
+            prop_assert_eq!(append_sections(b"{}", &spliced), append_sections(b"{}", &plain));
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 
-use super::json::{CartJson, Sections};
+use super::json::{CartJson, SectionHtml, Sections};
 use crate::cart::{Cart, PricedCart, pricing::price};
 use crate::state::AppState;
 use crate::theme::PageRequest;
@@ -134,8 +134,8 @@ pub async fn render_bundle(
     let ctx = theme.context(&page, cart);
     let mut out = Sections::with_capacity(ids.len());
     for id in ids {
-        let html = match theme.render_section(&ctx, id) {
-            Ok(html) => html,
+        let html = match theme.render_section_parts(&ctx, id) {
+            Ok(html) => html.map(|(html, printed)| SectionHtml { html, printed }),
             Err(e) => {
                 tracing::error!(section = %id, error = %e, "section failed to render");
                 None
