@@ -20,6 +20,7 @@ use tower_sessions::Session;
 
 use crate::api::body;
 use crate::api::shopify::cart_api::{self, Kind, visitor_cart};
+use crate::api::shopify::json::{SectionHtml, Sections, json_bytes, sections_object};
 use crate::api::shopify::params::MAX_SECTIONS;
 use crate::api::shopify::products::product_response;
 use crate::api::shopify::sections::cart_object;
@@ -100,19 +101,18 @@ pub async fn page(
             Ok(ids) => ids,
             Err(message) => return section_api_error(StatusCode::BAD_REQUEST, &message),
         };
-        let mut out = Map::new();
+        let mut out = Sections::with_capacity(ids.len());
         for id in ids {
-            let html = match theme.render_section(&ctx, &id) {
-                Ok(Some(html)) => Value::String(html),
-                Ok(None) => Value::Null,
+            let html = match theme.render_section_parts(&ctx, &id) {
+                Ok(html) => html.map(|(html, printed)| SectionHtml { html, printed }),
                 Err(e) => {
                     tracing::error!(section = %id, error = %e, "section failed to render");
-                    Value::Null
+                    None
                 }
             };
             out.insert(id, html);
         }
-        return no_store(axum::Json(Value::Object(out)).into_response());
+        return no_store(json_bytes(StatusCode::OK, sections_object(&out)));
     }
     if let Some(id) = section_id {
         return match theme.render_section(&ctx, &id) {

@@ -445,40 +445,66 @@ pub fn append_sections(object: &[u8], sections: &Sections) -> Bytes {
     let Some(open) = object.strip_suffix(b"}") else {
         return Bytes::copy_from_slice(object);
     };
-    let pieces: Vec<Option<Vec<Piece<'_>>>> = sections
-        .values()
-        .map(|section| section.as_ref().map(SectionHtml::pieces))
-        .collect();
-    // The escaper asks for room for its worst case before each string (see `push_str`);
-    // reserving it all here means the buffer is allocated once and never moved.
-    let strings: usize = sections
-        .keys()
-        .zip(&pieces)
-        .map(|(id, html)| {
-            let html = html
-                .as_ref()
-                .map_or(4, |pieces| pieces.iter().map(Piece::bound).sum());
-            escaped_bound(id) + html + 2
-        })
-        .sum();
-    let mut out = Vec::with_capacity(open.len() + 16 + strings);
+    let pieces = section_pieces(sections);
+    let mut out = Vec::with_capacity(open.len() + 16 + sections_bound(sections, &pieces));
     out.extend_from_slice(open);
     if out.len() > 1 {
         out.push(b',');
     }
-    out.extend_from_slice(br#""sections":{"#);
-    for (i, (id, html)) in sections.keys().zip(&pieces).enumerate() {
+    out.extend_from_slice(br#""sections":"#);
+    push_sections(&mut out, sections, &pieces);
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+/// `{id: html or null, ...}`: the Section Rendering API's answer to `?sections=`.
+pub fn sections_object(sections: &Sections) -> Bytes {
+    let pieces = section_pieces(sections);
+    let mut out = Vec::with_capacity(2 + sections_bound(sections, &pieces));
+    push_sections(&mut out, sections, &pieces);
+    Bytes::from(out)
+}
+
+type Pieces<'a> = Vec<Option<Vec<Piece<'a>>>>;
+
+fn section_pieces(sections: &Sections) -> Pieces<'_> {
+    sections
+        .values()
+        .map(|section| section.as_ref().map(SectionHtml::pieces))
+        .collect()
+}
+
+/// The most bytes `push_sections` writes. The escaper asks for room for its worst case before
+/// each string (see `push_str`); reserving it all up front means the buffer is allocated once
+/// and never moved.
+fn sections_bound(sections: &Sections, pieces: &Pieces<'_>) -> usize {
+    sections
+        .keys()
+        .zip(pieces)
+        .map(|(id, html)| {
+            let html = html
+                .as_ref()
+                .map_or(4, |pieces| pieces.iter().map(Piece::bound).sum());
+            escaped_bound(id) + html + 4
+        })
+        .sum::<usize>()
+        + 2
+}
+
+fn push_sections(out: &mut Vec<u8>, sections: &Sections, pieces: &Pieces<'_>) {
+    out.push(b'{');
+    for (i, (id, html)) in sections.keys().zip(pieces).enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        push_str(&mut out, id);
+        push_str(out, id);
         out.push(b':');
         match html {
             Some(pieces) => {
                 out.push(b'"');
                 for piece in pieces {
                     match piece {
-                        Piece::Escape(html) => push_contents(&mut out, html),
+                        Piece::Escape(html) => push_contents(out, html),
                         Piece::Escaped(json) => out.extend_from_slice(json),
                     }
                 }
@@ -487,8 +513,7 @@ pub fn append_sections(object: &[u8], sections: &Sections) -> Bytes {
             None => out.extend_from_slice(b"null"),
         }
     }
-    out.extend_from_slice(b"}}");
-    Bytes::from(out)
+    out.push(b'}');
 }
 
 /// Appends `s` escaped as the inside of a JSON string, without the quotes.
@@ -675,6 +700,21 @@ mod tests {
             let mut extra = Map::new();
             extra.insert("sections".into(), sections_value(sections.clone()));
             prop_assert_eq!(append_sections(object, &sections), append_fields(object, &extra));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn sections_object_writes_what_serde_json_writes(
+            sections in prop::collection::vec((text(), prop::option::of(text())), 0..5),
+        ) {
+            let sections: Sections = sections
+                .into_iter()
+                .map(|(id, html)| (id, html.map(SectionHtml::from)))
+                .collect();
+            let expected = serde_json::to_vec(&sections_value(sections.clone())).expect("json");
+            let written = sections_object(&sections);
+            prop_assert_eq!(written.as_ref(), expected.as_slice());
         }
     }
 
