@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use axum::serve::ListenerExt;
 use clap::{Args, Parser, Subcommand};
 
 /// Rendering sections allocates many small strings; mimalloc makes that noticeably cheaper
@@ -134,6 +135,13 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     vitrine::spawn_housekeeping(&state);
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!("vitrine listening on http://{}", listener.local_addr()?);
+    // Without TCP_NODELAY a reply written in more than one piece (a streamed file, headers
+    // before a body) can wait for the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, vitrine::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

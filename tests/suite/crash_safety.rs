@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 const GIFT_CARD: i64 = 40000000000020;
 const CLIENTS: usize = 16;
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     log: std::path::PathBuf,
 }
 
 impl Server {
-    fn start(db: &Path) -> Server {
+    pub(crate) fn start(db: &Path) -> Server {
         let log = std::fs::File::create(db.with_extension("log")).expect("server log file");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -46,7 +46,7 @@ impl Server {
         }
     }
 
-    async fn wait_ready(&self) {
+    pub(crate) async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(r) = reqwest::get(format!("{}/healthz", self.base)).await

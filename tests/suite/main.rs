@@ -22,6 +22,7 @@ mod catalog_fixtures;
 mod crash_safety;
 mod cross_api;
 mod elasticpath;
+mod keep_alive;
 mod limits;
 mod reliability;
 mod security;
