@@ -3,7 +3,7 @@
 //! run, see `store::seed`) and held in memory, immutable, for the life of the process.
 //! It knows nothing of HTTP or templates.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

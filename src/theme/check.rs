@@ -1,7 +1,9 @@
 //! `vitrine check`: compiles every template and validates every schema and JSON template,
 //! reporting `file:line: message` problems instead of failing at the first one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use super::error::Problem;

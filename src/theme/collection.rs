@@ -1,7 +1,7 @@
 //! The `collection`, `collections` and `all_products` objects, and collection sorting.
 //! Reference: shopify.dev "Liquid objects: collection, collections".
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;

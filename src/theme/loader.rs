@@ -6,7 +6,7 @@
 //! Loading never fails because of one bad file: its error is kept and returned by whatever
 //! renders it, so the server keeps serving while the author fixes it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -5,7 +5,7 @@
 //! `Arc`; a request only wraps them (a selected variant, a page of a sorted collection).
 //! Reference: shopify.dev "Liquid objects".
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use minijinja::Value;

@@ -5,7 +5,7 @@
 //! sees only its arguments plus the global objects, a layout adds `content_for_*`. Nothing is
 //! copied: every lookup falls through to the page's prebuilt values.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Kwargs, Object};
