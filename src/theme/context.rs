@@ -158,7 +158,8 @@ pub struct Page {
     /// Snippet output by call (see `fragments::call_key`), and whether it read per-request
     /// objects: a snippet sees only its arguments and the page's globals, so within one page
     /// the same call always renders the same (icons are rendered dozens of times per cart).
-    pub(crate) snippet_memo: std::sync::Mutex<std::collections::HashMap<CallKey, MemoEntry, Prehashed>>,
+    pub(crate) snippet_memo:
+        std::sync::Mutex<std::collections::HashMap<CallKey, MemoEntry, Prehashed>>,
     /// How often a template read something that differs between requests (see `fragments`).
     per_request_reads: AtomicU64,
     /// The outputs of `render()` called by sections themselves (not by snippets), in the order

@@ -18,11 +18,13 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use minijinja::Value;
 use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
 
+pub use super::keyed::{Keyed, keyed};
+
 /// Rendered bytes kept, at most (output plus keys).
 const CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Seeded once per process, so visitors cannot aim at the cache's buckets.
-static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+pub(super) static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
 
 /// The identity of one `render()` call: equal keys render equal output. Its hash is computed
 /// once, and a cart line's JSON is hashed once per request (when the line becomes a template
@@ -183,72 +185,6 @@ impl Fragments {
     }
 }
 
-/// A value given as its JSON, which is also its identity: equal JSON, equal values. The template
-/// value is built on first use only, since a reused snippet never reads it.
-#[derive(Debug)]
-pub struct Keyed {
-    json: Arc<[u8]>,
-    hash: u64,
-    value: OnceLock<Value>,
-}
-
-impl Keyed {
-    fn value(&self) -> &Value {
-        self.value.get_or_init(|| {
-            serde_json::from_slice::<Value>(&self.json).unwrap_or_else(|e| {
-                tracing::error!(error = %e, "a keyed template value is not JSON");
-                Value::UNDEFINED
-            })
-        })
-    }
-}
-
-impl Object for Keyed {
-    /// Always a map (`keyed` takes JSON objects): asking must not build the value.
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Map
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.value()
-            .get_item(key)
-            .ok()
-            .filter(|v| !v.is_undefined())
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        self.value()
-            .get_attr(key)
-            .ok()
-            .filter(|v| !v.is_undefined())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        match self.value().try_iter() {
-            Ok(items) => Enumerator::Values(items.collect()),
-            Err(_) => Enumerator::NonEnumerable,
-        }
-    }
-
-    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        self.value().len()
-    }
-
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self.value(), f)
-    }
-}
-
-/// A template value from its JSON (a JSON object, e.g. a cart line), identified by that JSON.
-pub fn keyed(json: impl Into<Arc<[u8]>>) -> Value {
-    let json = json.into();
-    Value::from_object(Keyed {
-        hash: HASHER.hash_one(&*json),
-        json,
-        value: OnceLock::new(),
-    })
-}
-
 /// A map value with one field replaced: the cart with its `items` as keyed lines.
 #[derive(Debug)]
 struct WithField {
@@ -313,8 +249,8 @@ pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<CallKey> {
         let value: Value = args.peek(arg).ok()?;
         push_str(&mut plain, arg);
         if let Some(line) = push_value(&mut plain, &value)? {
-            hasher.write_u64(line.hash);
-            keyed.push(line.json.clone());
+            hasher.write_u64(line.hash());
+            keyed.push(line.json().clone());
         }
     }
     hasher.write(&plain);

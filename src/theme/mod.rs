@@ -12,6 +12,7 @@ mod context;
 mod error;
 mod filters;
 mod fragments;
+mod keyed;
 mod live;
 mod loader;
 mod locale;
