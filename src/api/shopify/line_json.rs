@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::cart::{Line, PricedLine};
+use crate::cart::{Line, LineItem, PricedLine};
 
 use super::json::LineItemJson;
 
@@ -73,15 +73,41 @@ fn serialize(line: &PricedLine<'_>) -> Arc<[u8]> {
     Arc::from(serde_json::to_vec(&LineItemJson::new(line)).unwrap_or_else(|_| b"{}".to_vec()))
 }
 
-/// Everything of the line that its JSON depends on, as bytes.
+/// Everything of the line that its JSON depends on, as bytes. The common line, a catalog
+/// variant without properties, is written field by field; serializing it with serde took a
+/// tenth of the time of finding its JSON. The first byte keeps the two encodings apart.
 fn inputs(line: &Line) -> Option<Box<[u8]>> {
+    if let LineItem::Variant {
+        variant_id,
+        selling_plan,
+        parent_id,
+    } = &line.item
+        && line.properties.is_empty()
+    {
+        let mut key = Vec::with_capacity(48);
+        key.push(b'v');
+        key.extend_from_slice(&variant_id.to_le_bytes());
+        for optional in [*selling_plan, *parent_id, line.price_override] {
+            match optional {
+                Some(n) => {
+                    key.push(1);
+                    key.extend_from_slice(&n.to_le_bytes());
+                }
+                None => key.push(0),
+            }
+        }
+        key.extend_from_slice(&line.quantity.to_le_bytes());
+        return Some(key.into_boxed_slice());
+    }
     let inputs = (
         &line.item,
         line.quantity,
         &line.properties,
         line.price_override,
     );
-    serde_json::to_vec(&inputs).ok().map(Vec::into_boxed_slice)
+    let mut key = vec![b's'];
+    serde_json::to_writer(&mut key, &inputs).ok()?;
+    Some(key.into_boxed_slice())
 }
 
 #[cfg(test)]
@@ -154,5 +180,60 @@ mod tests {
         let text = String::from_utf8_lossy(&json);
         assert!(text.contains(r#""quantity":5"#), "{text}");
         assert!(text.contains(r#""Gift":"yes""#), "{text}");
+    }
+
+    /// Lines that differ in anything their JSON depends on have different keys, in both
+    /// encodings.
+    #[test]
+    fn keys_tell_apart_what_the_json_depends_on() {
+        let now = chrono::Utc::now();
+        let base = Line {
+            id: uuid::Uuid::new_v4(),
+            item: LineItem::Variant {
+                variant_id: 7,
+                selling_plan: None,
+                parent_id: None,
+            },
+            quantity: 1,
+            properties: Default::default(),
+            price_override: None,
+            extras: Default::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let variant = |selling_plan, parent_id| LineItem::Variant {
+            variant_id: 7,
+            selling_plan,
+            parent_id,
+        };
+        let mut lines = vec![base.clone()];
+        let mut push = |change: &dyn Fn(&mut Line)| {
+            let mut line = base.clone();
+            change(&mut line);
+            lines.push(line);
+        };
+        push(&|l| l.quantity = 2);
+        push(&|l| l.price_override = Some(1));
+        push(&|l| l.price_override = Some(7));
+        push(&|l| l.item = variant(Some(1), None));
+        push(&|l| l.item = variant(None, Some(1)));
+        push(&|l| l.item = variant(Some(1), Some(1)));
+        push(&|l| {
+            l.properties.insert("a".into(), serde_json::json!(1));
+        });
+        push(&|l| {
+            l.properties.insert("a".into(), serde_json::json!(2));
+        });
+        let keys: Vec<_> = lines.iter().map(|l| inputs(l).expect("a key")).collect();
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        // What the JSON does not show leaves the key alone.
+        let mut other = base.clone();
+        other.id = uuid::Uuid::new_v4();
+        other.updated_at = now + chrono::Duration::hours(1);
+        assert_eq!(inputs(&other), inputs(&base));
     }
 }
