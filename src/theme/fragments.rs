@@ -33,7 +33,8 @@ pub(super) static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(
 pub struct CallKey {
     hash: u64,
     /// Snippet name, locale, argument names and scalar values, length-prefixed.
-    plain: Box<[u8]>,
+    /// Not shrunk to a boxed slice: that would copy it once more per call.
+    plain: Vec<u8>,
     /// The JSON of each keyed argument, in argument-name order.
     keyed: Vec<Arc<[u8]>>,
 }
@@ -236,7 +237,8 @@ pub fn cart_value<L: Into<Arc<[u8]>>>(cart: Value, lines: Vec<L>) -> Value {
 /// The key of `render(name, args)` in `locale`, or `None` when an argument cannot be compared
 /// exactly (a map, a list, or an object other than [`Keyed`]).
 pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<CallKey> {
-    let mut names: Vec<&str> = args.args().collect();
+    let mut names: Vec<&str> = Vec::with_capacity(8);
+    names.extend(args.args());
     names.sort_unstable();
     let mut plain = Vec::with_capacity(64);
     let mut keyed = Vec::new();
@@ -256,7 +258,7 @@ pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<CallKey> {
     hasher.write(&plain);
     Some(CallKey {
         hash: hasher.finish(),
-        plain: plain.into_boxed_slice(),
+        plain,
         keyed,
     })
 }
@@ -275,10 +277,21 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<Option<Arc<Keyed>>> {
         ValueKind::None => out.push(b'n'),
         ValueKind::Bool => out.push(if value.is_true() { b'T' } else { b'F' }),
         ValueKind::Number => {
-            // Integers and floats print differently (1 vs 1.0): the tag keeps them apart, and
-            // the printed form is exact for both.
-            out.push(if value.is_integer() { b'i' } else { b'f' });
-            push_str(out, &value.to_string());
+            // Integers and floats print differently (1 vs 1.0): the tag keeps them apart. Equal
+            // bits print alike, so the bits are an exact key, and cheaper than printing.
+            // `as_i64` also takes floats that hold an integer, hence `is_integer` first.
+            if let Some(n) = value.as_i64().filter(|_| value.is_integer()) {
+                out.push(b'i');
+                out.extend_from_slice(&n.to_le_bytes());
+            } else if !value.is_integer()
+                && let Ok(f) = f64::try_from(value.clone())
+            {
+                out.push(b'f');
+                out.extend_from_slice(&f.to_bits().to_le_bytes());
+            } else {
+                out.push(b'I');
+                push_str(out, &value.to_string());
+            }
         }
         ValueKind::String => {
             // Safe strings are not escaped on output, plain ones are.
@@ -321,6 +334,11 @@ mod tests {
     fn equal_arguments_give_equal_keys_in_any_order() {
         assert_eq!(key_of("a=1, b='x'"), key_of("b='x', a=1"));
         assert_eq!(key_of("item=line"), key_of("item=line"));
+        assert_eq!(key_of("a=1.5, b=-3"), key_of("b=-3, a=1.5"));
+        assert_eq!(
+            key_of("a=18446744073709551615"),
+            key_of("a=18446744073709551615")
+        );
     }
 
     #[test]
@@ -334,6 +352,10 @@ mod tests {
             ("a='x', b='y'", "a='xb', b='y'"),
             ("item=line", "item=other_line"),
             ("a=1", "b=1"),
+            ("a=1.5", "a=2.5"),
+            ("a=2", "a=3"),
+            ("a=18446744073709551615", "a=18446744073709551614"),
+            ("a=18446744073709551615", "a=-1"),
         ];
         for (left, right) in pairs {
             assert_ne!(key_of(left), key_of(right), "{left} vs {right}");
