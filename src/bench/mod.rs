@@ -69,6 +69,11 @@ pub struct Row {
     /// Share of the machine's CPU time the hypervisor took during the scenario (Linux
     /// `steal`): a virtual machine's neighbours, which no code here controls.
     pub steal: Option<f64>,
+    /// CPU time per request (user + system), of the server process and of this one (the load
+    /// generator): less noisy than throughput when comparing builds, and it shows how the two
+    /// share the machine.
+    pub server_cpu: Option<Duration>,
+    pub client_cpu: Option<Duration>,
 }
 
 struct Server {
@@ -203,10 +208,19 @@ async fn drive(server: &Server, name: &str, plan: Plan, args: &BenchArgs) -> Row
     let duration = Duration::from_secs(args.seconds);
     let started = Instant::now();
     let cpu_before = cpu_times();
+    let server_before = process_cpu(server.child.id());
+    let client_before = process_cpu(std::process::id());
     let load = tokio::task::spawn_blocking(move || load::run(addr, &plan, connections, duration))
         .await
         .unwrap_or_default();
     let elapsed = started.elapsed().as_secs_f64();
+    let requests = load.latencies_us.len();
+    let per_request = |before: Option<Duration>, after: Option<Duration>| {
+        let used = after?.checked_sub(before?)?;
+        (requests > 0).then(|| used / requests as u32)
+    };
+    let server_cpu = per_request(server_before, process_cpu(server.child.id()));
+    let client_cpu = per_request(client_before, process_cpu(std::process::id()));
     let steal = cpu_before.zip(cpu_times()).and_then(|(before, after)| {
         let total = after.total.checked_sub(before.total)?;
         let steal = after.steal.checked_sub(before.steal)?;
@@ -230,8 +244,22 @@ async fn drive(server: &Server, name: &str, plan: Plan, args: &BenchArgs) -> Row
         p99: pct(0.99),
         p999: pct(0.999),
         steal,
+        server_cpu,
+        client_cpu,
     }
 }
+
+/// User + system CPU time of process `pid` so far (Linux `/proc/<pid>/stat`).
+fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it are plain.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_secs_f64(ticks as f64 / USER_HZ))
+}
+
+/// The unit of `/proc` CPU times: Linux fixes it at 100 per second for user space.
+const USER_HZ: f64 = 100.0;
 
 /// Cumulative CPU time of all cores from `/proc/stat`, in clock ticks.
 #[derive(Debug, Clone, Copy)]
@@ -261,14 +289,27 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
+fn micros(d: Option<Duration>) -> String {
+    d.map_or_else(|| "n/a".into(), |d| format!("{:.0}", d.as_secs_f64() * 1e6))
+}
+
 fn print_table(rows: &[Row], floor: f64) {
     println!(
-        "{:<58} {:>10} {:>8} {:>9} {:>9} {:>9} {:>7} {:>6}",
-        "scenario", "req/s", "% floor", "p50 ms", "p99 ms", "p99.9 ms", "errors", "steal"
+        "{:<58} {:>10} {:>8} {:>9} {:>9} {:>9} {:>7} {:>6} {:>11} {:>11}",
+        "scenario",
+        "req/s",
+        "% floor",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "errors",
+        "steal",
+        "server µs",
+        "client µs"
     );
     for row in rows {
         println!(
-            "{:<58} {:>10.0} {:>7.1}% {:>9} {:>9} {:>9} {:>7} {:>6}",
+            "{:<58} {:>10.0} {:>7.1}% {:>9} {:>9} {:>9} {:>7} {:>6} {:>11} {:>11}",
             row.name,
             row.rps,
             100.0 * row.rps / floor.max(1.0),
@@ -278,7 +319,9 @@ fn print_table(rows: &[Row], floor: f64) {
             row.errors,
             row.steal
                 .map(|s| format!("{s:.0}%"))
-                .unwrap_or_else(|| "n/a".into())
+                .unwrap_or_else(|| "n/a".into()),
+            micros(row.server_cpu),
+            micros(row.client_cpu),
         );
     }
 }
