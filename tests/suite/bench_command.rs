@@ -32,13 +32,18 @@ fn a_short_bench_runs_every_scenario_without_errors() {
             .find(|line| line.starts_with(scenario))
             .unwrap_or_else(|| panic!("no row for scenario {scenario}:\n{stdout}"));
         let columns: Vec<&str> = row.split_whitespace().collect();
-        // ... req/s, % floor, p50, p99, p99.9, errors, steal
-        let [requests, .., errors, _steal] = columns[columns.len() - 7..] else {
+        // ... req/s, % floor, p50, p99, p99.9, errors, steal, server µs, client µs
+        let [requests, .., errors, _steal, server_cpu, client_cpu] = columns[columns.len() - 9..]
+        else {
             panic!("row {row:?} lacks columns");
         };
         let requests: f64 = requests.parse().expect("req/s is a number");
         assert!(requests > 0.0, "no request answered in {row:?}");
         assert_eq!(errors, "0", "errors in {row:?}");
+        for cpu in [server_cpu, client_cpu] {
+            let micros: f64 = cpu.parse().expect("CPU time per request is a number");
+            assert!(micros > 0.0, "no CPU time measured in {row:?}");
+        }
     }
     for target in ["add + 4 sections", "product page", "peak RSS"] {
         assert!(
