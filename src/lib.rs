@@ -57,7 +57,7 @@ pub fn app(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(state.config().secure_cookies)
         .with_expiry(Expiry::OnInactivity(time_days(state.config().ttl_days())));
-    router
+    let routes = router
         .merge(api::bigcommerce::router())
         .merge(api::elasticpath::router())
         .route("/healthz", get(|| async { "ok" }))
@@ -65,32 +65,39 @@ pub fn app(state: AppState) -> Router {
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
         .nest_service("/static", ServeDir::new(state.theme().static_dir()))
         .fallback(pages::not_found)
-        .layer(sessions)
-        // A page handler that panics answers 500 instead of dropping the connection (each API
-        // router answers its own panics in its shape).
-        .layer(tower_http::catch_panic::CatchPanicLayer::new())
-        // htmx and plain requests to the same URL get different answers: say so to caches.
-        .layer(axum_htmx::AutoVaryLayer)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
+        .with_state(state);
+    // The middleware wraps the whole router once, not each route: axum clones a route's
+    // whole layer stack on every request it serves, about eighty boxed services per request.
+    // The first layer here is the outermost.
+    let stack = tower::ServiceBuilder::new()
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // htmx and plain requests to the same URL get different answers: say so to caches.
+        .layer(axum_htmx::AutoVaryLayer)
+        .map_response(axum::response::IntoResponse::into_response)
+        // A page handler that panics answers 500 instead of dropping the connection (each API
+        // router answers its own panics in its shape).
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(sessions)
+        .service(routes);
+    Router::new().fallback_service(stack)
 }
 
 fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {
