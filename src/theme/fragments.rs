@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, OnceLock};
 
 use minijinja::Value;
-use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, ValueKind};
+use minijinja::value::{Enumerator, Object, ObjectRepr, ValueKind};
 
 pub use super::keyed::{Keyed, keyed};
 
@@ -235,22 +235,16 @@ pub fn cart_value<L: Into<Arc<[u8]>>>(cart: Value, lines: Vec<L>) -> Value {
 }
 
 /// The key of `render(name, args)` in `locale`, or `None` when an argument cannot be compared
-/// exactly (a map, a list, or an object other than [`Keyed`]).
-pub fn call_key(name: &str, locale: &str, args: &Kwargs) -> Option<CallKey> {
-    let mut names: Vec<&str> = Vec::with_capacity(8);
-    names.extend(args.args());
-    names.sort_unstable();
+/// exactly (a map, a list, or an object other than [`Keyed`]). `args` are sorted by name.
+pub fn call_key(name: &str, locale: &str, args: &[(&str, Value)]) -> Option<CallKey> {
     let mut plain = Vec::with_capacity(64);
     let mut keyed = Vec::new();
     let mut hasher = HASHER.build_hasher();
     push_str(&mut plain, name);
     push_str(&mut plain, locale);
-    for arg in names {
-        // `peek`, not `get`: nothing checks render()'s arguments for unused ones, and marking
-        // each as used costs an allocation per argument per call.
-        let value: Value = args.peek(arg).ok()?;
+    for (arg, value) in args {
         push_str(&mut plain, arg);
-        if let Some(line) = push_value(&mut plain, &value)? {
+        if let Some(line) = push_value(&mut plain, value)? {
             hasher.write_u64(line.hash());
             keyed.push(line.json().clone());
         }
@@ -311,13 +305,19 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Option<Option<Arc<Keyed>>> {
 mod tests {
     use super::*;
     use minijinja::Environment;
+    use minijinja::value::Kwargs;
 
     fn key_of(source_args: &str) -> Option<CallKey> {
         let mut env = Environment::new();
         let captured = Arc::new(std::sync::Mutex::new(None));
         let sink = captured.clone();
         env.add_function("k", move |args: Kwargs| {
-            *sink.lock().expect("lock") = Some(call_key("snippet", "en", &args));
+            let mut pairs: Vec<(&str, Value)> = args
+                .args()
+                .map(|name| (name, args.peek::<Value>(name).expect("an argument")))
+                .collect();
+            pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            *sink.lock().expect("lock") = Some(call_key("snippet", "en", &pairs));
         });
         env.add_global("line", keyed(b"{\"id\":1}".to_vec()));
         env.add_global("other_line", keyed(b"{\"id\":2}".to_vec()));

@@ -26,7 +26,8 @@ pub type Broken = HashMap<String, RenderError>;
 #[derive(Debug)]
 pub enum Layer {
     Section(Value),
-    Snippet(Value),
+    /// A snippet's arguments, by name. A handful at most, so a scan beats hashing each name.
+    Snippet(Vec<(Value, Value)>),
     Layout {
         content_for_layout: Value,
         content_for_header: Value,
@@ -63,10 +64,12 @@ impl Object for Scope {
                 "section" => Some(section.clone()),
                 _ => self.page.get(key),
             },
-            Layer::Snippet(args) => match args.get_attr(key) {
-                Ok(v) if !v.is_undefined() => Some(v),
-                _ => self.page.snippet_global(key),
-            },
+            Layer::Snippet(args) => {
+                match args.iter().find(|(name, _)| name.as_str() == Some(key)) {
+                    Some((_, v)) if !v.is_undefined() => Some(v.clone()),
+                    _ => self.page.snippet_global(key),
+                }
+            }
             Layer::Layout {
                 content_for_layout,
                 content_for_header,
@@ -83,7 +86,7 @@ impl Object for Scope {
         self.page.note_per_request_read();
         let mut keys: Vec<Value> = match &self.layer {
             Layer::Section(_) => vec![Value::from("section")],
-            Layer::Snippet(args) => args.try_iter().map(|i| i.collect()).unwrap_or_default(),
+            Layer::Snippet(args) => args.iter().map(|(name, _)| name.clone()).collect(),
             Layer::Layout { .. } => vec![
                 Value::from("content_for_layout"),
                 Value::from("content_for_header"),
@@ -162,7 +165,17 @@ pub fn render_function(
         })?;
         // Before the template lookup: output is only kept for a snippet that rendered, and the
         // cache belongs to one compiled theme, so an edited or broken file is never hit.
-        let key = call_key(name, &page.locale_code, &args);
+        // Each argument read once, in name order: for the key and for the snippet.
+        let mut pairs: Vec<(&str, Value)> = Vec::with_capacity(8);
+        for arg in args.args() {
+            // `peek`, not `get`: nothing checks render()'s arguments for unused ones, and
+            // marking each as used costs an allocation per argument per call.
+            if let Ok(value) = args.peek::<Value>(arg) {
+                pairs.push((arg, value));
+            }
+        }
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let key = call_key(name, &page.locale_code, &pairs);
         // Called by a section itself: its output lands in the section's HTML as it is.
         let printed_by_section = depth == 1;
         if let Some(key) = &key
@@ -184,7 +197,11 @@ pub fn render_function(
             )
         })?;
         let reads_before = page.per_request_reads();
-        let ctx = Scope::value(Layer::Snippet(Value::from(args)), page.clone(), depth);
+        let args = pairs
+            .into_iter()
+            .map(|(name, value)| (Value::from(name), value))
+            .collect();
+        let ctx = Scope::value(Layer::Snippet(args), page.clone(), depth);
         let out = Fragment::new(Value::from_safe_string(template.render(ctx)?));
         if let Some(key) = key {
             // Nothing per-request was read (nested renders count too): later requests may reuse it.
