@@ -97,9 +97,36 @@ impl Object for Scope {
     }
 }
 
-/// The page and depth of the template being rendered, read from the hidden context keys.
+thread_local! {
+    /// The page whose template this thread is rendering (see [`Rendering`]).
+    static RENDERING: std::cell::RefCell<Option<Arc<Page>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Marks this thread as rendering `page` until dropped. Filters ask for the page dozens of
+/// times per section, and a context lookup walks every frame of the template to its root.
+/// A render is synchronous and all of its filters belong to its page, so the mark is exact;
+/// nested renders of the same page keep it, and dropping restores what was there.
+struct Rendering(Option<Arc<Page>>);
+
+impl Rendering {
+    fn enter(page: &Arc<Page>) -> Rendering {
+        Rendering(RENDERING.with(|current| current.replace(Some(page.clone()))))
+    }
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        RENDERING.with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+/// The page of the template being rendered: the thread's mark, else the hidden context key
+/// (templates rendered outside [`render_file`], e.g. by benchmarks).
 pub fn current_page(state: &State) -> Option<Arc<Page>> {
-    state.lookup(PAGE_KEY)?.downcast_object::<Page>()
+    RENDERING
+        .with(|current| current.borrow().clone())
+        .or_else(|| state.lookup(PAGE_KEY)?.downcast_object::<Page>())
 }
 
 fn current_depth(state: &State) -> u32 {
@@ -124,6 +151,9 @@ pub fn render_file(
     if let Some(err) = broken.get(file) {
         return Err(broken_error(err));
     }
+    let _rendering = ctx
+        .downcast_object_ref::<Scope>()
+        .map(|scope| Rendering::enter(&scope.page));
     env.get_template(file)?.render(ctx)
 }
 
