@@ -189,7 +189,12 @@ fn money_without_trailing_zeros(state: &State, value: Value) -> String {
 fn translate(state: &State, key: Value, args: Kwargs) -> Value {
     let key = text(&key);
     let page = current_page(state);
-    let count = args.peek::<Value>("count").ok().and_then(|c| number(&c));
+    // `Option`: a missing argument is then `None`, not an error built with its message.
+    let count = args
+        .peek::<Option<Value>>("count")
+        .ok()
+        .flatten()
+        .and_then(|c| number(&c));
     let found = page.as_deref().and_then(|p| p.translate(&key, count));
     let Some(found) = found else {
         let code = page.as_deref().map_or("en", |p| p.locale_code.as_str());
@@ -197,6 +202,9 @@ fn translate(state: &State, key: Value, args: Kwargs) -> Value {
     };
     let html = key.ends_with("_html");
     let out = interpolate(found, |name| {
+        if !args.has(name) {
+            return None;
+        }
         let value = args.peek::<Value>(name).ok()?;
         let shown = text(&value);
         Some(if html && !value.is_safe() {
