@@ -18,7 +18,9 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr, ValueKind};
 
-pub use super::keyed::{Keyed, keyed};
+#[cfg(test)]
+use super::keyed::keyed;
+pub use super::keyed::{Keyed, KeyedJson};
 
 /// Rendered bytes kept, at most (output plus keys).
 const CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
@@ -225,8 +227,8 @@ impl Object for WithField {
 /// The template `cart` from its JSON without items as a value (`cart`) and each line's JSON:
 /// `cart.items` are the lines, keyed by their JSON so snippets rendered per line are reused
 /// while the line stays the same.
-pub fn cart_value<L: Into<Arc<[u8]>>>(cart: Value, lines: Vec<L>) -> Value {
-    let items: Vec<Value> = lines.into_iter().map(keyed).collect();
+pub fn cart_value(cart: Value, lines: &[KeyedJson]) -> Value {
+    let items: Vec<Value> = lines.iter().map(KeyedJson::value).collect();
     Value::from_object(WithField {
         base: cart,
         name: "items",
@@ -393,7 +395,7 @@ mod tests {
             Value::from(minijinja::value::Serde(
                 serde_json::json!({"item_count": 2, "items": []}),
             )),
-            vec![line],
+            &[KeyedJson::new(line)],
         );
         let env = Environment::new();
         let out = env
@@ -412,13 +414,13 @@ mod tests {
             "items": [{"key": "a", "quantity": 1, "properties": {"x": "y"}}, {"key": "b", "quantity": 2}],
             "note": null,
         });
-        let lines = json["items"]
+        let lines: Vec<KeyedJson> = json["items"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|line| serde_json::to_vec(line).expect("json"))
+            .map(|line| KeyedJson::new(serde_json::to_vec(line).expect("json")))
             .collect();
-        let cart = cart_value(Value::from(minijinja::value::Serde(&json)), lines);
+        let cart = cart_value(Value::from(minijinja::value::Serde(&json)), &lines);
         let mut env = Environment::new();
         env.add_filter("tojson", |v: Value| {
             serde_json::to_string(&v).unwrap_or_default()

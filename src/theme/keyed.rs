@@ -40,14 +40,38 @@ enum FieldName {
 }
 
 /// A template value from its JSON (a JSON object, e.g. a cart line), identified by that JSON.
+#[cfg(test)]
 pub fn keyed(json: impl Into<Arc<[u8]>>) -> Value {
-    let json = json.into();
-    Value::from_object(Keyed {
-        hash: std::hash::BuildHasher::hash_one(&*HASHER, &*json),
-        json,
-        fields: OnceLock::new(),
-        whole: OnceLock::new(),
-    })
+    KeyedJson::new(json).value()
+}
+
+/// A keyed value that can be kept: a cache of lines' JSON holds these, so a line's hash is
+/// computed and its fields are parsed once for as long as the line is cached, not once per
+/// request. Its bytes are the JSON.
+#[derive(Debug, Clone)]
+pub struct KeyedJson(Arc<Keyed>);
+
+impl KeyedJson {
+    pub fn new(json: impl Into<Arc<[u8]>>) -> KeyedJson {
+        let json = json.into();
+        KeyedJson(Arc::new(Keyed {
+            hash: std::hash::BuildHasher::hash_one(&*HASHER, &*json),
+            json,
+            fields: OnceLock::new(),
+            whole: OnceLock::new(),
+        }))
+    }
+
+    /// The template value (shares what was parsed of it).
+    pub fn value(&self) -> Value {
+        Value::from_dyn_object(self.0.clone())
+    }
+}
+
+impl AsRef<[u8]> for KeyedJson {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.json
+    }
 }
 
 impl Keyed {
@@ -103,7 +127,8 @@ impl Keyed {
             .find(|field| field.tag == wanted && self.name(field) == name.as_bytes())?;
         let value = field.value.get_or_init(|| {
             let raw = self.json.get(field.raw.clone()).unwrap_or_default();
-            serde_json::from_slice::<Value>(raw).unwrap_or(Value::UNDEFINED)
+            parse_scalar(raw)
+                .unwrap_or_else(|| serde_json::from_slice::<Value>(raw).unwrap_or(Value::UNDEFINED))
         });
         Some(value.clone()).filter(|v| !v.is_undefined())
     }
@@ -151,6 +176,40 @@ impl Object for Keyed {
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self.whole(), f)
     }
+}
+
+/// The value of a plain scalar, read directly: an integer, a string without escapes, `true`,
+/// `false` or `null`, as serde_json would give them. `None` for anything else (floats, escapes,
+/// arrays, objects), which serde_json then parses: setting it up for a field of a few bytes
+/// cost more than the field.
+fn parse_scalar(raw: &[u8]) -> Option<Value> {
+    match raw {
+        b"true" => Some(Value::from(true)),
+        b"false" => Some(Value::from(false)),
+        b"null" => Some(Value::from(())),
+        [b'"', text @ .., b'"'] if !text.iter().any(|&b| b == b'\\' || b == b'"' || b < 0x20) => {
+            std::str::from_utf8(text).ok().map(Value::from)
+        }
+        // serde_json reads `-0` as the float -0.0.
+        [b'-', digits @ ..] if is_integer(digits) && digits != b"0" => std::str::from_utf8(raw)
+            .ok()?
+            .parse::<i64>()
+            .ok()
+            .map(Value::from),
+        digits if is_integer(digits) => std::str::from_utf8(digits)
+            .ok()?
+            .parse::<u64>()
+            .ok()
+            .map(Value::from),
+        _ => None,
+    }
+}
+
+/// JSON's integer syntax: digits without a leading zero (unless it is the only one).
+fn is_integer(digits: &[u8]) -> bool {
+    !digits.is_empty()
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits.len() == 1 || digits[0] != b'0')
 }
 
 /// A name's length and its first and last bytes.
@@ -367,15 +426,57 @@ mod tests {
             // Parsed from the same text, not converted from `object`: numbers then round alike.
             let parsed: Value = serde_json::from_slice(&json).unwrap();
             for name in object.as_object().unwrap().keys() {
-                prop_assert_eq!(
-                    value.get_attr(name).unwrap().to_string(),
-                    parsed.get_attr(name).unwrap().to_string()
-                );
+                let (read, expected) = (value.get_attr(name).unwrap(), parsed.get_attr(name).unwrap());
+                prop_assert_eq!(read.to_string(), expected.to_string());
+                prop_assert_eq!(read.kind(), expected.kind());
+                prop_assert_eq!(&read, &expected);
+                prop_assert_eq!(read.is_integer(), expected.is_integer());
             }
             prop_assert_eq!(value.len(), parsed.len());
             let names: Vec<Value> = value.try_iter().unwrap().collect();
             let expected: Vec<Value> = parsed.try_iter().unwrap().collect();
             prop_assert_eq!(names, expected);
+        }
+    }
+
+    #[test]
+    fn scalars_read_directly_equal_what_serde_json_reads() {
+        let cases: &[&[u8]] = &[
+            b"0",
+            b"7",
+            b"-7",
+            b"18446744073709551615",
+            b"-9223372036854775808",
+            b"true",
+            b"false",
+            b"null",
+            br#""""#,
+            br#""plain""#,
+            "\"caf\u{e9}\"".as_bytes(),
+        ];
+        for raw in cases {
+            let direct = parse_scalar(raw).expect("read directly");
+            let parsed: Value = serde_json::from_slice(raw).unwrap();
+            assert_eq!(direct, parsed, "{}", String::from_utf8_lossy(raw));
+            assert_eq!(direct.kind(), parsed.kind());
+            assert_eq!(direct.to_string(), parsed.to_string());
+        }
+        // Left to serde_json: floats, escapes, big or malformed numbers, structures.
+        let cases: &[&[u8]] = &[
+            b"1.5",
+            b"1e3",
+            b"-0",
+            b"-0.0",
+            b"01",
+            b"-",
+            br#""a\"b""#,
+            br#""\u00e9""#,
+            b"18446744073709551616",
+            b"[1]",
+            b"{}",
+        ];
+        for raw in cases {
+            assert_eq!(parse_scalar(raw), None, "{}", String::from_utf8_lossy(raw));
         }
     }
 

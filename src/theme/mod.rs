@@ -37,7 +37,7 @@ pub use check::check;
 pub use context::{CartAlert, PageContext, PageRequest};
 pub use error::{Problem, RenderError, ThemeError};
 pub use filters::{configure_environment, liquid_formatter, register as register_filters};
-pub use fragments::{Fragment, cart_value};
+pub use fragments::{Fragment, KeyedJson, cart_value};
 
 /// A section's HTML and the snippet outputs it printed itself, in order.
 pub type SectionParts = (String, Vec<Arc<Fragment>>);

@@ -244,16 +244,21 @@ pub fn cart_json(lines: usize, note: Option<&str>, properties: Json) -> Json {
 
 /// The template `cart` the server builds from a `/cart.js` value: lines keyed by their JSON.
 pub fn cart_value(json: &Json) -> minijinja::Value {
-    let lines = json["items"]
+    let lines: Vec<vitrine::theme::KeyedJson> = json["items"]
         .as_array()
         .map(|items| {
             items
                 .iter()
-                .map(|line| serde_json::to_vec(line).expect("line JSON"))
+                .map(|line| {
+                    vitrine::theme::KeyedJson::new(serde_json::to_vec(line).expect("line JSON"))
+                })
                 .collect()
         })
         .unwrap_or_default();
-    vitrine::theme::cart_value(minijinja::Value::from(minijinja::value::Serde(json)), lines)
+    vitrine::theme::cart_value(
+        minijinja::Value::from(minijinja::value::Serde(json)),
+        &lines,
+    )
 }
 
 pub fn empty_cart() -> minijinja::Value {

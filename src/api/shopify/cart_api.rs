@@ -4,7 +4,7 @@
 //! Every mutation is parse → one store transaction → shape. Sections asked for with the request
 //! render after the commit, against the cart as it now is (also when the answer is a 422).
 
-use std::sync::Arc;
+use crate::theme::KeyedJson;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -286,7 +286,7 @@ pub async fn mutate(
             let lines = line_json(state, &priced);
             let body = success_body(&priced, &lines, kind, &applied);
             let wants_sections = !sections.ids.is_empty() && sections.invalid.is_none();
-            let theme_cart = wants_sections.then(|| theme_cart(&priced, lines));
+            let theme_cart = wants_sections.then(|| theme_cart(&priced, &lines));
             let line_key = applied
                 .touched
                 .iter()
@@ -323,7 +323,7 @@ pub async fn mutate(
 
 fn success_body(
     priced: &PricedCart<'_>,
-    lines: &[Arc<[u8]>],
+    lines: &[KeyedJson],
     kind: Kind,
     applied: &Applied,
 ) -> bytes::Bytes {
@@ -334,7 +334,7 @@ fn success_body(
         .touched
         .iter()
         .filter_map(|id| priced.lines.iter().position(|l| l.line.id == *id))
-        .filter_map(|i| lines.get(i).map(|line| &**line))
+        .filter_map(|i| lines.get(i).map(AsRef::as_ref))
         .collect();
     match (applied.single, touched.first()) {
         (true, Some(line)) => bytes::Bytes::copy_from_slice(line),

@@ -552,7 +552,7 @@ pub fn json_bytes(status: StatusCode, body: Bytes) -> Response {
 
 /// The bytes of `CartJson::new(priced)`, with each line's JSON given already serialized (in
 /// the order of `priced.lines`).
-pub fn cart_bytes(priced: &PricedCart<'_>, lines: &[Arc<[u8]>]) -> Bytes {
+pub fn cart_bytes(priced: &PricedCart<'_>, lines: &[impl AsRef<[u8]>]) -> Bytes {
     let shell = object_bytes(&CartJson::without_items(priced), &Map::new());
     // Strings escape their quotes, so this is the `items` key: no note, attribute or code can
     // spell it with bare quotes.

@@ -6,9 +6,8 @@
 //! one line of a ten-line cart changes, one line is serialized, not ten. The cache belongs to
 //! one catalog; `AppState` makes both together.
 
-use std::sync::Arc;
-
 use crate::cart::{Line, LineItem, PricedLine};
+use crate::theme::KeyedJson;
 
 use super::json::LineItemJson;
 
@@ -20,10 +19,10 @@ const TYPICAL_ENTRY_BYTES: u64 = 1400;
 
 type Cache = quick_cache::sync::Cache<
     Box<[u8]>,
-    Arc<[u8]>,
+    KeyedJson,
     ByBytes,
     foldhash::fast::RandomState,
-    quick_cache::sync::DefaultLifecycle<Box<[u8]>, Arc<[u8]>>,
+    quick_cache::sync::DefaultLifecycle<Box<[u8]>, KeyedJson>,
 >;
 
 pub struct LineJsonCache {
@@ -44,19 +43,20 @@ impl Default for LineJsonCache {
     }
 }
 
-/// Weighs an entry by its bytes: its key and its JSON.
+/// Weighs an entry by its bytes: its key, its JSON, and as much again for the fields a
+/// template parsed from it.
 #[derive(Clone)]
 struct ByBytes;
 
-impl quick_cache::Weighter<Box<[u8]>, Arc<[u8]>> for ByBytes {
-    fn weight(&self, key: &Box<[u8]>, json: &Arc<[u8]>) -> u64 {
-        (key.len() + json.len()) as u64
+impl quick_cache::Weighter<Box<[u8]>, KeyedJson> for ByBytes {
+    fn weight(&self, key: &Box<[u8]>, json: &KeyedJson) -> u64 {
+        (key.len() + 2 * json.as_ref().len()) as u64
     }
 }
 
 impl LineJsonCache {
     /// The JSON of `line`, as `/cart.js` writes it in `items`.
-    pub fn get(&self, line: &PricedLine<'_>) -> Arc<[u8]> {
+    pub fn get(&self, line: &PricedLine<'_>) -> KeyedJson {
         let Some(key) = inputs(line.line) else {
             return serialize(line);
         };
@@ -69,8 +69,8 @@ impl LineJsonCache {
     }
 }
 
-fn serialize(line: &PricedLine<'_>) -> Arc<[u8]> {
-    Arc::from(serde_json::to_vec(&LineItemJson::new(line)).unwrap_or_else(|_| b"{}".to_vec()))
+fn serialize(line: &PricedLine<'_>) -> KeyedJson {
+    KeyedJson::new(serde_json::to_vec(&LineItemJson::new(line)).unwrap_or_else(|_| b"{}".to_vec()))
 }
 
 /// Everything of the line that its JSON depends on, as bytes. The common line, a catalog
@@ -148,7 +148,7 @@ mod tests {
         add(&mut cart, 36323170943141, 1);
         let cache = LineJsonCache::default();
         for line in &price(&cart, &catalog).lines {
-            assert_eq!(&*cache.get(line), fresh(line).as_slice());
+            assert_eq!(cache.get(line).as_ref(), fresh(line).as_slice());
         }
 
         // The same first line in a cart that differs in every other way.
@@ -166,7 +166,7 @@ mod tests {
             "the line carries a discount allocation now"
         );
         for line in &priced.lines {
-            assert_eq!(&*cache.get(line), fresh(line).as_slice());
+            assert_eq!(cache.get(line).as_ref(), fresh(line).as_slice());
         }
 
         // A change to the line itself is a different entry.
@@ -176,8 +176,8 @@ mod tests {
             .insert("Gift".into(), serde_json::json!("yes"));
         let priced = price(&cart, &catalog);
         let json = cache.get(&priced.lines[0]);
-        assert_eq!(&*json, fresh(&priced.lines[0]).as_slice());
-        let text = String::from_utf8_lossy(&json);
+        assert_eq!(json.as_ref(), fresh(&priced.lines[0]).as_slice());
+        let text = String::from_utf8_lossy(json.as_ref());
         assert!(text.contains(r#""quantity":5"#), "{text}");
         assert!(text.contains(r#""Gift":"yes""#), "{text}");
     }

@@ -2,14 +2,12 @@
 //! against the cart as it now is, in the context of `sections_url` or the `Referer` page.
 //! <https://shopify.dev/docs/api/ajax/reference/cart#bundled-section-rendering>
 
-use std::sync::Arc;
-
 use axum::http::{HeaderMap, header};
 
 use super::json::{CartJson, SectionHtml, Sections};
 use crate::cart::{Cart, PricedCart, pricing::price};
 use crate::state::AppState;
-use crate::theme::PageRequest;
+use crate::theme::{KeyedJson, PageRequest};
 use crate::visitor::Locale;
 
 /// The page whose context the sections render in: `sections_url`, else the path and query of a
@@ -101,18 +99,18 @@ pub fn locale_of(state: &AppState, page: &PageRequest) -> Locale {
 pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
     let priced = price(cart, state.catalog());
     let lines = line_json(state, &priced);
-    theme_cart(&priced, lines)
+    theme_cart(&priced, &lines)
 }
 
 /// Each line's Ajax JSON: the body of an add, and the line's identity (and, only when read, its
 /// value) in the theme. Unchanged lines come from the cache of earlier requests.
-pub fn line_json(state: &AppState, priced: &PricedCart<'_>) -> Vec<Arc<[u8]>> {
+pub fn line_json(state: &AppState, priced: &PricedCart<'_>) -> Vec<KeyedJson> {
     let cache = state.line_json();
     priced.lines.iter().map(|line| cache.get(line)).collect()
 }
 
 /// [`cart_object`] from a cart already priced, and its lines' JSON.
-pub fn theme_cart(priced: &PricedCart<'_>, lines: Vec<Arc<[u8]>>) -> minijinja::Value {
+pub fn theme_cart(priced: &PricedCart<'_>, lines: &[KeyedJson]) -> minijinja::Value {
     let json = CartJson::without_items(priced);
     crate::theme::cart_value(
         minijinja::Value::from(minijinja::value::Serde(&json)),
