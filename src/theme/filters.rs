@@ -64,14 +64,15 @@ pub fn liquid_formatter(out: &mut Output, state: &mut State, value: &Value) -> R
 fn write_html_escaped(out: &mut Output, text: &str) -> Result<(), Error> {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        let entity = match b {
+    // Most text has nothing to escape: a table lookup per byte finds the few that do.
+    while let Some(found) = bytes[start..].iter().position(|&b| ESCAPED[usize::from(b)]) {
+        let i = start + found;
+        let entity = match bytes[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
+            _ => "&#39;",
         };
         // `i` is at an ASCII byte, so both slices end on char boundaries.
         out.write_str(&text[start..i])?;
@@ -80,6 +81,17 @@ fn write_html_escaped(out: &mut Output, text: &str) -> Result<(), Error> {
     }
     Ok(out.write_str(&text[start..])?)
 }
+
+/// The bytes `write_html_escaped` replaces.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table
+};
 
 /// Registers the filters only.
 pub fn register(env: &mut Environment<'_>) {
@@ -503,6 +515,27 @@ fn date(state: &State, value: Value, format: Option<String>) -> Result<String, E
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Printed text is escaped for exactly `& < > " '`, whatever surrounds them.
+        #[test]
+        fn printed_text_escapes_the_five_html_characters(text in "[a-z&<>\"'/é ]{0,40}") {
+            let expected: String = text
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    other => other.to_string(),
+                })
+                .collect();
+            let out = render("{{ text }}", minijinja::context! { text => text });
+            prop_assert_eq!(out, expected);
+        }
+    }
 
     fn render(source: &str, ctx: Value) -> String {
         let mut env = Environment::new();
