@@ -77,7 +77,7 @@ pub async fn cart_mutation(
         Err(error) => {
             error.log();
             match visitor_cart(state, session).await {
-                Ok(cart) => (cart, Some(error), None, false),
+                Ok(cart) => (std::sync::Arc::new(cart), Some(error), None, false),
                 Err(read) => {
                     read.log();
                     let paragraph = error_paragraph(&describe(&error));

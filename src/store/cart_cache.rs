@@ -9,6 +9,8 @@
 //! another process's commit (seen through `PRAGMA data_version`) or a job that runs outside a
 //! batch empties it.
 
+use std::sync::Arc;
+
 use hashlink::LruCache;
 
 use crate::cart::Cart;
@@ -20,9 +22,10 @@ const CAPACITY: usize = 512;
 const MAX_LINES: usize = 64;
 
 pub struct CartCache {
-    committed: LruCache<String, Cart>,
+    /// Shared with the answer of the write that left each cart so, instead of copied.
+    committed: LruCache<String, Arc<Cart>>,
     /// The open transaction's writes, in order: `None` where a cart was deleted.
-    staged: Vec<(String, Option<Cart>)>,
+    staged: Vec<(String, Option<Arc<Cart>>)>,
     /// The open transaction deleted carts the cache cannot name (an expiry sweep).
     staged_clear: bool,
     /// The database's `data_version` when the cache was last known to be in step with it.
@@ -51,7 +54,7 @@ impl CartCache {
     /// The cart as this transaction would read it, when the cache knows it. Taking a committed
     /// entry removes it: the job writes its successor or fails, and either way the next job
     /// must not start from it unseen.
-    pub fn take(&mut self, id: &str) -> Option<Cart> {
+    pub fn take(&mut self, id: &str) -> Option<Arc<Cart>> {
         if let Some((_, staged)) = self.staged.iter().rev().find(|(staged, _)| staged == id) {
             return staged.clone();
         }
@@ -62,7 +65,7 @@ impl CartCache {
     }
 
     /// Records the cart this transaction wrote; `None` when it deleted it.
-    pub fn stage(&mut self, id: &str, cart: Option<&Cart>) {
+    pub fn stage(&mut self, id: &str, cart: Option<&Arc<Cart>>) {
         let cart = cart.filter(|c| c.lines.len() <= MAX_LINES).cloned();
         // A long cart is staged as unknown, so a later job in the batch reads the database.
         self.staged.push((id.to_string(), cart));
@@ -130,17 +133,17 @@ impl CartCache {
 mod tests {
     use super::*;
 
-    fn cart(id: &str, note: &str) -> Cart {
+    fn cart(id: &str, note: &str) -> Arc<Cart> {
         let mut cart = Cart::new(id.into(), "USD", chrono::Utc::now());
         cart.note = Some(note.into());
-        cart
+        Arc::new(cart)
     }
 
-    fn note(cart: Option<Cart>) -> Option<String> {
-        cart.and_then(|c| c.note)
+    fn note(cart: Option<Arc<Cart>>) -> Option<String> {
+        cart.and_then(|c| c.note.clone())
     }
 
-    fn cache_with(carts: &[Cart]) -> CartCache {
+    fn cache_with(carts: &[Arc<Cart>]) -> CartCache {
         let mut cache = CartCache::default();
         cache.check_data_version(1);
         for c in carts {
@@ -216,7 +219,7 @@ mod tests {
 
     #[test]
     fn long_carts_are_not_kept() {
-        let mut long = cart("a", "long");
+        let mut long = Cart::clone(&cart("a", "long"));
         let item = crate::cart::LineItem::Variant {
             variant_id: 1,
             selling_plan: None,
@@ -225,7 +228,7 @@ mod tests {
         let line = crate::cart::Line::new(item, 1, long.created_at);
         long.lines = vec![line; MAX_LINES + 1];
         let mut cache = cache_with(&[cart("a", "short")]);
-        cache.stage("a", Some(&long));
+        cache.stage("a", Some(&Arc::new(long)));
         assert!(
             cache.take("a").is_none(),
             "unknown, not the older short cart"

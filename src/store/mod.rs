@@ -62,8 +62,8 @@ pub enum MutateError<E> {
 #[derive(Debug)]
 pub struct Mutation<T> {
     pub value: T,
-    /// `None` when the mutation deleted the cart.
-    pub cart: Option<Cart>,
+    /// `None` when the mutation deleted the cart. Shared with the writer's memory of it.
+    pub cart: Option<Arc<Cart>>,
 }
 
 /// What a command asks the store to do with the cart after it ran.
@@ -336,10 +336,12 @@ where
     let conn = tx.conn;
     let before = match tx.carts.take(id) {
         Some(cart) => Some(cart),
-        None => carts::load(conn, id).map_err(StoreError::from)?,
+        None => carts::load(conn, id)
+            .map_err(StoreError::from)?
+            .map(Arc::new),
     };
     let mut cart = match &before {
-        Some(cart) => cart.clone(),
+        Some(cart) => Cart::clone(cart),
         None if if_missing == IfMissing::Create => Cart::new(id.to_string(), currency, now),
         None => return Err(MutateError::NotFound),
     };
@@ -356,7 +358,8 @@ where
         return Ok(Mutation { value, cart: None });
     }
     cart.bump(now);
-    carts::save(conn, &cart, before.as_ref()).map_err(StoreError::from)?;
+    carts::save(conn, &cart, before.as_deref()).map_err(StoreError::from)?;
+    let cart = Arc::new(cart);
     tx.carts.stage(id, Some(&cart));
     Ok(Mutation {
         value,

@@ -95,6 +95,7 @@ async fn add(
         .map_err(BcError::from)?;
     mutation
         .cart
+        .map(std::sync::Arc::unwrap_or_clone)
         .ok_or_else(|| BcError::Internal("an add deleted the cart".into()))
 }
 
@@ -116,7 +117,7 @@ async fn update(
         })
         .await
         .map_err(BcError::from)?;
-    Ok(mutation.cart)
+    Ok(mutation.cart.map(std::sync::Arc::unwrap_or_clone))
 }
 
 /// Deletes one line. `None`: that was the last line, and the cart is gone.
@@ -134,7 +135,7 @@ async fn remove(
         })
         .await
         .map_err(BcError::from)?;
-    Ok(mutation.cart)
+    Ok(mutation.cart.map(std::sync::Arc::unwrap_or_clone))
 }
 
 /// A request to add nothing at all.

@@ -71,6 +71,7 @@ async fn ensure_cart(state: &AppState, id: &str) -> Result<Cart, EpError> {
     match created {
         Ok(mutation) => mutation
             .cart
+            .map(std::sync::Arc::unwrap_or_clone)
             .ok_or_else(|| EpError::Internal("creating a cart deleted it".into())),
         Err(MutateError::Command(AlreadyThere)) => state
             .store()

@@ -4,6 +4,8 @@
 //! Every mutation is parse → one store transaction → shape. Sections asked for with the request
 //! render after the commit, against the cart as it now is (also when the answer is a 422).
 
+use std::sync::Arc;
+
 use crate::theme::KeyedJson;
 
 use axum::body::Bytes;
@@ -48,8 +50,8 @@ pub enum Kind {
 /// A finished mutation, ready to be shaped for JSON, htmx or a redirect.
 pub struct MutationResult {
     pub kind: Kind,
-    /// The cart after the request (unchanged if it failed).
-    pub cart: Cart,
+    /// The cart after the request (unchanged if it failed), shared with the writer's memory.
+    pub cart: Arc<Cart>,
     /// The JSON object of a success (cart, `{items}` or a bare line), serialized.
     pub body: bytes::Bytes,
     /// Set when the request failed (possibly after the documented clamp).
@@ -275,11 +277,11 @@ pub async fn mutate(
     match outcome {
         Ok(mutation) => {
             let cart = mutation.cart.unwrap_or_else(|| {
-                Cart::new(
+                Arc::new(Cart::new(
                     cart_id,
                     &state.catalog().shop().currency,
                     chrono::Utc::now(),
-                )
+                ))
             });
             let applied = mutation.value;
             let priced = price(&cart, state.catalog());
@@ -305,7 +307,7 @@ pub async fn mutate(
         }
         Err(crate::store::MutateError::Command(error)) => {
             // Refused: nothing changed. The sections still show the real cart.
-            let cart = visitor_cart(state, session).await?;
+            let cart = Arc::new(visitor_cart(state, session).await?);
             Ok(MutationResult {
                 kind,
                 cart,
