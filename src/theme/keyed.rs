@@ -93,10 +93,7 @@ impl Keyed {
                 Ok(spans) => spans
                     .into_iter()
                     .map(|(name, raw)| Field {
-                        tag: tag(match &name {
-                            FieldName::At(at) => self.json.get(at.clone()).unwrap_or_default(),
-                            FieldName::Unescaped(name) => name.as_bytes(),
-                        }),
+                        tag: tag(name_bytes(&self.json, &name)),
                         name,
                         raw,
                         value: OnceLock::new(),
@@ -111,10 +108,7 @@ impl Keyed {
     }
 
     fn name<'a>(&'a self, field: &'a Field) -> &'a [u8] {
-        match &field.name {
-            FieldName::At(at) => self.json.get(at.clone()).unwrap_or_default(),
-            FieldName::Unescaped(name) => name.as_bytes(),
-        }
+        name_bytes(&self.json, &field.name)
     }
 
     fn field(&self, name: &str) -> Option<Value> {
@@ -210,6 +204,13 @@ fn is_integer(digits: &[u8]) -> bool {
     !digits.is_empty()
         && digits.iter().all(u8::is_ascii_digit)
         && (digits.len() == 1 || digits[0] != b'0')
+}
+
+fn name_bytes<'a>(json: &'a [u8], name: &'a FieldName) -> &'a [u8] {
+    match name {
+        FieldName::At(at) => json.get(at.clone()).unwrap_or_default(),
+        FieldName::Unescaped(name) => name.as_bytes(),
+    }
 }
 
 /// A name's length and its first and last bytes.
