@@ -9,6 +9,7 @@
 mod check;
 mod collection;
 mod context;
+pub mod engine;
 mod error;
 mod filters;
 mod fragments;
