@@ -145,7 +145,7 @@ impl FromRequestParts<AppState> for Shopper {
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .ok_or(EpError::Unauthorized)?;
-        if state.ep_tokens().is_valid(token) {
+        if state.node_local::<TokenBook>().is_valid(token) {
             Ok(Shopper)
         } else {
             Err(EpError::Unauthorized)
@@ -193,7 +193,7 @@ pub async fn access_token(
     if client_id.is_empty() || !bool::from(client_id.as_bytes().ct_eq(expected)) {
         return Err(EpError::InvalidClient);
     }
-    Ok(Json(state.ep_tokens().issue()))
+    Ok(Json(state.node_local::<TokenBook>().issue()))
 }
 
 #[cfg(test)]

@@ -1,11 +1,133 @@
-//! The cart page's shipping estimator without JavaScript: `/cart?shipping_address[country]=…`
+//! Shipping estimates from the rate table in `data/shipping_rates.json`: the zone of an address
+//! (or the field errors that say why there is none), the rates a cart has prepared, and the cart
+//! page's estimator without JavaScript: `/cart?shipping_address[country]=…`
 //! renders the rates of the address's zone (the same table `/cart/shipping_rates.json` reads) as
 //! the theme's `shipping_estimate` object.
 
-use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use crate::api::shopify::shipping::{Address, zone_for};
-use crate::catalog::Catalog;
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{Catalog, ShippingZone};
+
+/// Addresses whose rates were prepared, per cart. Entries expire; the map is bounded.
+#[derive(Default)]
+pub struct PreparedRates {
+    entries: Mutex<HashMap<String, Instant>>,
+}
+
+const PREPARED_TTL: Duration = Duration::from_secs(30 * 60);
+const PREPARED_MAX: usize = 10_000;
+
+impl PreparedRates {
+    pub fn mark(&self, key: String) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= PREPARED_MAX {
+                entries.retain(|_, at| at.elapsed() < PREPARED_TTL);
+                if entries.len() >= PREPARED_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(key, Instant::now());
+        }
+    }
+
+    pub fn is_ready(&self, key: &str) -> bool {
+        self.entries
+            .lock()
+            .ok()
+            .and_then(|entries| entries.get(key).map(|at| at.elapsed() < PREPARED_TTL))
+            .unwrap_or(false)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    pub country: String,
+    pub province: String,
+    pub zip: String,
+}
+
+impl Address {
+    /// The address as a key of `PreparedRates`, for one cart.
+    pub fn key(&self, cart: &str) -> String {
+        format!(
+            "{cart}|{}|{}|{}",
+            self.country.to_lowercase(),
+            self.province.to_lowercase(),
+            self.zip.to_uppercase().replace(' ', "")
+        )
+    }
+}
+
+/// Field errors, as Shopify reports them: `{"zip": ["is not valid for Canada"]}`.
+pub type FieldErrors = Map<String, Value>;
+
+fn field_error(field: &str, message: String) -> FieldErrors {
+    let mut errors = Map::new();
+    errors.insert(field.into(), json!([message]));
+    errors
+}
+
+/// `A` is a letter, `9` a digit, a space is optional.
+fn zip_matches(zip: &str, format: &str) -> bool {
+    let zip: Vec<char> = zip.chars().filter(|c| *c != ' ').collect();
+    let format: Vec<char> = format.chars().filter(|c| *c != ' ').collect();
+    zip.len() == format.len()
+        && zip.iter().zip(&format).all(|(z, f)| match f {
+            'A' => z.is_ascii_alphabetic(),
+            '9' => z.is_ascii_digit(),
+            other => z.eq_ignore_ascii_case(other),
+        })
+}
+
+/// Finds the zone for an address, or the field errors that explain why there is none.
+pub fn zone_for<'a>(
+    catalog: &'a Catalog,
+    address: &Address,
+) -> Result<&'a ShippingZone, FieldErrors> {
+    if address.country.is_empty() {
+        return Err(field_error("country", "can't be blank".into()));
+    }
+    let mut zones = catalog
+        .shipping_zones
+        .iter()
+        .filter(|z| {
+            z.countries
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&address.country))
+        })
+        .peekable();
+    let Some(first) = zones.peek().copied() else {
+        return Err(field_error("country", "is not supported".into()));
+    };
+    let country = first.countries.first().cloned().unwrap_or_default();
+    let zone = zones
+        .find(|z| {
+            z.provinces.is_empty()
+                || z.provinces
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&address.province))
+        })
+        .ok_or_else(|| {
+            if address.province.is_empty() {
+                field_error("province", "can't be blank".into())
+            } else {
+                field_error("province", format!("is not valid for {country}"))
+            }
+        })?;
+    if !zone.zip_format.is_empty() {
+        if address.zip.is_empty() {
+            return Err(field_error("zip", "can't be blank".into()));
+        }
+        if !zip_matches(&address.zip, &zone.zip_format) {
+            return Err(field_error("zip", format!("is not valid for {country}")));
+        }
+    }
+    Ok(zone)
+}
 
 /// `{address, rates: [{name, price, delivery_days}], errors: [{field, message}]}` for the
 /// `shipping_address[...]` fields of a page's query; `None` when the query has none.
@@ -136,5 +258,13 @@ mod tests {
             estimate["errors"],
             json!([{"field": "zip", "message": "is not valid for Canada"}])
         );
+    }
+
+    #[test]
+    fn zip_shapes() {
+        assert!(zip_matches("K1N 5T2", "A9A 9A9"));
+        assert!(zip_matches("k1n5t2", "A9A 9A9"));
+        assert!(!zip_matches("12345", "A9A 9A9"));
+        assert!(zip_matches("12345", "99999"));
     }
 }
