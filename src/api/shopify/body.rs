@@ -1,20 +1,39 @@
-//! One request-body parser for the three encodings Shopify's cart endpoints accept: JSON,
-//! `application/x-www-form-urlencoded` and `multipart/form-data`. Whatever the encoding, the
-//! result is a JSON object, so the handlers read `id`, `quantity`, `items`, `updates`,
+//! Request bodies of the Ajax Cart API. Shopify's cart endpoints take JSON,
+//! `application/x-www-form-urlencoded` and `multipart/form-data`; whatever the encoding, the
+//! result is one JSON object, so `params.rs` reads `id`, `quantity`, `items`, `updates`,
 //! `properties`, `attributes`, `sections`... in one way.
+//!
+//! # What libraries do, and what is ours
+//!
+//! * `serde_json` parses JSON, `form_urlencoded` splits and percent-decodes urlencoded pairs,
+//!   `multer` reads multipart bodies and their `boundary` parameter.
+//! * Folding bracket names into nested objects is ours. `serde_qs` (1.1), the bracket-form
+//!   library, reads an integer key as an array index, so Shopify's everyday
+//!   `updates[794864053]=2` fails ("missing index"); it refuses `items[][id]=1` ("nested maps of
+//!   unindexed sequences"), turns a repeated `id` into a list, refuses a conflict (`a=1&a[b]=2`)
+//!   or a malformed name (`a[b]c`), and turns segments past its depth limit into a literal key
+//!   instead of refusing them. Rails (and so Shopify) takes the later pair or the literal name.
+//!   `serde_html_form` and axum's `Form` read flat pairs only.
+//! * Choosing the encoding is ours: axum's `Json`, `Form` and `Multipart` extractors each refuse
+//!   a body without their own content type, but `fetch` posts `JSON.stringify(..)` as
+//!   `text/plain`, and themes post `clear.js` with an empty body.
+//! * The limits are ours: `form_urlencoded` and `multer` count neither pairs nor parts, and
+//!   `serde_qs` does not refuse deep names (see above).
 //!
 //! # Choosing the encoding
 //!
 //! The media type is compared case-insensitively and its parameters are ignored (except the
-//! multipart `boundary`):
+//! multipart `boundary`, which multer reads):
 //!
 //! * `application/json` and any `*/*+json` type: the body is JSON. An empty or all-whitespace body
 //!   is `{}` (themes post `clear.js` with an empty JSON body), a leading UTF-8 byte order mark is
 //!   skipped, and a top-level value that is not an object is an error.
 //! * `application/x-www-form-urlencoded`: name/value pairs (`+` is a space), folded as below.
 //! * `multipart/form-data`: the text fields are folded like urlencoded pairs; file parts (parts
-//!   with a `filename`) and parts without a name are skipped. A missing boundary or a malformed
-//!   body is an error.
+//!   with a `filename`) and parts without a name are skipped. A missing or empty boundary is an
+//!   error; so is a malformed body, and a `Content-Type` that multer cannot decode (a parameter
+//!   without a value, a boundary holding `"`: neither is allowed by RFC 2046 or sent by a
+//!   browser).
 //! * Anything else, or no content type at all (`fetch` sends `text/plain;charset=UTF-8` for a
 //!   string body): if the body, leading whitespace trimmed, starts with `{` it is JSON, otherwise
 //!   it is urlencoded.
@@ -112,13 +131,15 @@ pub async fn parse_body(
     body: Bytes,
     multi_keys: &[&str],
 ) -> Result<Map<String, Value>, BodyError> {
-    let (essence, params) = split_media_type(content_type.unwrap_or(""));
+    // Ours: axum's extractors each want their own content type; Shopify reads a body sent
+    // with none, or as `text/plain`, by its first byte.
+    let essence = media_type_essence(content_type.unwrap_or(""));
     if is_json(&essence) {
         parse_json(&body)
     } else if essence == "application/x-www-form-urlencoded" {
         parse_urlencoded(&body, multi_keys)
     } else if essence == "multipart/form-data" {
-        let boundary = boundary_param(params).ok_or(BodyError::MissingBoundary)?;
+        let boundary = multipart_boundary(content_type.unwrap_or(""))?;
         parse_multipart(body, boundary, multi_keys).await
     } else if body.trim_ascii_start().starts_with(b"{") {
         parse_json(&body)
@@ -144,6 +165,8 @@ where
     K: AsRef<str>,
     V: Into<String>,
 {
+    // Ours: no library folds these names as Rails and Shopify do (see the module documentation
+    // for what `serde_qs` does instead), nor counts pairs or refuses deep names.
     let mut root = Map::new();
     for (count, (name, value)) in pairs.into_iter().enumerate() {
         if count >= MAX_PAIRS {
@@ -215,7 +238,8 @@ fn split_name(name: &str) -> Result<Option<(&str, Vec<Seg<'_>>)>, BodyError> {
 }
 
 /// A bracket-less name at the top level: a `multi_keys` name accumulates, anything else is
-/// replaced.
+/// replaced. (`serde_qs` and `serde_html_form` make every repeated name a list; Rails keeps the
+/// last, and Shopify lists only `sections`.)
 fn put_plain(root: &mut Map<String, Value>, name: &str, value: String, multi_keys: &[&str]) {
     let value = Value::String(value);
     if !multi_keys.contains(&name) {
@@ -235,7 +259,8 @@ fn put_plain(root: &mut Map<String, Value>, name: &str, value: String, multi_key
     }
 }
 
-/// Stores `value` at `segs` below `slot`, replacing whatever is in the way.
+/// Stores `value` at `segs` below `slot`, replacing whatever is in the way. `[]` followed by
+/// more segments uses Rack's rule (the module documentation), which `serde_qs` refuses.
 fn put(slot: &mut Value, segs: &[Seg<'_>], value: String) {
     match segs.split_first() {
         None => *slot = Value::String(value),
@@ -292,7 +317,8 @@ fn is_named_map(key: &str) -> bool {
 }
 
 /// Turns every map whose keys are all small canonical integers into an array, bottom-up; a
-/// named map (`keep_map`) stays a map, though what it holds is folded as usual.
+/// named map (`keep_map`) stays a map, though what it holds is folded as usual. (`serde_qs`
+/// makes an array of any integer-keyed map, `updates[VARIANT_ID]` included, and refuses gaps.)
 fn index_maps_to_arrays(value: &mut Value, keep_map: bool) {
     match value {
         Value::Array(items) => items
@@ -327,67 +353,39 @@ fn small_index(key: &str) -> Option<usize> {
     key.parse::<usize>().ok().filter(|n| *n < MAX_INDEX)
 }
 
-/// The lowercased media type (`type/subtype`) and the raw parameter text after the first `;`.
-fn split_media_type(content_type: &str) -> (String, &str) {
-    let (essence, params) = content_type.split_once(';').unwrap_or((content_type, ""));
-    (essence.trim().to_ascii_lowercase(), params)
+/// The lowercased media type (`type/subtype`), its parameters dropped. Ours rather than the
+/// `mime` crate's parser: only the essence matters here, and `mime` refuses a header that still
+/// names its type plainly (`application/json; charset`, a space before `;`), which would turn a
+/// JSON body into a form.
+fn media_type_essence(content_type: &str) -> String {
+    let essence = content_type
+        .split_once(';')
+        .map_or(content_type, |(e, _)| e);
+    essence.trim().to_ascii_lowercase()
 }
 
 fn is_json(essence: &str) -> bool {
     essence == "application/json" || (essence.contains('/') && essence.ends_with("+json"))
 }
 
-/// The `boundary` parameter from the text after the media type (`; a=b; boundary="xyz"`), quoted
-/// or not. An empty boundary counts as missing.
-fn boundary_param(params: &str) -> Option<String> {
-    let mut rest = params;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c == ';' || c.is_ascii_whitespace());
-        if rest.is_empty() {
-            return None;
-        }
-        let name_end = rest.find(['=', ';']).unwrap_or(rest.len());
-        let (name, after) = rest.split_at(name_end);
-        let is_boundary = name.trim().eq_ignore_ascii_case("boundary");
-        let Some(after) = after.strip_prefix('=') else {
-            rest = after;
-            continue;
-        };
-        let after = after.trim_start();
-        let (value, next) = match after.strip_prefix('"') {
-            Some(quoted) => unquote(quoted),
-            None => {
-                let end = after.find(';').unwrap_or(after.len());
-                let (value, next) = after.split_at(end);
-                (value.trim().to_owned(), next)
-            }
-        };
-        if is_boundary {
-            return (!value.is_empty()).then_some(value);
-        }
-        rest = next;
+/// The `boundary` of a `multipart/form-data` type, quoted or not, its name in any case.
+fn multipart_boundary(content_type: &str) -> Result<String, BodyError> {
+    // RFC 7231 allows spaces around `;`, which multer's `mime` parser refuses. A boundary cannot
+    // hold `;` (RFC 2046), so trimming around each one never changes it.
+    let segments: Vec<&str> = content_type
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    match multer::parse_boundary(segments.join("; ")) {
+        Ok(boundary) if !boundary.is_empty() => Ok(boundary),
+        Ok(_) | Err(multer::Error::NoBoundary) => Err(BodyError::MissingBoundary),
+        Err(e) => Err(BodyError::MalformedMultipart(e)),
     }
 }
 
-/// Reads a quoted-string whose opening quote is already consumed: the unescaped value and the
-/// text after the closing quote (an unterminated string runs to the end).
-fn unquote(text: &str) -> (String, &str) {
-    let mut value = String::new();
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return (value, text.get(i + 1..).unwrap_or("")),
-            '\\' => {
-                if let Some((_, escaped)) = chars.next() {
-                    value.push(escaped);
-                }
-            }
-            c => value.push(c),
-        }
-    }
-    (value, "")
-}
-
+/// JSON by `serde_json`; the empty body and the byte order mark are ours, as serde_json refuses
+/// both.
 fn parse_json(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.trim_ascii().is_empty() {
@@ -407,6 +405,8 @@ fn parse_urlencoded(body: &[u8], multi_keys: &[&str]) -> Result<Map<String, Valu
     pairs_to_object(form_urlencoded::parse(body), multi_keys)
 }
 
+/// Multipart by multer, which has size limits but no count of parts: that count is ours, and
+/// counted as parts arrive, file parts included.
 async fn parse_multipart(
     body: Bytes,
     boundary: String,
@@ -987,17 +987,43 @@ mod tests {
                 json!({"id": "1"}),
             );
         }
-        assert_eq!(
-            boundary_param(r#"; boundary="a\"b;c"; x=y"#).as_deref(),
-            Some("a\"b;c")
+        // spaces around `;` are allowed by RFC 7231 (multer's `mime` refuses them alone)
+        let spaced = format!("multipart/form-data ;charset=utf-8 ; boundary={BOUNDARY} ;");
+        same(
+            &parse_body(Some(&spaced), data.clone(), &[]).await.unwrap(),
+            json!({"id": "1"}),
         );
         assert_eq!(
-            boundary_param(r#"; x="boundary=no"; boundary=yes"#).as_deref(),
-            Some("yes")
+            multipart_boundary(r#"multipart/form-data; x="boundary=no"; boundary=yes"#).ok(),
+            Some("yes".to_owned())
         );
-        assert_eq!(boundary_param("; boundary="), None);
-        assert_eq!(boundary_param("; boundary=\"\""), None);
-        assert_eq!(boundary_param("; flag; boundary=z"), Some("z".to_owned()));
+        assert!(matches!(
+            multipart_boundary("multipart/form-data; boundary="),
+            Err(BodyError::MissingBoundary)
+        ));
+    }
+
+    /// What changed when multer took over reading the boundary: a `Content-Type` that RFC 2046
+    /// and 7231 do not allow, and no browser sends, is now a malformed multipart body (it was
+    /// read leniently before).
+    #[tokio::test]
+    async fn multipart_content_types_multer_cannot_decode_are_malformed() {
+        for ct in [
+            // a boundary may not hold `"` or `;`
+            r#"multipart/form-data; boundary="a\"b;c"; x=y"#,
+            // a parameter needs a value
+            "multipart/form-data; flag; boundary=z",
+            // an empty quoted boundary (before: a missing boundary)
+            "multipart/form-data; boundary=\"\"",
+        ] {
+            let data = multipart(&[Part::Text("id", "1")]);
+            let err = parse_body(Some(ct), data, &[]).await.unwrap_err();
+            assert!(
+                matches!(err, BodyError::MalformedMultipart(_)),
+                "{ct}: {err:?}"
+            );
+            assert_eq!(err.to_string(), "malformed multipart body");
+        }
     }
 
     #[tokio::test]
