@@ -672,6 +672,16 @@ mod tests {
         same(&form("a&b=&c=="), json!({"a": "", "b": "", "c": "="}));
     }
 
+    /// Brackets are found after percent-decoding, whatever the case of the escape (`serde_qs`
+    /// decodes only `%5B`/`%5D` as brackets and keeps `%5b` in a literal name).
+    #[test]
+    fn percent_encoded_brackets_in_either_case() {
+        same(
+            &form("properties%5bGift%5d=1&updates%5B7%5D=2"),
+            json!({"properties": {"Gift": "1"}, "updates": {"7": "2"}}),
+        );
+    }
+
     #[test]
     fn unicode_keys_and_values() {
         same(
