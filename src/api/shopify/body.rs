@@ -31,9 +31,9 @@
 //! * `application/x-www-form-urlencoded`: name/value pairs (`+` is a space), folded as below.
 //! * `multipart/form-data`: the text fields are folded like urlencoded pairs; file parts (parts
 //!   with a `filename`) and parts without a name are skipped. A missing or empty boundary is an
-//!   error; so is a malformed body, and a `Content-Type` that multer cannot decode (a parameter
-//!   without a value, a boundary holding `"`: neither is allowed by RFC 2046 or sent by a
-//!   browser).
+//!   error; so is a malformed body, and a `Content-Type` that multer cannot decode: a parameter
+//!   without a value (RFC 7231 wants one) or a boundary holding `"` (RFC 2046 forbids it), which
+//!   no browser sends. Spaces around `;` are fine.
 //! * Anything else, or no content type at all (`fetch` sends `text/plain;charset=UTF-8` for a
 //!   string body): if the body, leading whitespace trimmed, starts with `{` it is JSON, otherwise
 //!   it is urlencoded.
