@@ -2,7 +2,6 @@
 //! request parsing, response shapes and error type.
 
 pub mod bigcommerce;
-pub mod body;
 pub mod elasticpath;
 pub mod shopify;
 

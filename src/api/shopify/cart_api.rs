@@ -14,9 +14,9 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 use tower_sessions::Session;
 
+use super::body;
 use super::error::{ShopifyError, error_response};
 use super::params;
-use crate::api::body;
 use crate::cart::pricing::{PricedCart, price};
 use crate::cart::{Cart, CartError};
 use crate::state::AppState;

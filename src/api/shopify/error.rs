@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::api::body::{self, BodyError};
+use super::body::{self, BodyError};
 use crate::cart::{CartError, TextField};
 use crate::store::{MutateError, StoreError};
 use crate::storefront::cart::{CommandError, Refusal};

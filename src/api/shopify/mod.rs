@@ -4,6 +4,7 @@
 //! Mounted once per locale (`/` and `/fr/`) by `crate::routes`; the `Locale` extension tells
 //! the handlers which one a request came through.
 
+pub mod body;
 pub mod cart_api;
 pub mod error;
 pub mod params;

@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
+use super::body;
 use super::error::ShopifyError;
-use crate::api::body;
 use crate::catalog::ShippingZone;
 use crate::state::AppState;
 use crate::storefront::shipping::{Address, FieldErrors, zone_for};
