@@ -250,4 +250,58 @@ mod tests {
         );
         assert_eq!(run(has, "[]", &[s("z")]).ok().as_deref(), Some("false"));
     }
+
+    /// A drop-like object: it answers property lookups but is not a map of JSON data.
+    #[derive(Debug)]
+    struct ProductDrop {
+        title: &'static str,
+        available: bool,
+    }
+
+    impl minijinja::value::Object for ProductDrop {
+        fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+            minijinja::value::ObjectRepr::Plain
+        }
+
+        fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+            match key.as_str()? {
+                "title" => Some(Value::from(self.title)),
+                "available" => Some(Value::from(self.available)),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn drops_answer_property_lookups() {
+        let products = Value::from(vec![
+            Value::from_object(ProductDrop {
+                title: "Hat",
+                available: false,
+            }),
+            Value::from_object(ProductDrop {
+                title: "Shoe",
+                available: true,
+            }),
+        ]);
+        let available = where_(&products, &[s("available")]).expect("where");
+        assert_eq!(available.len(), Some(1));
+        let titles = super::super::arrays::map(&products, &[s("title")]).expect("map");
+        assert_eq!(output(&titles), "HatShoe");
+        let found = find(&products, &[s("title"), s("Shoe")]).expect("find");
+        assert_eq!(found.get_attr("title").expect("title").to_string(), "Shoe");
+        assert_eq!(
+            run_value(has, &products, &[s("available"), Value::from(true)]),
+            "true"
+        );
+        let sorted = super::super::arrays::sort(&products, &[s("title")]).expect("sort");
+        assert_eq!(
+            output(&super::super::arrays::map(&sorted, &[s("title")]).expect("map")),
+            "HatShoe"
+        );
+    }
+
+    fn run_value(f: super::super::FilterFn, input: &Value, args: &[Value]) -> String {
+        output(&f(input, args).expect("filter result"))
+    }
 }

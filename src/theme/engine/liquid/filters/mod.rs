@@ -261,4 +261,24 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn undefined_input_and_keyword_arguments_arrive_as_liquid_expects() {
+        // The default (lenient) undefined behaviour hands undefined values to the filters.
+        let mut env = Environment::new();
+        register(&mut env);
+        let rendered = env
+            .render_str("{{ nosuch|liquid_size }}|{{ nosuch|liquid_plus(2) }}", ())
+            .expect("renders");
+        assert_eq!(rendered, "0|2");
+        // Keyword arguments to a filter that takes none count as its one extra argument.
+        let err = env
+            .render_str("{{ 'a'|liquid_upcase(x=1) }}", ())
+            .expect_err("upcase takes no options");
+        assert!(err.to_string().contains("given 2, expected 1"), "{err}");
+        let rendered = env
+            .render_str("{{ 'a'|liquid_append(x=1) }}", ())
+            .expect("append takes one");
+        assert_eq!(rendered, r#"a{"x"=>1}"#);
+    }
 }
