@@ -23,7 +23,10 @@ pub(super) fn escape(input: &Value, _args: &[Value]) -> Result<Value, Error> {
         return Ok(Value::from(()));
     }
     let text = to_s(input);
-    let mut out = String::with_capacity(text.len());
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return Ok(Value::from(text.into_owned()));
+    }
+    let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match html_entity(c) {
             Some(entity) => out.push_str(entity),

@@ -34,11 +34,29 @@ pub(super) fn abs(input: &Value, _args: &[Value]) -> Result<Value, Error> {
 }
 
 pub(super) fn ceil(input: &Value, _args: &[Value]) -> Result<Value, Error> {
+    if let Some(float) = plain_float(input) {
+        return Ok(Num::Int(float.ceil() as i128).into_value());
+    }
     number::ceil(to_number(input)).map(Num::into_value)
 }
 
 pub(super) fn floor(input: &Value, _args: &[Value]) -> Result<Value, Error> {
+    if let Some(float) = plain_float(input) {
+        return Ok(Num::Int(float.floor() as i128).into_value());
+    }
     number::floor(to_number(input)).map(Num::into_value)
+}
+
+/// A finite float input of moderate size: its ceiling and floor are the same as those of the
+/// decimal Ruby would make of it (no integer lies between a float and its shortest digits), so
+/// the decimal detour can be skipped.
+fn plain_float(input: &Value) -> Option<f64> {
+    if input.is_integer() || !input.is_number() {
+        return None;
+    }
+    f64::try_from(input.clone())
+        .ok()
+        .filter(|float| float.is_finite() && float.abs() < 1e15)
 }
 
 /// `round: n`, where `n` itself goes through `to_number` (`"1"` is 1, `1.2` is 1, `"foo"` 0).

@@ -167,11 +167,35 @@ pub(super) fn slice(input: &Value, args: &[Value]) -> Result<Value, Error> {
         return Ok(Value::from(picked));
     }
     let text = to_s(input);
-    let chars: Vec<char> = text.chars().collect();
-    let picked: String = slice_range(chars.len(), offset, length)
-        .map(|(start, end)| chars[start..end].iter().collect())
-        .unwrap_or_default();
-    Ok(Value::from(picked))
+    Ok(Value::from(char_slice(&text, offset, length)))
+}
+
+/// `String#slice(offset, length)` by characters; out of range is empty (Liquid's `|| ''`).
+fn char_slice(text: &str, offset: i64, length: i64) -> &str {
+    if length < 0 {
+        return "";
+    }
+    let start = if offset < 0 {
+        match usize::try_from(i128::from(offset) + text.chars().count() as i128) {
+            Ok(start) => start,
+            Err(_) => return "",
+        }
+    } else {
+        usize::try_from(offset).unwrap_or(usize::MAX)
+    };
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
+    let mut boundaries = text
+        .char_indices()
+        .map(|(index, _)| index)
+        .chain(std::iter::once(text.len()));
+    let Some(from) = boundaries.nth(start) else {
+        return "";
+    };
+    let to = match length {
+        0 => from,
+        _ => boundaries.nth(length - 1).unwrap_or(text.len()),
+    };
+    &text[from..to]
 }
 
 /// Ruby's `slice(offset, length)` bounds: `None` where Ruby answers nil.
@@ -453,5 +477,26 @@ mod tests {
             run(truncatewords, s("Ground control"), &[Value::from(3)]),
             "Ground control"
         );
+    }
+
+    #[test]
+    fn slicing_counts_characters_not_bytes() {
+        assert_eq!(char_slice("héllo", 1, 3), "éll");
+        assert_eq!(char_slice("héllo", -4, 2), "él");
+        assert_eq!(char_slice("héllo", 5, 1), "");
+        assert_eq!(char_slice("héllo", 4, 10), "o");
+        assert_eq!(char_slice("héllo", -6, 1), "");
+        assert_eq!(char_slice("héllo", 0, 0), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn char_slice_agrees_with_rubys_definition(text in "[a-cé漢]{0,8}", offset in -10i64..10, length in -2i64..10) {
+            let chars: Vec<char> = text.chars().collect();
+            let expected: String = slice_range(chars.len(), offset, length)
+                .map(|(start, end)| chars[start..end].iter().collect())
+                .unwrap_or_default();
+            proptest::prop_assert_eq!(char_slice(&text, offset, length), expected);
+        }
     }
 }
