@@ -108,6 +108,7 @@ const FILTERS: &[Filter] = &[
     filter!("sort", 0, 1, arrays::sort),
     filter!("sort_natural", 0, 1, arrays::sort_natural),
     filter!("split", 1, 1, strings::split),
+    filter!("squish", 0, 0, strings::squish),
     filter!("strip", 0, 0, strings::strip),
     filter!("strip_html", 0, 0, html::strip_html),
     filter!("strip_newlines", 0, 0, strings::strip_newlines),

@@ -65,6 +65,25 @@ pub(super) fn rstrip(input: &Value, _args: &[Value]) -> Result<Value, Error> {
     Ok(Value::from(to_s(input).trim_end_matches(is_strip_space)))
 }
 
+/// `squish`: stripped, and every run of whitespace inside made one space.
+pub(super) fn squish(input: &Value, _args: &[Value]) -> Result<Value, Error> {
+    if nil(input) {
+        return Ok(Value::from(()));
+    }
+    let text = to_s(input);
+    let mut out = String::with_capacity(text.len());
+    for word in text.trim_matches(is_strip_space).split(is_awk_space) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    Ok(Value::from(out))
+}
+
 /// Every `\n` or `\r\n` as `<br />\n`.
 pub(super) fn newline_to_br(input: &Value, _args: &[Value]) -> Result<Value, Error> {
     Ok(Value::from(map_newlines(&to_s(input), "<br />\n")))
@@ -335,6 +354,8 @@ mod tests {
             "a<br />\nb<br />\nc"
         );
         assert_eq!(run(strip_newlines, s("a\nb\r\nc\r"), &[]), "abc\r");
+        assert_eq!(run(squish, s("  a \t\n b  c "), &[]), "a b c");
+        assert_eq!(run(squish, Value::from(5), &[]), "5");
     }
 
     #[test]
