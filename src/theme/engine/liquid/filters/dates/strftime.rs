@@ -108,16 +108,26 @@ fn parse_directive(directive: &str) -> Option<(Spec, char, usize)> {
             .ok()
             .map(|w: usize| w.min(1024));
     }
-    // `E` and `O` are accepted and ignored, as in Ruby.
-    if matches!(bytes.get(index), Some(b'E' | b'O')) {
-        index += 1;
+    // `E` and `O` (POSIX locale modifiers) are accepted and ignored before the conversions
+    // Ruby allows them on.
+    match bytes.get(index) {
+        Some(b'E') if bytes.get(index + 1).is_some_and(|b| b"cCxXyY".contains(b)) => index += 1,
+        Some(b'O')
+            if bytes
+                .get(index + 1)
+                .is_some_and(|b| b"deHkIlmMSuUVwWy".contains(b)) =>
+        {
+            index += 1;
+        }
+        Some(b'E' | b'O') => return None,
+        _ => {}
     }
     while bytes.get(index) == Some(&b':') {
         spec.colons += 1;
         index += 1;
     }
     let conversion = directive[index..].chars().next()?;
-    if spec.colons > 0 && conversion != 'z' {
+    if spec.colons > 3 || (spec.colons > 0 && conversion != 'z') {
         return None;
     }
     Some((spec, conversion, index + conversion.len_utf8()))
@@ -170,7 +180,13 @@ fn render(conversion: char, spec: Spec, moment: &Moment) -> Option<String> {
         'b' | 'h' => word(MONTHS[time.month0() as usize][..3].to_string(), spec),
         'p' | 'P' => {
             let upper = time.hour() >= 12;
-            let text = match (upper, conversion == 'P' || spec.change_case) {
+            // `%P` is lower case unless `#` or `^` says otherwise; `%#p` is lower case.
+            let lower = if conversion == 'P' {
+                !(spec.change_case || spec.upcase)
+            } else {
+                spec.change_case
+            };
+            let text = match (upper, lower) {
                 (true, false) => "PM",
                 (false, false) => "AM",
                 (true, true) => "pm",
@@ -277,6 +293,10 @@ fn offset(seconds: i32, spec: Spec) -> String {
     let body = match spec.colons {
         0 => format!("{hours:02}{minutes:02}"),
         1 => format!("{hours:02}:{minutes:02}"),
+        2 => format!("{hours:02}:{minutes:02}:{secs:02}"),
+        // `%:::z`: only as precise as needed.
+        _ if seconds % 3600 == 0 => format!("{hours:02}"),
+        _ if seconds % 60 == 0 => format!("{hours:02}:{minutes:02}"),
         _ => format!("{hours:02}:{minutes:02}:{secs:02}"),
     };
     let text = format!("{sign}{body}");
@@ -368,6 +388,8 @@ mod tests {
     fn flags_and_widths() {
         assert_eq!(format("%-d/%-m %-H %-I %-j"), "4/3 15 3 64");
         assert_eq!(format("%^a %^B %#p %#Z %^p"), "FRI MARCH pm utc PM");
+        assert_eq!(format("%P %^P %#P %#a %#B"), "pm PM PM FRI MARCH");
+        assert_eq!(format("%:::z %Ey %Oq %Eq"), "+00 16 %Oq %Eq");
         assert_eq!(
             format("%_m %05d %10A|%-10A|%010A"),
             " 3 00004     Friday|Friday|0000Friday"
