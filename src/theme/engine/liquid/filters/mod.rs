@@ -140,6 +140,22 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     FILTERS.iter().map(|filter| filter.name)
 }
 
+/// How many arguments (after the input) the filter registered as `name` takes, as
+/// `(least, most)`; keyword arguments count as one. For checks before rendering.
+pub fn argument_counts(name: &str) -> Option<(usize, usize)> {
+    FILTERS
+        .iter()
+        .find(|filter| filter.name == name)
+        .map(|filter| (filter.min_args, filter.max_args))
+}
+
+/// Ruby Liquid's `Utils.to_s`: how a scalar or a hash prints (`{"a"=>1}` for a hash, `true` for
+/// true, `1.0` for a float). Arrays come out as Ruby inspects them; Liquid's output of an array
+/// runs its items together instead, which is the renderer's part.
+pub fn liquid_to_s(value: &Value) -> String {
+    coerce::to_s(value).into_owned()
+}
+
 impl Filter {
     fn call(&self, input: &Value, args: &[Value]) -> Result<Value, Error> {
         let given = args.len();
@@ -281,5 +297,14 @@ mod tests {
             .render_str("{{ 'a'|liquid_append(x=1) }}", ())
             .expect("append takes one");
         assert_eq!(rendered, r#"a{"x"=>1}"#);
+    }
+
+    #[test]
+    fn argument_counts_and_to_s_are_available_to_the_front_end() {
+        assert_eq!(argument_counts("liquid_slice"), Some((1, 2)));
+        assert_eq!(argument_counts("liquid_upcase"), Some((0, 0)));
+        assert_eq!(argument_counts("upcase"), None);
+        assert_eq!(liquid_to_s(&Value::from(true)), "true");
+        assert_eq!(liquid_to_s(&Value::from(2.0)), "2.0");
     }
 }
