@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cart;
 pub mod catalog;
 pub mod pages;
+pub mod server;
 pub mod sessions;
 pub mod state;
 pub mod store;
