@@ -4,6 +4,7 @@
 
 // Shared helpers.
 mod common;
+mod hostile_support;
 mod platform_common;
 mod theme_support;
 
@@ -22,6 +23,9 @@ mod catalog_fixtures;
 mod crash_safety;
 mod cross_api;
 mod elasticpath;
+mod hostile_connections;
+mod hostile_shutdown;
+mod hostile_static;
 mod keep_alive;
 mod limits;
 mod reliability;
