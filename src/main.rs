@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+mod allocator;
+
 use clap::{Args, Parser, Subcommand};
 
 /// Rendering sections allocates many small strings; mimalloc makes that noticeably cheaper
@@ -142,6 +144,7 @@ fn main() -> std::process::ExitCode {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)
+        .on_thread_park(allocator::on_worker_park)
         .build()
     {
         Ok(runtime) => runtime.block_on(run()),
@@ -179,7 +182,7 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let limits = args.limits();
     let state = AppState::open(args.config()).await?;
     let housekeeping = vitrine::spawn_housekeeping(&state);
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let listener = vitrine::server::bind(args.addr)?;
     tracing::info!(
         max_connections = limits.max_connections,
         "vitrine listening on http://{}",

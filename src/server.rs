@@ -104,6 +104,35 @@ pub fn default_max_connections() -> usize {
     connections_allowed()
 }
 
+/// Connections the kernel holds for `accept` (Linux caps it at `net.core.somaxconn`, 4096 by
+/// default). tokio's default of 1024 overflowed under a connection flood, and a visitor whose
+/// SYN is dropped waits a second for the retry.
+const ACCEPT_BACKLOG: u32 = 4096;
+
+/// Listens on `addr` with `ACCEPT_BACKLOG`.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As std and tokio do: a restarted server can bind while old connections are in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(ACCEPT_BACKLOG)
+}
+
+thread_local! {
+    /// Connections whose task ended on this thread: memory was just freed here.
+    static CLOSED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many connections were closed on the calling thread so far. The binary's allocator hook
+/// uses it to hand memory back to the system after a flood (see `main.rs`).
+pub fn connections_closed_on_this_thread() -> u64 {
+    CLOSED_HERE.with(std::cell::Cell::get)
+}
+
 /// How shutdown went.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stopped {
@@ -178,6 +207,7 @@ where
                 () = slot.conn.evict.notified() => {}
             }
             drop(slot);
+            CLOSED_HERE.with(|closed| closed.set(closed.get() + 1));
         });
     }
     drop(listener);

@@ -24,6 +24,7 @@ mod crash_safety;
 mod cross_api;
 mod elasticpath;
 mod hostile_connections;
+mod hostile_ep_carts;
 mod hostile_shutdown;
 mod hostile_static;
 mod keep_alive;
