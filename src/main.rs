@@ -188,13 +188,22 @@ async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
         "vitrine listening on http://{}",
         listener.local_addr()?
     );
-    let stopped = vitrine::server::serve(
+    // On a worker thread, not this one (which only waits): the accept loop allocates each
+    // connection's buffers and task, and a worker gives that memory back when it goes idle
+    // (see `allocator`); this thread would keep it.
+    let serving = tokio::spawn(vitrine::server::serve(
         listener,
         vitrine::app(state.clone()),
         limits,
         shutdown_signal(),
-    )
-    .await;
+    ));
+    let stopped = match serving.await {
+        Ok(stopped) => stopped,
+        Err(e) => {
+            tracing::error!(error = %e, "the server task failed");
+            vitrine::server::Stopped::default()
+        }
+    };
     housekeeping.abort();
     let _ = housekeeping.await;
     // The last handle on the store: its writer finishes what is queued, and SQLite closes the

@@ -122,15 +122,32 @@ pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(ACCEPT_BACKLOG)
 }
 
-thread_local! {
-    /// Connections whose task ended on this thread: memory was just freed here.
-    static CLOSED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+/// Connections closed so far, by every `serve` in this process.
+static CONNECTIONS_CLOSED: AtomicU64 = AtomicU64::new(0);
+
+/// How many connections have been closed so far. The binary's allocator hook reads it when a
+/// worker thread goes idle, to hand the memory they held back to the system (see `main.rs`).
+pub fn connections_closed() -> u64 {
+    CONNECTIONS_CLOSED.load(Ordering::Relaxed)
 }
 
-/// How many connections were closed on the calling thread so far. The binary's allocator hook
-/// uses it to hand memory back to the system after a flood (see `main.rs`).
-pub fn connections_closed_on_this_thread() -> u64 {
-    CLOSED_HERE.with(std::cell::Cell::get)
+/// How long after closing connections the idle workers are woken once.
+const NUDGE_AFTER: Duration = Duration::from_millis(1100);
+
+/// After connections close, wakes every worker thread once so that each goes idle again and
+/// runs the runtime's park hook: a worker that went idle before the last of them closed (its
+/// memory freed by another thread) would otherwise sleep on it until the next visitor.
+async fn nudge_idle_workers(closed: Arc<Notify>) {
+    loop {
+        closed.notified().await;
+        tokio::time::sleep(NUDGE_AFTER).await;
+        let workers = tokio::runtime::Handle::current().metrics().num_workers();
+        // The second task spawned pushes the first out of the LIFO slot, and that wakes an
+        // idle worker to steal it; one more than the workers reaches every one.
+        for _ in 0..=workers {
+            tokio::spawn(async {});
+        }
+    }
 }
 
 /// How shutdown went.
@@ -157,6 +174,8 @@ where
     let graceful = GracefulShutdown::new();
     let (closing, closing_seen) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let closed = Arc::new(Notify::new());
+    let nudger = tokio::spawn(nudge_idle_workers(closed.clone()));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -196,6 +215,7 @@ where
                 }
             })
         };
+        let closed = closed.clone();
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tasks.spawn(async move {
             tokio::select! {
@@ -207,7 +227,8 @@ where
                 () = slot.conn.evict.notified() => {}
             }
             drop(slot);
-            CLOSED_HERE.with(|closed| closed.set(closed.get() + 1));
+            CONNECTIONS_CLOSED.fetch_add(1, Ordering::Relaxed);
+            closed.notify_one();
         });
     }
     drop(listener);
@@ -233,6 +254,7 @@ where
         tasks.abort_all();
     }
     while tasks.join_next().await.is_some() {}
+    nudger.abort();
     stopped
 }
 
