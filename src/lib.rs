@@ -1,7 +1,8 @@
 //! vitrine: a storefront server. A cart store in SQLite, a section renderer on minijinja, and
 //! Shopify, BigCommerce and Elastic Path cart APIs over the same carts.
 //!
-//! `app(state)` is the whole HTTP surface; `main.rs` only parses flags and binds.
+//! `app(state)` is the whole HTTP surface; `server::serve` runs it on a listener (timeouts, the
+//! connection limit, shutdown); `main.rs` only parses flags and dispatches.
 
 pub mod api;
 pub mod bench;

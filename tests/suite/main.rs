@@ -23,6 +23,7 @@ mod catalog_fixtures;
 mod crash_safety;
 mod cross_api;
 mod elasticpath;
+mod hostile_bench;
 mod hostile_connections;
 mod hostile_ep_carts;
 mod hostile_shutdown;
