@@ -12,15 +12,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::common::HAT;
 use crate::hostile_support::{PARTIAL_HEAD, stalled, status_of};
 
-struct Binary {
+pub(crate) struct Binary {
     child: Child,
-    addr: std::net::SocketAddr,
+    pub(crate) addr: std::net::SocketAddr,
     db: PathBuf,
     log: PathBuf,
 }
 
 impl Binary {
-    fn start(dir: &Path, args: &[&str]) -> Binary {
+    pub(crate) fn start(dir: &Path, args: &[&str]) -> Binary {
         let db = dir.join("store.db");
         let log = dir.join("server.log");
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
@@ -47,7 +47,7 @@ impl Binary {
         }
     }
 
-    async fn wait_ready(&self) {
+    pub(crate) async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Some(200) =
@@ -58,6 +58,10 @@ impl Binary {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("not ready; log:\n{}", self.log_text());
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     fn log_text(&self) -> String {

@@ -26,6 +26,7 @@ mod elasticpath;
 mod hostile_bench;
 mod hostile_connections;
 mod hostile_ep_carts;
+mod hostile_memory;
 mod hostile_shutdown;
 mod hostile_static;
 mod keep_alive;
