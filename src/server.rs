@@ -277,7 +277,19 @@ fn refuse(stream: &TcpStream) {
     const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\n\
         content-length: 0\r\nconnection: close\r\n\r\n";
     let _ = stream.try_write(BUSY);
-    tracing::warn!("connection limit reached with every connection busy: refused one");
+    // Once a second at most: a flood would otherwise flood the log too.
+    static REFUSED: AtomicU64 = AtomicU64::new(0);
+    static LAST_LOGGED_S: AtomicU64 = AtomicU64::new(0);
+    let refused = REFUSED.fetch_add(1, Ordering::Relaxed) + 1;
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if LAST_LOGGED_S.swap(now_s, Ordering::Relaxed) != now_s {
+        tracing::warn!(
+            refused_so_far = refused,
+            "connection limit reached with every connection busy: refusing new connections"
+        );
+    }
 }
 
 /// The open connections, and which of them are waiting for a request head.
