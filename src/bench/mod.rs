@@ -2,7 +2,10 @@
 //! demo database, drives it over loopback HTTP with a built-in load generator, and prints requests
 //! per second, latency percentiles and the server's peak RSS for each hot path.
 
+mod abuse;
 mod load;
+
+pub use abuse::AbuseArgs;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,15 @@ pub struct BenchArgs {
     /// Theme directory to serve (templates, sections, static, data).
     #[arg(long, env = "VITRINE_THEME", default_value = ".")]
     pub theme: PathBuf,
+    #[command(subcommand)]
+    pub mode: Option<BenchMode>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BenchMode {
+    /// Hostile clients: stalled heads, slow bodies and a connection flood, while /healthz is
+    /// measured; reports connections closed by the server and its RSS before, during, after.
+    Abuse(AbuseArgs),
 }
 
 /// The sections bundled with every add in scenarios 3, 4 and 6.
@@ -93,6 +105,11 @@ struct Server {
 
 impl Server {
     fn start(theme: &Path, db: &Path) -> Result<Server, BoxError> {
+        Server::start_with(theme, db, &[])
+    }
+
+    /// The server with extra `serve` flags.
+    fn start_with(theme: &Path, db: &Path, extra: &[&str]) -> Result<Server, BoxError> {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let port = addr.port();
         let child = Command::new(std::env::current_exe()?)
@@ -106,6 +123,7 @@ impl Server {
             .arg(theme)
             .arg("--db")
             .arg(db)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -371,9 +389,11 @@ fn fill_store(db: &Path, theme: &Path, count: usize) -> Result<(), BoxError> {
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
-    run_inner(args)
-        .await
-        .map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
+    let ran = match args.mode.clone() {
+        Some(BenchMode::Abuse(abuse)) => abuse::run(abuse).await,
+        None => run_inner(args).await,
+    };
+    ran.map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
 }
 
 async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
