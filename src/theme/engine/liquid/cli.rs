@@ -1,0 +1,1 @@
+//! `vitrine render`: one template, JSON globals, snippets from a directory.
