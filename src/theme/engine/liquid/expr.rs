@@ -286,7 +286,7 @@ impl<'a> Parser<'a> {
         self.toks.get(self.pos + offset)
     }
 
-    pub fn next(&mut self) -> Option<Tok> {
+    pub fn advance(&mut self) -> Option<Tok> {
         let tok = self.toks.get(self.pos).cloned();
         if tok.is_some() {
             self.pos += 1;
@@ -341,7 +341,7 @@ impl<'a> Parser<'a> {
 
     /// A variable name as a tag's target (`assign x`, `for x in`): a word, or digits.
     pub fn target_name(&mut self) -> Result<String, LiquidError> {
-        match self.next() {
+        match self.advance() {
             Some(Tok::Ident(name)) if !name.ends_with('?') => Ok(name),
             Some(Tok::Int(int)) if int >= 0 => Ok(int.to_string()),
             _ => {
@@ -351,8 +351,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A loop variable: like a target name, and may end with `?`.
+    pub fn loop_var(&mut self) -> Result<String, LiquidError> {
+        if let Some(Tok::Ident(name)) = self.peek() {
+            let name = name.clone();
+            self.pos += 1;
+            return Ok(name);
+        }
+        self.target_name()
+    }
+
     pub fn ident(&mut self) -> Result<String, LiquidError> {
-        match self.next() {
+        match self.advance() {
             Some(Tok::Ident(name)) => Ok(name),
             _ => {
                 self.pos = self.pos.saturating_sub(1);
@@ -363,7 +373,7 @@ impl<'a> Parser<'a> {
 
     /// A primary expression: a literal, a range or a variable path.
     pub fn expr(&mut self) -> Result<Expr, LiquidError> {
-        let Some(tok) = self.next() else {
+        let Some(tok) = self.advance() else {
             return Err(self.error("expected an expression"));
         };
         match tok {
@@ -410,7 +420,7 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Some(Tok::Dot) => {
                     self.pos += 1;
-                    match self.next() {
+                    match self.advance() {
                         Some(Tok::Ident(name)) => segments.push(Segment::Attr(name)),
                         _ => {
                             self.pos -= 1;

@@ -113,8 +113,17 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>, LiquidError> {
             continue;
         }
         let (name, markup) = split_tag(inner);
-        if name == "raw" {
-            let (body, after, trim_after, body_end) = read_raw(file, source, pos, token_line)?;
+        if name == "raw" || name == "doc" {
+            let (body, after, trim_after, body_end) =
+                read_verbatim(file, source, pos, token_line, &name)?;
+            if name == "doc" && find_open_tag(body, "doc") {
+                return Err(LiquidError::new(
+                    file,
+                    token_line,
+                    "'doc' tags cannot be nested",
+                ));
+            }
+            let end_name = format!("end{name}");
             let mut text = body.to_string();
             if strip_next {
                 text = text.trim_start_matches(is_liquid_space).to_string();
@@ -130,7 +139,7 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>, LiquidError> {
             let end_line = line + count_lines(&source[pos..body_end]);
             line += count_lines(&source[pos..after]);
             tokens.push(Token::Tag {
-                name: "endraw".into(),
+                name: end_name,
                 markup: String::new(),
                 line: end_line,
             });
@@ -147,6 +156,19 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>, LiquidError> {
     Ok(tokens)
 }
 
+/// Whether `text` holds a `{% name` tag.
+fn find_open_tag(text: &str, name: &str) -> bool {
+    let mut rest = text;
+    while let Some(i) = rest.find("{%") {
+        let after = rest[i + 2..].trim_start_matches('-');
+        if split_tag(after).0 == name {
+            return true;
+        }
+        rest = &rest[i + 2..];
+    }
+    false
+}
+
 /// The position of the next `{{` or `{%` at or after `from`.
 fn find_open(bytes: &[u8], mut from: usize) -> Option<usize> {
     while from + 1 < bytes.len() {
@@ -160,12 +182,14 @@ fn find_open(bytes: &[u8], mut from: usize) -> Option<usize> {
 
 /// A raw body runs to the first `{% endraw %}`; returns the body, the position after the end
 /// tag, whether that tag had `-%}`, and where the body ends.
-fn read_raw<'a>(
+fn read_verbatim<'a>(
     file: &str,
     source: &'a str,
     start: usize,
     line: u32,
+    tag: &str,
 ) -> Result<(&'a str, usize, bool, usize), LiquidError> {
+    let end_tag = format!("end{tag}");
     let bytes = source.as_bytes();
     let mut search = start;
     while let Some(open) = memchr::memmem::find(&bytes[search..], b"{%").map(|i| i + search) {
@@ -177,8 +201,8 @@ fn read_raw<'a>(
         while i < bytes.len() && is_liquid_space(bytes[i] as char) {
             i += 1;
         }
-        if source[i..].starts_with("endraw") {
-            let mut j = i + "endraw".len();
+        if source[i..].starts_with(end_tag.as_str()) {
+            let mut j = i + end_tag.len();
             while j < bytes.len() && is_liquid_space(bytes[j] as char) {
                 j += 1;
             }
@@ -196,7 +220,11 @@ fn read_raw<'a>(
         }
         search = open + 2;
     }
-    Err(LiquidError::new(file, line, "'raw' tag was never closed"))
+    Err(LiquidError::new(
+        file,
+        line,
+        format!("'{tag}' tag was never closed"),
+    ))
 }
 
 fn push_text(tokens: &mut Vec<Token>, text: &str, line: u32, strip_start: bool) {

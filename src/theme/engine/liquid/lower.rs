@@ -185,6 +185,8 @@ pub fn quote(text: &str) -> String {
 enum LoopKind {
     For,
     Tablerow,
+    /// A loop of the lowering's own (a `when` with several matching values).
+    Hidden,
 }
 
 struct LoopFrame {
@@ -427,12 +429,33 @@ impl Lowerer<'_> {
                     self.sync(*when_line);
                     let tests = values
                         .iter()
-                        .map(|v| Ok(self.compare(&var, CmpOp::Eq, v, *when_line)?))
+                        .map(|v| self.compare(&var, CmpOp::Eq, v, *when_line))
                         .collect::<Result<Vec<_>, LiquidError>>()?;
                     let code = format!("({})", tests.join(" or "));
-                    self.emit(&format!("{{% if {code} %}}"));
-                    self.nodes(body)?;
-                    self.emit("{% endif %}");
+                    if tests.len() == 1 {
+                        self.emit(&format!("{{% if {code} %}}"));
+                        self.nodes(body)?;
+                        self.emit("{% endif %}");
+                    } else {
+                        // Liquid renders the body once for every value that matches.
+                        let id = self.id();
+                        self.emit(&format!(
+                            "{{% for _lq_w{id} in _lq_repeat([{}]) %}}",
+                            tests.join(", ")
+                        ));
+                        let body_start = self.out.len();
+                        self.loops.push(LoopFrame {
+                            kind: LoopKind::Hidden,
+                            id,
+                            name: String::new(),
+                            saved: false,
+                            body_start,
+                        });
+                        let result = self.nodes(body);
+                        self.loops.pop();
+                        result?;
+                        self.emit("{% endfor %}");
+                    }
                     previous.push(code);
                 }
                 CaseArm::Else(body, else_line) => {
@@ -479,6 +502,14 @@ impl Lowerer<'_> {
             };
         let id = self.id();
         let var = mangle(&f.var);
+        // minijinja's own for-else also runs after a `break` in the first iteration, so the
+        // else branch tests the collection itself.
+        let iterable = if f.otherwise.is_some() {
+            self.emit(&format!("{{% set _lq_f{id} = {iterable} %}}"));
+            format!("_lq_f{id}")
+        } else {
+            iterable
+        };
         self.emit(&format!("{{% for {var} in {iterable} %}}"));
         let body_start = self.out.len();
         self.loops.push(LoopFrame {
@@ -501,12 +532,13 @@ impl Lowerer<'_> {
                 &format!("{{% set _lq_loop{} = loop %}}", frame.id),
             );
         }
+        self.emit("{% endfor %}");
         if let Some((body, else_line)) = &f.otherwise {
             self.sync(*else_line);
-            self.emit("{% else %}");
+            self.emit(&format!("{{% if not _lq_f{id} %}}"));
             self.nodes(body)?;
+            self.emit("{% endif %}");
         }
-        self.emit("{% endfor %}");
         Ok(())
     }
 
@@ -521,8 +553,11 @@ impl Lowerer<'_> {
         let id = self.id();
         let var = mangle(&t.var);
         let row = format!("_lq_tr{id}");
+        let rows = format!("_lq_rows{id}");
+        // Each cell is closed when the next one opens (and after the loop), so `break` and
+        // `continue` inside the body still close it, as Liquid's output does.
         self.emit(&format!(
-            "<tr class=\"row1\">{{{{ \"\\n\" }}}}{{% for {var}, {row} in _lq_tablerow({collection}, {cols}, {limit}, {offset}) %}}<td class=\"col{{{{ {row}.col }}}}\">"
+            "{{% set {rows} = _lq_tablerow({collection}, {cols}, {limit}, {offset}) %}}<tr class=\"row1\">{{{{ \"\\n\" }}}}{{% for {var}, {row} in {rows} %}}{{% if not {row}.first %}}</td>{{% if {row}.col_first %}}</tr>{{{{ \"\\n\" }}}}<tr class=\"row{{{{ {row}.row }}}}\">{{% endif %}}{{% endif %}}<td class=\"col{{{{ {row}.col }}}}\">"
         ));
         let body_start = self.out.len();
         self.loops.push(LoopFrame {
@@ -538,7 +573,7 @@ impl Lowerer<'_> {
         self.loops.pop();
         result?;
         self.emit(&format!(
-            "</td>{{% if {row}.col_last and not {row}.last %}}</tr>{{{{ \"\\n\" }}}}<tr class=\"row{{{{ {row}.row + 1 }}}}\">{{% endif %}}{{% endfor %}}</tr>{{{{ \"\\n\" }}}}"
+            "{{% endfor %}}{{% if {rows} %}}</td>{{% endif %}}</tr>{{{{ \"\\n\" }}}}"
         ));
         Ok(())
     }

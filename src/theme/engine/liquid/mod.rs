@@ -34,6 +34,8 @@ pub mod filters;
 pub mod lexer;
 pub mod lower;
 pub mod parser;
+#[cfg(test)]
+mod props;
 pub mod runtime;
 pub mod value;
 
@@ -94,7 +96,13 @@ pub fn configure(env: &mut Environment<'_>) {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_fuel(Some(Limits::default().fuel));
+    // An include costs 10 of minijinja's recursion budget: at most 10 nested includes in one
+    // file rendered, so native stack use stays bounded (see docs/liquid.md, limits).
+    env.set_recursion_limit(INCLUDE_RECURSION_LIMIT);
 }
+
+/// minijinja's recursion budget for Liquid environments (10 nested `include`s).
+pub const INCLUDE_RECURSION_LIMIT: usize = 100;
 
 /// Renders the template `name` of `env` with `globals`, under `limits`.
 pub fn render(
@@ -200,7 +208,7 @@ impl Snippets {
                 if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
                     return None;
                 }
-                std::fs::read_to_string(dir.join(format!("{name}.liquid"))).ok()
+                std::fs::read_to_string(dir.join(file_name(name))).ok()
             }
             Snippets::Map(map) => map.get(name).cloned(),
         }
@@ -209,9 +217,18 @@ impl Snippets {
     /// How a snippet is named in errors.
     pub fn display(&self, name: &str) -> String {
         match self {
-            Snippets::Dir(dir) => dir.join(format!("{name}.liquid")).display().to_string(),
+            Snippets::Dir(dir) => dir.join(file_name(name)).display().to_string(),
             _ => name.to_string(),
         }
+    }
+}
+
+/// `x` is `x.liquid`; a name that already ends in `.liquid` is used as it is.
+fn file_name(name: &str) -> String {
+    if name.ends_with(".liquid") {
+        name.to_string()
+    } else {
+        format!("{name}.liquid")
     }
 }
 
@@ -221,7 +238,7 @@ pub struct LiquidTemplate {
     env: Environment<'static>,
     name: String,
     snippets: Snippets,
-    pub limits: Limits,
+    limits: Limits,
 }
 
 impl LiquidTemplate {
@@ -247,6 +264,12 @@ impl LiquidTemplate {
             snippets,
             limits: Limits::default(),
         })
+    }
+
+    /// Replaces the limits (the fuel limit is the environment's).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.env.set_fuel(Some(limits.fuel));
+        self.limits = limits;
     }
 
     /// Renders with `globals` (a JSON object).

@@ -215,7 +215,7 @@ impl TreeBuilder<'_> {
                 let target = match p.peek() {
                     Some(Tok::Str(s)) => {
                         let s = s.clone();
-                        p.next();
+                        p.advance();
                         s
                     }
                     _ => p.target_name()?,
@@ -280,7 +280,8 @@ impl TreeBuilder<'_> {
                 if !markup.is_empty() {
                     return Err(self.err(line, "'doc' takes no arguments"));
                 }
-                self.skip_doc(line)?;
+                // The lexer read the body verbatim, as for `raw`; it is dropped.
+                self.block_until("doc", &["enddoc"], line)?;
             }
             "#" => {
                 // Every line of an inline comment must start with `#`.
@@ -326,10 +327,11 @@ impl TreeBuilder<'_> {
                     branch_line = tag_line;
                 }
                 "else" => {
-                    let (body, tag, _, _) =
+                    let (body, mut tag, _, _) =
                         self.block_until(name, &[end, "else", "elsif"], line)?;
-                    if tag != end {
-                        return Err(self.err(line, format!("'{tag}' after 'else' in '{name}'")));
+                    // Blocks after the first `else` are read and dropped, as Liquid does.
+                    while tag != end {
+                        (_, tag, _, _) = self.block_until(name, &[end, "else", "elsif"], line)?;
                     }
                     return Ok(Node::If {
                         branches,
@@ -389,7 +391,7 @@ impl TreeBuilder<'_> {
 
     fn for_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
         let mut p = self.parser(line, markup)?;
-        let var = p.target_name()?;
+        let var = p.loop_var()?;
         if !p.eat_word("in") {
             return Err(p.unexpected("expected 'in'"));
         }
@@ -403,7 +405,9 @@ impl TreeBuilder<'_> {
         let mut offset = None;
         let mut reversed = false;
         while !p.at_end() {
-            p.eat(&Tok::Comma);
+            if p.eat(&Tok::Comma) && p.at_end() {
+                break;
+            }
             if p.eat_word("reversed") {
                 reversed = true;
             } else if p.eat_word("limit") {
@@ -551,21 +555,6 @@ impl TreeBuilder<'_> {
         Err(self.err(line, "'comment' tag was never closed"))
     }
 
-    fn skip_doc(&mut self, line: u32) -> Result<(), LiquidError> {
-        while self.pos < self.tokens.len() {
-            let token = &self.tokens[self.pos];
-            self.pos += 1;
-            if let Token::Tag { name, line: l, .. } = token {
-                match name.as_str() {
-                    "doc" => return Err(self.err(*l, "'doc' tags cannot be nested")),
-                    "enddoc" => return Ok(()),
-                    _ => {}
-                }
-            }
-        }
-        Err(self.err(line, "'doc' tag was never closed"))
-    }
-
     /// `{% liquid %}`: one tag per line, without delimiters. Its blocks must close inside it.
     fn liquid_tag(
         &mut self,
@@ -608,47 +597,51 @@ impl TreeBuilder<'_> {
     }
 }
 
-/// Liquid drops the whitespace of a block whose body prints nothing but whitespace (only tags
-/// like `assign` and whitespace text): applied to `if`, `unless`, `case` and `for` bodies.
+/// Liquid drops the whitespace of a block tag whose bodies all print nothing but whitespace
+/// (only tags like `assign` and whitespace text): applied to `if`/`unless`, `case` and `for`,
+/// each tag as a whole.
 pub fn strip_blank_bodies(nodes: &mut [Node]) {
     for node in nodes.iter_mut() {
+        let blank = is_blank(node);
+        let mut bodies: Vec<&mut Vec<Node>> = Vec::new();
         match node {
             Node::If {
                 branches,
                 otherwise,
                 ..
             } => {
-                for (_, body, _) in branches.iter_mut() {
-                    strip_blank(body);
-                }
+                bodies.extend(branches.iter_mut().map(|(_, body, _)| body));
                 if let Some((body, _)) = otherwise {
-                    strip_blank(body);
+                    bodies.push(body);
                 }
             }
             Node::Case { arms, .. } => {
-                for arm in arms.iter_mut() {
-                    match arm {
-                        CaseArm::When(_, body, _) | CaseArm::Else(body, _) => strip_blank(body),
-                    }
-                }
+                bodies.extend(arms.iter_mut().map(|arm| match arm {
+                    CaseArm::When(_, body, _) | CaseArm::Else(body, _) => body,
+                }));
             }
             Node::For(for_loop) => {
-                strip_blank(&mut for_loop.body);
+                bodies.push(&mut for_loop.body);
                 if let Some((body, _)) = &mut for_loop.otherwise {
-                    strip_blank(body);
+                    bodies.push(body);
                 }
             }
-            Node::Capture { body, .. } | Node::IfChanged(body, _) => strip_blank_bodies(body),
-            Node::Tablerow(t) => strip_blank_bodies(&mut t.body),
-            _ => {}
+            Node::Capture { body, .. } | Node::IfChanged(body, _) => {
+                strip_blank_bodies(body);
+                continue;
+            }
+            Node::Tablerow(t) => {
+                strip_blank_bodies(&mut t.body);
+                continue;
+            }
+            _ => continue,
         }
-    }
-}
-
-fn strip_blank(body: &mut Vec<Node>) {
-    strip_blank_bodies(body);
-    if body.iter().all(is_blank) {
-        body.retain(|n| !matches!(n, Node::Text(..)));
+        for body in bodies {
+            strip_blank_bodies(body);
+            if blank {
+                body.retain(|n| !matches!(n, Node::Text(..)));
+            }
+        }
     }
 }
 

@@ -34,7 +34,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_render_depth: 32,
+            max_render_depth: 16,
             max_output_bytes: 8 << 20,
             max_items: 1_000_000,
             fuel: 100_000_000,
@@ -476,16 +476,9 @@ fn iter_collection(value: Value) -> Result<Value, Error> {
 }
 
 fn range(start: Value, end: Value) -> Result<Value, Error> {
-    let start = if is_nil(&start) {
-        0
-    } else {
-        to_integer(&start, "a range start")?
-    };
-    let end = if is_nil(&end) {
-        0
-    } else {
-        to_integer(&end, "a range end")?
-    };
+    // Ruby's `to_i`: what is not a number counts as 0.
+    let start = to_integer(&start, "a range start").unwrap_or(0);
+    let end = to_integer(&end, "a range end").unwrap_or(0);
     Ok(Value::from_object(LiquidRange { start, end }))
 }
 
@@ -700,6 +693,8 @@ fn liquid_contains(a: &Value, b: &Value) -> bool {
             a.as_str()
                 .is_some_and(|s| s.contains(to_liquid_string(b).as_str()))
         }
+        // As the conformance suite expects, nothing contains nil or false.
+        _ if is_nil(b) || (b.kind() == ValueKind::Bool && !b.is_true()) => false,
         ValueKind::Seq | ValueKind::Iterable => a
             .try_iter()
             .is_ok_and(|mut items| items.any(|item| liquid_eq(&item, b))),
@@ -768,6 +763,9 @@ pub fn register(env: &mut Environment<'_>) {
         } else {
             Value::from(vec![v])
         }
+    });
+    env.add_function("_lq_repeat", |tests: Vec<Value>| {
+        Value::from(tests.into_iter().filter(Value::is_true).collect::<Vec<_>>())
     });
     env.add_filter("_lq_prop", |v: Value, name: &str| property(v, name));
     env.add_global("_lq_empty", Value::from_object(Special::Empty));
