@@ -616,7 +616,10 @@ impl Lowerer<'_> {
             bindings.push(format!("{}={}", mangle(key), self.expr(value, p.line)?));
         }
         let alias = p.alias.clone().or_else(|| match &p.name {
-            Expr::Str(name) => Some(name.rsplit('/').next().unwrap_or(name).to_string()),
+            Expr::Str(name) => {
+                let base = name.rsplit('/').next().unwrap_or(name);
+                Some(base.strip_suffix(".liquid").unwrap_or(base).to_string())
+            }
             _ => None,
         });
         match (&p.bound, alias) {

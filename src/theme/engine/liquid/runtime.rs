@@ -191,7 +191,9 @@ impl Scope {
             )));
         }
         let template = state.env().get_template(name)?;
-        let alias = alias.unwrap_or(name).to_string();
+        let alias = alias
+            .unwrap_or_else(|| name.strip_suffix(".liquid").unwrap_or(name))
+            .to_string();
         let new_scope = |bound: Option<Value>, forloop: Option<Value>| {
             let scope = Scope {
                 state: Mutex::new(ScopeState::default()),
@@ -593,6 +595,14 @@ fn property(value: Value, name: &str) -> Value {
                 }
                 _ => Value::UNDEFINED,
             }
+        }
+        "first" if value.kind() == ValueKind::Map => {
+            // Ruby's Hash#first: the first [key, value] pair.
+            let Some(key) = value.try_iter().ok().and_then(|mut keys| keys.next()) else {
+                return Value::UNDEFINED;
+            };
+            let item = value.get_item(&key).unwrap_or(Value::UNDEFINED);
+            Value::from(vec![key, item])
         }
         "first" | "last" => {
             if !matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable) {
