@@ -76,6 +76,8 @@ pub const STANDARD_FILTERS: &[&str] = &[
     "url_decode",
     "url_encode",
     "where",
+    "h",
+    "squish",
 ];
 
 /// Words minijinja reads as something else, so a Liquid variable of that name is mangled.
@@ -227,6 +229,30 @@ pub fn lower(file: &str, nodes: &[Node]) -> Result<String, LiquidError> {
     Ok(lowerer.out)
 }
 
+/// Whether `node` may leave an interrupt (a `break`/`continue` outside a loop, possibly in an
+/// included file) for the code after it.
+fn may_interrupt(node: &Node, in_loop: bool) -> bool {
+    let any = |nodes: &[Node]| nodes.iter().any(|n| may_interrupt(n, in_loop));
+    match node {
+        Node::Break(_) | Node::Continue(_) => !in_loop,
+        Node::Include(_) => true,
+        Node::If {
+            branches,
+            otherwise,
+            ..
+        } => {
+            branches.iter().any(|(_, b, _)| any(b))
+                || otherwise.as_ref().is_some_and(|(b, _)| any(b))
+        }
+        Node::Case { arms, .. } => arms.iter().any(|arm| match arm {
+            CaseArm::When(_, b, _) | CaseArm::Else(b, _) => any(b),
+        }),
+        Node::Capture { body, .. } | Node::IfChanged(body, _) => any(body),
+        // A loop takes the interrupts of its own body.
+        _ => false,
+    }
+}
+
 fn uses_offset_continue(nodes: &[Node]) -> bool {
     nodes.iter().any(|node| match node {
         Node::For(f) => {
@@ -299,9 +325,31 @@ impl Lowerer<'_> {
             u32::try_from(memchr::memchr_iter(b'\n', text.as_bytes()).count()).unwrap_or(u32::MAX);
     }
 
+    fn in_loop(&self) -> bool {
+        self.loops.iter().any(|l| l.kind != LoopKind::Hidden)
+    }
+
+    /// Lowers a node list. A `break`/`continue` in an included file cannot be a minijinja
+    /// `break` (that must sit in a loop of the same template), so it sets an interrupt on the
+    /// scope: after anything that may set one, the rest of a file is skipped and an enclosing
+    /// loop breaks or continues.
     fn nodes(&mut self, nodes: &[Node]) -> Result<(), LiquidError> {
-        for node in nodes {
+        for (index, node) in nodes.iter().enumerate() {
             self.node(node)?;
+            if !may_interrupt(node, self.in_loop()) {
+                continue;
+            }
+            if self.in_loop() {
+                let id = self.id();
+                self.emit(&format!(
+                    "{{% set _lq_x{id} = {SCOPE}.take_interrupt() %}}{{% if _lq_x{id} == \"break\" %}}{{% break %}}{{% elif _lq_x{id} == \"continue\" %}}{{% continue %}}{{% endif %}}"
+                ));
+            } else if index + 1 < nodes.len() {
+                self.emit(&format!("{{% if not {SCOPE}.interrupted() %}}"));
+                self.nodes(&nodes[index + 1..])?;
+                self.emit("{% endif %}");
+                return Ok(());
+            }
         }
         Ok(())
     }
@@ -369,13 +417,16 @@ impl Lowerer<'_> {
             Node::Tablerow(tablerow) => self.tablerow(tablerow)?,
             Node::Break(line) | Node::Continue(line) => {
                 self.sync(*line);
-                // Outside a loop (an included file) Liquid's break has nothing to stop here.
-                if !self.loops.is_empty() {
-                    self.emit(if matches!(node, Node::Break(_)) {
-                        "{% break %}"
-                    } else {
-                        "{% continue %}"
-                    });
+                let kind = if matches!(node, Node::Break(_)) {
+                    "break"
+                } else {
+                    "continue"
+                };
+                if self.in_loop() {
+                    self.emit(&format!("{{% {kind} %}}"));
+                } else {
+                    // In an included file: the loop that includes it stops (see `nodes`).
+                    self.emit(&format!("{{% do {SCOPE}.interrupt({}) %}}", quote(kind)));
                 }
             }
             Node::Cycle {

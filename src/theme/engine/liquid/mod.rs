@@ -95,6 +95,13 @@ pub fn configure(env: &mut Environment<'_>) {
     env.set_formatter(|out, state, value| runtime::format_output(out, state, value));
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    // minijinja drops a file's final newline by default; Liquid keeps every byte of text.
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
     env.set_fuel(Some(Limits::default().fuel));
     // An include costs 10 of minijinja's recursion budget: at most 10 nested includes in one
     // file rendered, so native stack use stays bounded (see docs/liquid.md, limits).

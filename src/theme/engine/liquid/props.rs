@@ -70,6 +70,56 @@ fn template() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// Fragments that are whole on their own.
+const LEAVES: &[&str] = &[
+    "{% assign x = x | plus: 1 %}",
+    "{% assign s = s | append: 'ab' %}",
+    "{% cycle 'a', 'b' %}",
+    "{% cycle g: 1, 2, 3 %}",
+    "{% increment c %}",
+    "{% decrement c %}",
+    "{% render 'loop' %}",
+    "{% include 'loop' %}",
+    "{% render 'other', x: x %}",
+    "{% include 'other' with items %}",
+    "{% break %}",
+    "{% continue %}",
+    "{{ x }}",
+    "{{ forloop.index }}{{ forloop.parentloop.rindex }}",
+    "{{ tablerowloop.col }}",
+    "{{ s.size }}{{ items.first }}{{ items.last.name }}",
+    "{{ (1..x) }}",
+    "{{ x | default: 'd', allow_false: true }}",
+    "text\n",
+];
+
+/// Blocks with their end tags, nested: templates that parse, so the render paths run.
+const BLOCKS: &[(&str, &str)] = &[
+    ("{% for i in items %}", "{% endfor %}"),
+    ("{% for i in (1..x) limit: 3 %}", "{% else %}e{% endfor %}"),
+    ("{% for i in items offset: continue %}", "{% endfor %}"),
+    ("{% if x %}", "{% else %}-{% endif %}"),
+    ("{% unless x contains 'a' %}", "{% endunless %}"),
+    ("{% case x %}{% when 1, 'a' %}", "{% else %}?{% endcase %}"),
+    ("{% tablerow t in items cols: 2 %}", "{% endtablerow %}"),
+    (
+        "{% capture s %}",
+        "{% endcapture %}{% assign s = s | append: s %}",
+    ),
+    ("{% ifchanged %}", "{% endifchanged %}"),
+];
+
+fn balanced() -> impl Strategy<Value = String> {
+    let leaf = prop::sample::select(LEAVES).prop_map(str::to_string);
+    leaf.prop_recursive(4, 40, 4, |inner| {
+        (
+            prop::sample::select(BLOCKS),
+            prop::collection::vec(inner, 0..4),
+        )
+            .prop_map(|((open, close), body)| format!("{open}{}{close}", body.concat()))
+    })
+}
+
 fn data() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
@@ -94,7 +144,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_templates_never_panic_or_hang(source in template(), globals in data()) {
+    fn random_templates_never_panic_or_hang(
+        source in prop_oneof![template(), prop::collection::vec(balanced(), 1..4).prop_map(|v| v.concat())],
+        globals in data(),
+    ) {
         let snippets: HashMap<String, String> = [
             ("loop".to_string(), "{% render 'loop' %}{% include 'loop' %}".to_string()),
             ("other".to_string(), source.clone()),

@@ -65,6 +65,8 @@ struct ScopeState {
     cycles: HashMap<String, usize>,
     ifchanged: Option<String>,
     offsets: HashMap<String, usize>,
+    /// `break`/`continue` met outside a loop (in an included file), not yet acted on.
+    interrupt: Option<&'static str>,
 }
 
 /// The root context of a Liquid render.
@@ -100,7 +102,14 @@ impl Scope {
 
     /// Sets a variable as `assign` does.
     pub fn set(&self, name: &str, value: Value) {
-        self.lock().vars.insert(name.to_string(), value);
+        let mut state = self.lock();
+        // Reassigning (the common case in loops) reuses the key.
+        match state.vars.get_mut(name) {
+            Some(slot) => *slot = value,
+            None => {
+                state.vars.insert(name.to_string(), value);
+            }
+        }
     }
 
     fn lookup(&self, name: &str) -> Value {
@@ -332,6 +341,17 @@ impl Object for Scope {
                     Ok(Value::from(body))
                 }
             }
+            "interrupt" => {
+                let (kind,): (&str,) = from_args(args)?;
+                self.lock().interrupt = Some(if kind == "break" { "break" } else { "continue" });
+                Ok(Value::UNDEFINED)
+            }
+            "interrupted" => Ok(Value::from(self.lock().interrupt.is_some())),
+            "take_interrupt" => Ok(self
+                .lock()
+                .interrupt
+                .take()
+                .map_or(Value::from(()), Value::from)),
             "slice_for" => self.slice_for(args),
             "render" => self.render(state, args),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
