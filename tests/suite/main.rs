@@ -32,6 +32,7 @@ mod hostile_shutdown;
 mod hostile_static;
 mod keep_alive;
 mod limits;
+mod liquid_golden;
 mod reliability;
 mod security;
 mod store_roundtrip;
