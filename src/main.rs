@@ -37,6 +37,8 @@ enum Command {
     },
     /// Drive a fresh copy of the demo store over loopback HTTP and print throughput and latency.
     Bench(vitrine::bench::BenchArgs),
+    /// Render one template (.liquid or .html) with JSON data and print exactly the output.
+    Render(vitrine::theme::engine::liquid::cli::RenderArgs),
 }
 
 #[derive(Args, Clone)]
@@ -119,6 +121,7 @@ async fn run() -> std::process::ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Check { theme }) => return check(&theme),
         Some(Command::Bench(args)) => vitrine::bench::run(args).await,
+        Some(Command::Render(args)) => return vitrine::theme::engine::liquid::cli::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

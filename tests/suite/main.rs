@@ -25,6 +25,7 @@ mod cross_api;
 mod elasticpath;
 mod keep_alive;
 mod limits;
+mod liquid_golden;
 mod reliability;
 mod security;
 mod store_roundtrip;

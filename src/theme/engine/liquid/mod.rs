@@ -1,5 +1,296 @@
 //! The Liquid front end: Liquid source is read by our own lexer and parser and lowered onto
 //! minijinja, so `.liquid` and `.html` files share one engine. See `docs/liquid.md`.
+//!
+//! # Using it (the theme loader's view)
+//!
+//! ```text
+//! let mut env = minijinja::Environment::new();
+//! liquid::configure(&mut env);          // formatter, no autoescape, chainable undefined,
+//!                                       // loop controls, fuel, runtime helpers, filters
+//! // + the theme's own filters/functions (money, t, asset_url, ...) under their own names
+//! env.set_loader(move |name| {          // `render 'x'` / `include 'x'` ask for "x"
+//!     let source = read_snippet(name)?; // however the theme finds snippets/x.liquid
+//!     liquid::load(name, &source)       // Liquid -> minijinja source, errors keep file:line
+//! });
+//! let lowered = liquid::compile("sections/main.liquid", &source)?;   // Result<_, LiquidError>
+//! env.add_template_owned(lowered.name.clone(), lowered.source)?;
+//! let out = liquid::render(&env, "sections/main.liquid", globals, Limits::default())
+//!     .map_err(|e| e /* LiquidError: file, line, message */)?;
+//! ```
+//!
+//! `globals` is a minijinja [`Value`] (a map): visible in the template and in every file it
+//! `render`s (Shopify's global objects); `assign`s are not. Errors at parse time and at render
+//! time are [`LiquidError`]s naming the Liquid file and line, never generated code.
+//!
+//! Liquid templates need an environment of their own settings (no `trim_blocks`, no HTML
+//! autoescape, Liquid's formatter); they can share every filter, function and object with the
+//! `.html` environment. [`LiquidTemplate`] bundles all of this for one template and a snippet
+//! directory (what `vitrine render` and the conformance test use).
 
+pub mod cli;
+pub mod error;
+pub mod expr;
 pub mod filters;
+pub mod lexer;
+pub mod lower;
+pub mod parser;
+#[cfg(test)]
+mod props;
+pub mod runtime;
 pub mod value;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+pub use error::LiquidError;
+pub use runtime::Limits;
+
+/// A Liquid template lowered to minijinja source. The source keeps the Liquid line numbers.
+#[derive(Debug, Clone)]
+pub struct Lowered {
+    pub name: String,
+    pub source: String,
+}
+
+/// Parses `source` (named `name` in errors) and lowers it.
+pub fn compile(name: &str, source: &str) -> Result<Lowered, LiquidError> {
+    let tokens = lexer::tokenize(name, source)?;
+    let mut nodes = parser::parse(name, tokens)?;
+    parser::strip_blank_bodies(&mut nodes);
+    let source = lower::lower(name, &nodes)?;
+    Ok(Lowered {
+        name: name.to_string(),
+        source,
+    })
+}
+
+/// For a minijinja loader: the lowered source of a Liquid file, or a minijinja error that
+/// carries the [`LiquidError`] (recovered by [`render_error`]).
+pub fn load(name: &str, source: &str) -> Result<Option<String>, minijinja::Error> {
+    match compile(name, source) {
+        Ok(lowered) => Ok(Some(lowered.source)),
+        Err(err) => Err(minijinja::Error::new(
+            minijinja::ErrorKind::SyntaxError,
+            err.message.clone(),
+        )
+        .with_source(err)),
+    }
+}
+
+/// Adds the runtime helpers and the standard filters (`liquid_<name>`) to `env`, leaving its
+/// other settings alone.
+pub fn register(env: &mut Environment<'_>) {
+    runtime::register(env);
+    filters::register(env);
+}
+
+/// Sets `env` up for Liquid templates: [`register`], Liquid's output formatter, no
+/// autoescaping, chainable undefined values (`a.b.c` on nothing is nothing), and the fuel
+/// limit.
+pub fn configure(env: &mut Environment<'_>) {
+    register(env);
+    env.set_formatter(|out, state, value| runtime::format_output(out, state, value));
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_fuel(Some(Limits::default().fuel));
+    // An include costs 10 of minijinja's recursion budget: at most 10 nested includes in one
+    // file rendered, so native stack use stays bounded (see docs/liquid.md, limits).
+    env.set_recursion_limit(INCLUDE_RECURSION_LIMIT);
+}
+
+/// minijinja's recursion budget for Liquid environments (10 nested `include`s).
+pub const INCLUDE_RECURSION_LIMIT: usize = 100;
+
+/// Renders the template `name` of `env` with `globals`, under `limits`.
+pub fn render(
+    env: &Environment<'_>,
+    name: &str,
+    globals: Value,
+    limits: Limits,
+) -> Result<String, LiquidError> {
+    let template = env.get_template(name).map_err(|e| render_error(&e, name))?;
+    let scope = runtime::Scope::new(globals, runtime::Budget::new(limits));
+    let mut writer = LimitedWriter {
+        buf: Vec::new(),
+        limit: limits.max_output_bytes,
+        exceeded: false,
+    };
+    let result = template.render_captured_to(Value::from_object(scope), &mut writer);
+    if writer.exceeded {
+        return Err(LiquidError::new(
+            name,
+            0,
+            format!(
+                "the output exceeds {} bytes (the output limit)",
+                limits.max_output_bytes
+            ),
+        ));
+    }
+    result.map_err(|e| render_error(&e, name))?;
+    String::from_utf8(writer.buf)
+        .map_err(|_| LiquidError::new(name, 0, "the output is not valid UTF-8"))
+}
+
+struct LimitedWriter {
+    buf: Vec<u8>,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl std::io::Write for LimitedWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.limit {
+            self.exceeded = true;
+            return Err(std::io::Error::other("output limit"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Turns a minijinja error from a Liquid render into a [`LiquidError`]: the innermost error
+/// that knows its template and line (an error inside an included or rendered file points
+/// there), with minijinja's wording for the message but none of its generated source.
+pub fn render_error(err: &minijinja::Error, fallback_file: &str) -> LiquidError {
+    let mut best: Option<&minijinja::Error> = None;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(liquid) = e.downcast_ref::<LiquidError>() {
+            return liquid.clone();
+        }
+        if let Some(mj) = e.downcast_ref::<minijinja::Error>()
+            && (mj.line().is_some() || best.is_none())
+        {
+            best = Some(mj);
+        }
+        current = e.source();
+    }
+    let Some(best) = best else {
+        return LiquidError::new(fallback_file, 0, err.to_string());
+    };
+    let message = match (best.kind(), best.detail()) {
+        (minijinja::ErrorKind::UnknownFilter, Some(detail)) => {
+            format!("unknown filter: {}", detail.trim_start_matches("filter "))
+        }
+        (_, Some(detail)) => detail.to_string(),
+        (kind, None) => kind.to_string(),
+    };
+    LiquidError::new(
+        best.name().unwrap_or(fallback_file),
+        best.line().and_then(|l| u32::try_from(l).ok()).unwrap_or(0),
+        message,
+    )
+}
+
+/// Where `render`/`include` names come from.
+#[derive(Clone)]
+pub enum Snippets {
+    None,
+    /// `DIR/NAME.liquid`.
+    Dir(PathBuf),
+    /// Sources by name (the conformance suite's `templates`).
+    Map(Arc<HashMap<String, String>>),
+}
+
+impl Snippets {
+    fn source(&self, name: &str) -> Option<String> {
+        match self {
+            Snippets::None => None,
+            Snippets::Dir(dir) => {
+                // A snippet name is a file name, never a path out of the directory.
+                if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+                    return None;
+                }
+                std::fs::read_to_string(dir.join(file_name(name))).ok()
+            }
+            Snippets::Map(map) => map.get(name).cloned(),
+        }
+    }
+
+    /// How a snippet is named in errors.
+    pub fn display(&self, name: &str) -> String {
+        match self {
+            Snippets::Dir(dir) => dir.join(file_name(name)).display().to_string(),
+            _ => name.to_string(),
+        }
+    }
+}
+
+/// `x` is `x.liquid`; a name that already ends in `.liquid` is used as it is.
+fn file_name(name: &str) -> String {
+    if name.ends_with(".liquid") {
+        name.to_string()
+    } else {
+        format!("{name}.liquid")
+    }
+}
+
+/// One Liquid template, parsed once, with its snippets: what `vitrine render` and the
+/// conformance test run.
+pub struct LiquidTemplate {
+    env: Environment<'static>,
+    name: String,
+    snippets: Snippets,
+    limits: Limits,
+}
+
+impl LiquidTemplate {
+    /// Parses `source` (errors name it `name`); `render`/`include` read from `snippets`.
+    pub fn new(
+        name: &str,
+        source: &str,
+        snippets: Snippets,
+    ) -> Result<LiquidTemplate, LiquidError> {
+        let lowered = compile(name, source)?;
+        let mut env = Environment::new();
+        configure(&mut env);
+        let loader_snippets = snippets.clone();
+        env.set_loader(move |snippet| match loader_snippets.source(snippet) {
+            Some(source) => load(snippet, &source),
+            None => Ok(None),
+        });
+        env.add_template_owned(lowered.name, lowered.source)
+            .map_err(|e| render_error(&e, name))?;
+        Ok(LiquidTemplate {
+            env,
+            name: name.to_string(),
+            snippets,
+            limits: Limits::default(),
+        })
+    }
+
+    /// Replaces the limits (the fuel limit is the environment's).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.env.set_fuel(Some(limits.fuel));
+        self.limits = limits;
+    }
+
+    /// Renders with `globals` (a JSON object).
+    pub fn render_json(&self, globals: &serde_json::Value) -> Result<String, LiquidError> {
+        self.render(Value::from(minijinja::value::Serde(globals)))
+    }
+
+    pub fn render(&self, globals: Value) -> Result<String, LiquidError> {
+        render(&self.env, &self.name, globals, self.limits).map_err(|mut e| {
+            if e.file != self.name {
+                e.file = self.snippets.display(&e.file);
+            }
+            e
+        })
+    }
+
+    /// The minijinja source the template was lowered to (for debugging the front end).
+    pub fn lowered_source(&self) -> Option<String> {
+        self.env
+            .get_template(&self.name)
+            .ok()
+            .map(|t| t.source().to_string())
+    }
+}

@@ -1,0 +1,900 @@
+//! Lowers a Liquid tree to minijinja source. Generated code keeps every Liquid node on the
+//! line it came from (text keeps its newlines, tags never add any, and missing lines are made
+//! up with `{# #}` comments holding newlines), so the line minijinja reports is the Liquid line:
+//! the source map is the identity, by construction.
+//!
+//! What is resolved here, at lowering time: variable names (loop variables become minijinja
+//! locals, everything else is looked up in the render's scope object), `forloop.*` (mapped onto
+//! minijinja's `loop`, or a saved outer `loop` for `parentloop`), literals, filter names, the
+//! grouping of `and`/`or`.
+
+use std::fmt::Write as _;
+
+use super::error::LiquidError;
+use super::expr::{CmpOp, Condition, Expr, Filter, Filtered, Path, PathRoot, Segment};
+use super::parser::{Binding, CaseArm, ForLoop, Node, Offset, Partial, Tablerow};
+
+/// Liquid's standard filters: `| name` becomes `|liquid_name`; any other filter keeps its name
+/// (the theme's own filters such as `money` or `t`).
+pub const STANDARD_FILTERS: &[&str] = &[
+    "abs",
+    "append",
+    "at_least",
+    "at_most",
+    "base64_decode",
+    "base64_encode",
+    "base64_url_safe_decode",
+    "base64_url_safe_encode",
+    "capitalize",
+    "ceil",
+    "compact",
+    "concat",
+    "date",
+    "default",
+    "divided_by",
+    "downcase",
+    "escape",
+    "escape_once",
+    "find",
+    "find_index",
+    "first",
+    "floor",
+    "has",
+    "join",
+    "last",
+    "lstrip",
+    "map",
+    "minus",
+    "modulo",
+    "newline_to_br",
+    "plus",
+    "prepend",
+    "reject",
+    "remove",
+    "remove_first",
+    "remove_last",
+    "replace",
+    "replace_first",
+    "replace_last",
+    "reverse",
+    "round",
+    "rstrip",
+    "size",
+    "slice",
+    "sort",
+    "sort_natural",
+    "split",
+    "strip",
+    "strip_html",
+    "strip_newlines",
+    "sum",
+    "times",
+    "truncate",
+    "truncatewords",
+    "uniq",
+    "upcase",
+    "url_decode",
+    "url_encode",
+    "where",
+];
+
+/// Words minijinja reads as something else, so a Liquid variable of that name is mangled.
+const RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "loop",
+    "self",
+    "super",
+    "caller",
+    "varargs",
+    "kwargs",
+    "recursive",
+];
+
+/// The generated name of the render scope object.
+pub const SCOPE: &str = "_lq_s";
+/// Prefix of mangled variable names; the scope object reverses the mangling.
+pub const MANGLED_PREFIX: &str = "_lq_v_";
+
+fn is_plain_ident(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty()
+        && (bytes[0].is_ascii_alphabetic() || bytes[0] == b'_')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// The minijinja identifier for a Liquid variable name.
+pub fn mangle(name: &str) -> String {
+    if is_plain_ident(name) && !RESERVED.contains(&name) && !name.starts_with("_lq_") {
+        return name.to_string();
+    }
+    let mut out = String::from(MANGLED_PREFIX);
+    for c in name.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' => out.push(c),
+            '_' => out.push_str("__"),
+            '-' => out.push_str("_d"),
+            '?' => out.push_str("_q"),
+            other => {
+                let _ = write!(out, "_x{:x}_", other as u32);
+            }
+        }
+    }
+    out
+}
+
+/// Reverses [`mangle`] for a name that starts with [`MANGLED_PREFIX`].
+pub fn demangle(ident: &str) -> Option<String> {
+    let rest = ident.strip_prefix(MANGLED_PREFIX)?;
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        if c != '_' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '_' => out.push('_'),
+            'd' => out.push('-'),
+            'q' => out.push('?'),
+            'x' => {
+                let hex: String = chars.by_ref().take_while(|c| *c != '_').collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A minijinja string literal.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoopKind {
+    For,
+    Tablerow,
+    /// A loop of the lowering's own (a `when` with several matching values).
+    Hidden,
+}
+
+struct LoopFrame {
+    kind: LoopKind,
+    id: usize,
+    name: String,
+    /// Set when the loop's `loop` object must be saved under `_lq_loop{id}` (referenced from a
+    /// nested loop), inserted at `body_start`.
+    saved: bool,
+    body_start: usize,
+}
+
+struct Lowerer<'a> {
+    file: &'a str,
+    out: String,
+    line: u32,
+    loops: Vec<LoopFrame>,
+    /// Lexically bound loop variables, innermost last: (Liquid name, minijinja name).
+    locals: Vec<(String, String)>,
+    next_id: usize,
+    /// Whether any `for` in this template uses `offset: continue`; then every loop records
+    /// where it stopped.
+    tracks_offsets: bool,
+}
+
+/// Lowers a parsed template to minijinja source.
+pub fn lower(file: &str, nodes: &[Node]) -> Result<String, LiquidError> {
+    let mut lowerer = Lowerer {
+        file,
+        out: String::new(),
+        line: 1,
+        loops: Vec::new(),
+        locals: Vec::new(),
+        next_id: 0,
+        tracks_offsets: uses_offset_continue(nodes),
+    };
+    lowerer.nodes(nodes)?;
+    Ok(lowerer.out)
+}
+
+fn uses_offset_continue(nodes: &[Node]) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::For(f) => {
+            matches!(f.offset, Some(Offset::Continue))
+                || uses_offset_continue(&f.body)
+                || f.otherwise
+                    .as_ref()
+                    .is_some_and(|(b, _)| uses_offset_continue(b))
+        }
+        Node::If {
+            branches,
+            otherwise,
+            ..
+        } => {
+            branches.iter().any(|(_, b, _)| uses_offset_continue(b))
+                || otherwise
+                    .as_ref()
+                    .is_some_and(|(b, _)| uses_offset_continue(b))
+        }
+        Node::Case { arms, .. } => arms.iter().any(|arm| match arm {
+            CaseArm::When(_, b, _) | CaseArm::Else(b, _) => uses_offset_continue(b),
+        }),
+        Node::Capture { body, .. } | Node::IfChanged(body, _) => uses_offset_continue(body),
+        Node::Tablerow(t) => uses_offset_continue(&t.body),
+        _ => false,
+    })
+}
+
+impl Lowerer<'_> {
+    fn id(&mut self) -> usize {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Brings the generated source to `line` with newlines inside a comment.
+    fn sync(&mut self, line: u32) {
+        if line > self.line {
+            self.out.push_str("{#");
+            for _ in self.line..line {
+                self.out.push('\n');
+            }
+            self.out.push_str("#}");
+            self.line = line;
+        }
+    }
+
+    fn emit(&mut self, code: &str) {
+        self.out.push_str(code);
+    }
+
+    fn text(&mut self, text: &str, line: u32) {
+        self.sync(line);
+        let needs_raw = text.contains("{{")
+            || text.contains("{%")
+            || text.contains("{#")
+            || text.ends_with('{');
+        if needs_raw && !text.contains("endraw") {
+            self.out.push_str("{% raw %}");
+            self.out.push_str(text);
+            self.out.push_str("{% endraw %}");
+        } else if needs_raw {
+            // Text that itself holds `endraw` goes out as a string literal.
+            self.out.push_str("{{ ");
+            self.out.push_str(&quote(text));
+            self.out.push_str(" }}");
+        } else {
+            self.out.push_str(text);
+        }
+        self.line +=
+            u32::try_from(memchr::memchr_iter(b'\n', text.as_bytes()).count()).unwrap_or(u32::MAX);
+    }
+
+    fn nodes(&mut self, nodes: &[Node]) -> Result<(), LiquidError> {
+        for node in nodes {
+            self.node(node)?;
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, node: &Node) -> Result<(), LiquidError> {
+        match node {
+            Node::Text(text, line) => self.text(text, *line),
+            Node::Output(filtered, line) => {
+                self.sync(*line);
+                let code = self.filtered(filtered, *line)?;
+                self.emit(&format!("{{{{ {code} }}}}"));
+            }
+            Node::Assign { name, value, line } => {
+                self.sync(*line);
+                let code = self.filtered(value, *line)?;
+                self.emit(&format!(
+                    "{{% do {SCOPE}.assign({}, {code}) %}}",
+                    quote(name)
+                ));
+            }
+            Node::Capture { name, body, line } => {
+                self.sync(*line);
+                let id = self.id();
+                self.emit(&format!("{{% set _lq_c{id} %}}"));
+                self.nodes(body)?;
+                self.emit(&format!(
+                    "{{% endset %}}{{% do {SCOPE}.assign({}, _lq_c{id}) %}}",
+                    quote(name)
+                ));
+            }
+            Node::Increment(name, line) => {
+                self.sync(*line);
+                self.emit(&format!("{{{{ {SCOPE}.increment({}) }}}}", quote(name)));
+            }
+            Node::Decrement(name, line) => {
+                self.sync(*line);
+                self.emit(&format!("{{{{ {SCOPE}.decrement({}) }}}}", quote(name)));
+            }
+            Node::If {
+                branches,
+                otherwise,
+                line,
+            } => {
+                self.sync(*line);
+                for (index, (condition, body, branch_line)) in branches.iter().enumerate() {
+                    self.sync(*branch_line);
+                    let code = self.condition(condition, *branch_line)?;
+                    let keyword = if index == 0 { "if" } else { "elif" };
+                    self.emit(&format!("{{% {keyword} {code} %}}"));
+                    self.nodes(body)?;
+                }
+                if let Some((body, else_line)) = otherwise {
+                    self.sync(*else_line);
+                    self.emit("{% else %}");
+                    self.nodes(body)?;
+                }
+                self.emit("{% endif %}");
+            }
+            Node::Case {
+                subject,
+                arms,
+                line,
+            } => self.case(subject, arms, *line)?,
+            Node::For(for_loop) => self.for_loop(for_loop)?,
+            Node::Tablerow(tablerow) => self.tablerow(tablerow)?,
+            Node::Break(line) | Node::Continue(line) => {
+                self.sync(*line);
+                // Outside a loop (an included file) Liquid's break has nothing to stop here.
+                if !self.loops.is_empty() {
+                    self.emit(if matches!(node, Node::Break(_)) {
+                        "{% break %}"
+                    } else {
+                        "{% continue %}"
+                    });
+                }
+            }
+            Node::Cycle {
+                group,
+                values,
+                key,
+                line,
+            } => {
+                self.sync(*line);
+                let key = match group {
+                    Some(group) => self.expr(group, *line)?,
+                    None => quote(key),
+                };
+                let values = values
+                    .iter()
+                    .map(|v| self.expr(v, *line))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.emit(&format!(
+                    "{{{{ {SCOPE}.cycle({key}, {}, [{}]) }}}}",
+                    group.is_some(),
+                    values.join(", ")
+                ));
+            }
+            Node::IfChanged(body, line) => {
+                self.sync(*line);
+                let id = self.id();
+                self.emit(&format!("{{% set _lq_i{id} %}}"));
+                self.nodes(body)?;
+                self.emit(&format!(
+                    "{{% endset %}}{{{{ {SCOPE}.ifchanged(_lq_i{id}) }}}}"
+                ));
+            }
+            Node::Render(partial) => self.render(partial)?,
+            Node::Include(partial) => self.include(partial)?,
+        }
+        Ok(())
+    }
+
+    fn case(&mut self, subject: &Expr, arms: &[CaseArm], line: u32) -> Result<(), LiquidError> {
+        self.sync(line);
+        let id = self.id();
+        let subject_code = self.expr(subject, line)?;
+        let var = format!("_lq_k{id}");
+        self.emit(&format!("{{% set {var} = {subject_code} %}}"));
+        // Every matching `when` renders (as in Liquid); an `else` renders when no `when`
+        // before it matched.
+        let mut previous: Vec<String> = Vec::new();
+        for arm in arms {
+            match arm {
+                CaseArm::When(values, body, when_line) => {
+                    self.sync(*when_line);
+                    let tests = values
+                        .iter()
+                        .map(|v| self.compare(&var, CmpOp::Eq, v, *when_line))
+                        .collect::<Result<Vec<_>, LiquidError>>()?;
+                    let code = format!("({})", tests.join(" or "));
+                    if tests.len() == 1 {
+                        self.emit(&format!("{{% if {code} %}}"));
+                        self.nodes(body)?;
+                        self.emit("{% endif %}");
+                    } else {
+                        // Liquid renders the body once for every value that matches.
+                        let id = self.id();
+                        self.emit(&format!(
+                            "{{% for _lq_w{id} in _lq_repeat([{}]) %}}",
+                            tests.join(", ")
+                        ));
+                        let body_start = self.out.len();
+                        self.loops.push(LoopFrame {
+                            kind: LoopKind::Hidden,
+                            id,
+                            name: String::new(),
+                            saved: false,
+                            body_start,
+                        });
+                        let result = self.nodes(body);
+                        self.loops.pop();
+                        result?;
+                        self.emit("{% endfor %}");
+                    }
+                    previous.push(code);
+                }
+                CaseArm::Else(body, else_line) => {
+                    self.sync(*else_line);
+                    if previous.is_empty() {
+                        self.emit("{% if true %}");
+                    } else {
+                        self.emit(&format!("{{% if not ({}) %}}", previous.join(" or ")));
+                    }
+                    self.nodes(body)?;
+                    self.emit("{% endif %}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn for_loop(&mut self, f: &ForLoop) -> Result<(), LiquidError> {
+        self.sync(f.line);
+        let collection = self.expr(&f.collection, f.line)?;
+        let iterable =
+            if f.limit.is_none() && f.offset.is_none() && !f.reversed && !self.tracks_offsets {
+                format!("_lq_iter({collection})")
+            } else {
+                let limit = match &f.limit {
+                    Some(limit) => self.expr(limit, f.line)?,
+                    None => "none".into(),
+                };
+                let (offset, continues) = match &f.offset {
+                    Some(Offset::Expr(offset)) => (self.expr(offset, f.line)?, false),
+                    Some(Offset::Continue) => ("none".into(), true),
+                    None => ("none".into(), false),
+                };
+                let flags = format!(
+                    "{}{}",
+                    if continues { "c" } else { "" },
+                    if f.reversed { "r" } else { "" }
+                );
+                format!(
+                    "{SCOPE}.slice_for({}, {collection}, {offset}, {limit}, {})",
+                    quote(&f.name),
+                    quote(&flags)
+                )
+            };
+        let id = self.id();
+        let var = mangle(&f.var);
+        // minijinja's own for-else also runs after a `break` in the first iteration, so the
+        // else branch tests the collection itself.
+        let iterable = if f.otherwise.is_some() {
+            self.emit(&format!("{{% set _lq_f{id} = {iterable} %}}"));
+            format!("_lq_f{id}")
+        } else {
+            iterable
+        };
+        self.emit(&format!("{{% for {var} in {iterable} %}}"));
+        let body_start = self.out.len();
+        self.loops.push(LoopFrame {
+            kind: LoopKind::For,
+            id,
+            name: f.name.clone(),
+            saved: false,
+            body_start,
+        });
+        self.locals.push((f.var.clone(), var));
+        let result = self.nodes(&f.body);
+        self.locals.pop();
+        let frame = self.loops.pop();
+        result?;
+        if let Some(frame) = frame
+            && frame.saved
+        {
+            self.out.insert_str(
+                frame.body_start,
+                &format!("{{% set _lq_loop{} = loop %}}", frame.id),
+            );
+        }
+        self.emit("{% endfor %}");
+        if let Some((body, else_line)) = &f.otherwise {
+            self.sync(*else_line);
+            self.emit(&format!("{{% if not _lq_f{id} %}}"));
+            self.nodes(body)?;
+            self.emit("{% endif %}");
+        }
+        Ok(())
+    }
+
+    fn tablerow(&mut self, t: &Tablerow) -> Result<(), LiquidError> {
+        self.sync(t.line);
+        let collection = self.expr(&t.collection, t.line)?;
+        let mut arg = |e: &Option<Expr>| match e {
+            Some(e) => self.expr(e, t.line),
+            None => Ok("none".to_string()),
+        };
+        let (cols, limit, offset) = (arg(&t.cols)?, arg(&t.limit)?, arg(&t.offset)?);
+        let id = self.id();
+        let var = mangle(&t.var);
+        let row = format!("_lq_tr{id}");
+        let rows = format!("_lq_rows{id}");
+        // Each cell is closed when the next one opens (and after the loop), so `break` and
+        // `continue` inside the body still close it, as Liquid's output does.
+        self.emit(&format!(
+            "{{% set {rows} = _lq_tablerow({collection}, {cols}, {limit}, {offset}) %}}<tr class=\"row1\">{{{{ \"\\n\" }}}}{{% for {var}, {row} in {rows} %}}{{% if not {row}.first %}}</td>{{% if {row}.col_first %}}</tr>{{{{ \"\\n\" }}}}<tr class=\"row{{{{ {row}.row }}}}\">{{% endif %}}{{% endif %}}<td class=\"col{{{{ {row}.col }}}}\">"
+        ));
+        let body_start = self.out.len();
+        self.loops.push(LoopFrame {
+            kind: LoopKind::Tablerow,
+            id,
+            name: String::new(),
+            saved: false,
+            body_start,
+        });
+        self.locals.push((t.var.clone(), var));
+        let result = self.nodes(&t.body);
+        self.locals.pop();
+        self.loops.pop();
+        result?;
+        self.emit(&format!(
+            "{{% endfor %}}{{% if {rows} %}}</td>{{% endif %}}</tr>{{{{ \"\\n\" }}}}"
+        ));
+        Ok(())
+    }
+
+    fn render(&mut self, p: &Partial) -> Result<(), LiquidError> {
+        self.sync(p.line);
+        let name = self.expr(&p.name, p.line)?;
+        let (mode, value) = match &p.bound {
+            Some((Binding::With, e)) => ("with", self.expr(e, p.line)?),
+            Some((Binding::For, e)) => ("for", self.expr(e, p.line)?),
+            None => ("", "none".to_string()),
+        };
+        let alias = match &p.alias {
+            Some(alias) => quote(alias),
+            None => "none".into(),
+        };
+        let kwargs = self.kwargs_dict(&p.kwargs, p.line)?;
+        self.emit(&format!(
+            "{{{{ {SCOPE}.render({name}, {}, {value}, {alias}, {kwargs}) }}}}",
+            quote(mode)
+        ));
+        Ok(())
+    }
+
+    fn kwargs_dict(&mut self, kwargs: &[(String, Expr)], line: u32) -> Result<String, LiquidError> {
+        let mut parts = Vec::new();
+        for (key, value) in kwargs {
+            parts.push(format!("{}: {}", quote(key), self.expr(value, line)?));
+        }
+        Ok(format!("{{{}}}", parts.join(", ")))
+    }
+
+    fn include(&mut self, p: &Partial) -> Result<(), LiquidError> {
+        self.sync(p.line);
+        let name = self.expr(&p.name, p.line)?;
+        // Keyword arguments live in a `with` frame around the include: they shadow the scope
+        // while it runs and are gone afterwards; assigns in the included file reach the scope.
+        let mut bindings = Vec::new();
+        for (key, value) in &p.kwargs {
+            bindings.push(format!("{}={}", mangle(key), self.expr(value, p.line)?));
+        }
+        let alias = p.alias.clone().or_else(|| match &p.name {
+            Expr::Str(name) => {
+                let base = name.rsplit('/').next().unwrap_or(name);
+                Some(base.strip_suffix(".liquid").unwrap_or(base).to_string())
+            }
+            _ => None,
+        });
+        match (&p.bound, alias) {
+            (Some((Binding::For, value)), Some(alias)) => {
+                let id = self.id();
+                let value = self.expr(value, p.line)?;
+                bindings.insert(0, format!("{}=_lq_inc{id}", mangle(&alias)));
+                self.emit(&format!(
+                    "{{% for _lq_inc{id} in _lq_include_items({value}) %}}{{% with {} %}}{{% include {name} %}}{{% endwith %}}{{% endfor %}}",
+                    bindings.join(", ")
+                ));
+                return Ok(());
+            }
+            (Some((_, value)), Some(alias)) => {
+                let value = self.expr(value, p.line)?;
+                bindings.insert(0, format!("{}={value}", mangle(&alias)));
+            }
+            _ => {}
+        }
+        if bindings.is_empty() {
+            self.emit(&format!("{{% include {name} %}}"));
+        } else {
+            self.emit(&format!(
+                "{{% with {} %}}{{% include {name} %}}{{% endwith %}}",
+                bindings.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    fn filtered(&mut self, f: &Filtered, line: u32) -> Result<String, LiquidError> {
+        let mut code = self.expr(&f.expr, line)?;
+        for filter in &f.filters {
+            code = self.filter(code, filter, line)?;
+        }
+        Ok(code)
+    }
+
+    fn filter(&mut self, input: String, filter: &Filter, line: u32) -> Result<String, LiquidError> {
+        let name = if STANDARD_FILTERS.contains(&filter.name.as_str()) {
+            format!("liquid_{}", filter.name)
+        } else if is_plain_ident(&filter.name) {
+            filter.name.clone()
+        } else {
+            return Err(LiquidError::new(
+                self.file,
+                line,
+                format!("unknown filter '{}'", filter.name),
+            ));
+        };
+        let mut args = Vec::new();
+        for arg in &filter.args {
+            args.push(self.expr(arg, line)?);
+        }
+        for (key, value) in &filter.kwargs {
+            if !is_plain_ident(key) || RESERVED.contains(&key.as_str()) {
+                return Err(LiquidError::new(
+                    self.file,
+                    line,
+                    format!("bad keyword argument '{key}'"),
+                ));
+            }
+            args.push(format!("{key}={}", self.expr(value, line)?));
+        }
+        if args.is_empty() {
+            Ok(format!("{input}|{name}"))
+        } else {
+            Ok(format!("{input}|{name}({})", args.join(", ")))
+        }
+    }
+
+    fn condition(&mut self, c: &Condition, line: u32) -> Result<String, LiquidError> {
+        Ok(match c {
+            Condition::Value(e) => match e {
+                Expr::Nil | Expr::Bool(false) => "false".into(),
+                Expr::Bool(true) | Expr::Int(_) | Expr::Float(_) | Expr::Str(_) => "true".into(),
+                _ => format!("({} is _lq_truthy)", self.expr(e, line)?),
+            },
+            Condition::Compare(left, op, right) => {
+                let left = self.expr(left, line)?;
+                self.compare(&left, *op, right, line)?
+            }
+            Condition::And(a, b) => format!(
+                "({} and {})",
+                self.condition(a, line)?,
+                self.condition(b, line)?
+            ),
+            Condition::Or(a, b) => format!(
+                "({} or {})",
+                self.condition(a, line)?,
+                self.condition(b, line)?
+            ),
+            Condition::Not(c) => format!("(not {})", self.condition(c, line)?),
+        })
+    }
+
+    fn compare(
+        &mut self,
+        left: &str,
+        op: CmpOp,
+        right: &Expr,
+        line: u32,
+    ) -> Result<String, LiquidError> {
+        let right = self.expr(right, line)?;
+        let test = match op {
+            CmpOp::Eq => "_lq_eq",
+            CmpOp::Ne => "_lq_ne",
+            CmpOp::Lt => "_lq_lt",
+            CmpOp::Gt => "_lq_gt",
+            CmpOp::Le => "_lq_le",
+            CmpOp::Ge => "_lq_ge",
+            CmpOp::Contains => "_lq_contains",
+        };
+        Ok(format!("({left} is {test}({right}))"))
+    }
+
+    fn expr(&mut self, e: &Expr, line: u32) -> Result<String, LiquidError> {
+        Ok(match e {
+            Expr::Nil => "none".into(),
+            Expr::Bool(b) => b.to_string(),
+            Expr::Int(i) if *i < 0 => format!("({i})"),
+            Expr::Int(i) => i.to_string(),
+            Expr::Float(f) if f.is_finite() => {
+                let text = format!("{f:?}");
+                if *f < 0.0 { format!("({text})") } else { text }
+            }
+            Expr::Float(_) => "none".into(),
+            Expr::Str(s) => quote(s),
+            Expr::Empty => "_lq_empty".into(),
+            Expr::Blank => "_lq_blank".into(),
+            Expr::Range(a, b) => {
+                format!(
+                    "_lq_range({}, {})",
+                    self.expr(a, line)?,
+                    self.expr(b, line)?
+                )
+            }
+            Expr::Path(path) => self.path(path, line)?,
+        })
+    }
+
+    fn path(&mut self, path: &Path, line: u32) -> Result<String, LiquidError> {
+        let mut segments = path.segments.as_slice();
+        let mut code = match &path.root {
+            PathRoot::Name(name) if name == "forloop" && self.local(name).is_none() => {
+                match self.forloop(&mut segments) {
+                    Some(code) => code,
+                    None => "forloop".into(),
+                }
+            }
+            PathRoot::Name(name) if name == "tablerowloop" && self.local(name).is_none() => {
+                match self
+                    .loops
+                    .iter()
+                    .rev()
+                    .find(|l| l.kind == LoopKind::Tablerow)
+                {
+                    Some(frame) => format!("_lq_tr{}", frame.id),
+                    None => "tablerowloop".into(),
+                }
+            }
+            PathRoot::Name(name) => match self.local(name) {
+                Some(ident) => ident,
+                None => mangle(name),
+            },
+            PathRoot::Index(name) => format!("{SCOPE}[{}]", self.expr(name, line)?),
+        };
+        for segment in segments {
+            match segment {
+                Segment::Attr(attr) if matches!(attr.as_str(), "size" | "first" | "last") => {
+                    code = format!("({code}|_lq_prop({}))", quote(attr));
+                }
+                Segment::Attr(attr)
+                    if is_plain_ident(attr) && !RESERVED.contains(&attr.as_str()) =>
+                {
+                    code.push('.');
+                    code.push_str(attr);
+                }
+                Segment::Attr(attr) => {
+                    code = format!("{code}[{}]", quote(attr));
+                }
+                Segment::Index(index) => {
+                    let index = self.expr(index, line)?;
+                    code = format!("{code}[{index}]");
+                }
+            }
+        }
+        Ok(code)
+    }
+
+    fn local(&self, name: &str) -> Option<String> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(liquid, _)| liquid == name)
+            .map(|(_, ident)| ident.clone())
+    }
+
+    /// `forloop...` inside a lexical `for`: consumes the segments it resolves and returns the
+    /// code, or None outside any loop (then `forloop` is an ordinary variable, as in a file
+    /// rendered with `render ... for`).
+    fn forloop(&mut self, segments: &mut &[Segment]) -> Option<String> {
+        let mut level = self.loops.iter().rposition(|l| l.kind == LoopKind::For)?;
+        loop {
+            let reference = self.loop_ref(level);
+            match segments.first() {
+                Some(Segment::Attr(attr)) => {
+                    let mapped = match attr.as_str() {
+                        "index" | "index0" | "first" | "last" | "length" => attr.as_str(),
+                        "rindex" => "revindex",
+                        "rindex0" => "revindex0",
+                        "name" => {
+                            *segments = &segments[1..];
+                            return Some(quote(&self.loops[level].name));
+                        }
+                        "parentloop" => {
+                            *segments = &segments[1..];
+                            match self.loops[..level]
+                                .iter()
+                                .rposition(|l| l.kind == LoopKind::For)
+                            {
+                                Some(parent) => {
+                                    level = parent;
+                                    continue;
+                                }
+                                None => return Some("none".into()),
+                            }
+                        }
+                        _ => {
+                            *segments = &segments[1..];
+                            return Some("none".into());
+                        }
+                    };
+                    *segments = &segments[1..];
+                    return Some(format!("{reference}.{mapped}"));
+                }
+                _ => {
+                    let parent = match self.loops[..level]
+                        .iter()
+                        .rposition(|l| l.kind == LoopKind::For)
+                    {
+                        Some(parent) => self.loop_ref(parent),
+                        None => "none".into(),
+                    };
+                    return Some(format!(
+                        "_lq_forloop({reference}, {}, {parent})",
+                        quote(&self.loops[level].name)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The minijinja expression for the loop object of `self.loops[level]`.
+    fn loop_ref(&mut self, level: usize) -> String {
+        if level + 1 == self.loops.len() {
+            "loop".into()
+        } else {
+            self.loops[level].saved = true;
+            format!("_lq_loop{}", self.loops[level].id)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mangling_round_trips() {
+        for name in ["f-oo", "x?", "loop", "_lq_x", "a_b-c?"] {
+            let ident = mangle(name);
+            assert!(is_plain_ident(&ident), "{ident}");
+            assert_eq!(demangle(&ident).as_deref(), Some(name));
+        }
+        assert_eq!(mangle("product"), "product");
+    }
+}

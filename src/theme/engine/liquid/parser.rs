@@ -1,0 +1,715 @@
+//! Builds the tree of a Liquid template from its tokens: every standard tag, with the line it
+//! starts on, and parse errors where Liquid reports them (unknown tags, unclosed blocks, bad
+//! markup).
+
+use super::error::LiquidError;
+use super::expr::{Condition, Expr, Filtered, Parser, Tok};
+use super::lexer::{Token, split_tag};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Text(String, u32),
+    Output(Filtered, u32),
+    Assign {
+        name: String,
+        value: Filtered,
+        line: u32,
+    },
+    Capture {
+        name: String,
+        body: Vec<Node>,
+        line: u32,
+    },
+    Increment(String, u32),
+    Decrement(String, u32),
+    If {
+        branches: Vec<(Condition, Vec<Node>, u32)>,
+        otherwise: Option<(Vec<Node>, u32)>,
+        line: u32,
+    },
+    Case {
+        subject: Expr,
+        arms: Vec<CaseArm>,
+        line: u32,
+    },
+    For(Box<ForLoop>),
+    Tablerow(Box<Tablerow>),
+    Break(u32),
+    Continue(u32),
+    Cycle {
+        group: Option<Expr>,
+        values: Vec<Expr>,
+        key: String,
+        line: u32,
+    },
+    IfChanged(Vec<Node>, u32),
+    Render(Box<Partial>),
+    Include(Box<Partial>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaseArm {
+    When(Vec<Expr>, Vec<Node>, u32),
+    Else(Vec<Node>, u32),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Offset {
+    Expr(Expr),
+    Continue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForLoop {
+    pub var: String,
+    pub collection: Expr,
+    /// `var-collection`, the key of `offset: continue`.
+    pub name: String,
+    pub limit: Option<Expr>,
+    pub offset: Option<Offset>,
+    pub reversed: bool,
+    pub body: Vec<Node>,
+    pub otherwise: Option<(Vec<Node>, u32)>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tablerow {
+    pub var: String,
+    pub collection: Expr,
+    pub cols: Option<Expr>,
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+    pub body: Vec<Node>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    With,
+    For,
+}
+
+/// `render` and `include`: the template name, an optional `with`/`for` value bound to the
+/// alias (or the template's name) and keyword arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    pub name: Expr,
+    pub bound: Option<(Binding, Expr)>,
+    pub alias: Option<String>,
+    pub kwargs: Vec<(String, Expr)>,
+    pub line: u32,
+}
+
+/// Tags that end blocks; meeting one where no block expects it is an error.
+const END_TAGS: &[&str] = &[
+    "endif",
+    "endunless",
+    "endcase",
+    "endfor",
+    "endtablerow",
+    "endcapture",
+    "endifchanged",
+    "endcomment",
+    "enddoc",
+    "endraw",
+    "else",
+    "elsif",
+    "when",
+];
+
+pub struct TreeBuilder<'a> {
+    file: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+    /// Names of the `for` loops and `liquid` tags we are in, for error messages.
+    in_liquid_tag: bool,
+}
+
+/// Parses a whole template.
+pub fn parse(file: &str, tokens: Vec<Token>) -> Result<Vec<Node>, LiquidError> {
+    let mut builder = TreeBuilder {
+        file,
+        tokens,
+        pos: 0,
+        in_liquid_tag: false,
+    };
+    let (nodes, end) = builder.block(&[])?;
+    if let Some((name, _, line)) = end {
+        return Err(LiquidError::new(file, line, format!("unexpected '{name}'")));
+    }
+    Ok(nodes)
+}
+
+type BlockEnd = Option<(String, String, u32)>;
+
+impl TreeBuilder<'_> {
+    fn err(&self, line: u32, message: impl Into<String>) -> LiquidError {
+        LiquidError::new(self.file, line, message)
+    }
+
+    fn parser(&self, line: u32, markup: &str) -> Result<Parser<'_>, LiquidError> {
+        Parser::new(self.file, line, markup)
+    }
+
+    /// Reads nodes until one of `ends` (returned with its markup and line) or the end of input
+    /// (None). A stray end tag is an error.
+    fn block(&mut self, ends: &[&str]) -> Result<(Vec<Node>, BlockEnd), LiquidError> {
+        let mut nodes = Vec::new();
+        while self.pos < self.tokens.len() {
+            let token = self.tokens[self.pos].clone();
+            self.pos += 1;
+            match token {
+                Token::Text { text, line } => nodes.push(Node::Text(text, line)),
+                Token::Output { markup, line } => {
+                    let mut parser = self.parser(line, &markup)?;
+                    nodes.push(Node::Output(parser.filtered()?, line));
+                }
+                Token::Tag { name, markup, line } => {
+                    if ends.contains(&name.as_str()) {
+                        return Ok((nodes, Some((name, markup, line))));
+                    }
+                    if END_TAGS.contains(&name.as_str()) {
+                        return Err(self.err(line, format!("unexpected '{name}'")));
+                    }
+                    self.tag(&name, &markup, line, &mut nodes)?;
+                }
+            }
+        }
+        Ok((nodes, None))
+    }
+
+    fn block_until(
+        &mut self,
+        tag: &str,
+        ends: &[&str],
+        line: u32,
+    ) -> Result<(Vec<Node>, String, String, u32), LiquidError> {
+        match self.block(ends)? {
+            (nodes, Some((end, markup, end_line))) => Ok((nodes, end, markup, end_line)),
+            (_, None) => Err(self.err(line, format!("'{tag}' tag was never closed"))),
+        }
+    }
+
+    fn tag(
+        &mut self,
+        name: &str,
+        markup: &str,
+        line: u32,
+        nodes: &mut Vec<Node>,
+    ) -> Result<(), LiquidError> {
+        match name {
+            "assign" => {
+                let mut p = self.parser(line, markup)?;
+                let target = p.target_name()?;
+                p.expect(&Tok::Assign)?;
+                let value = p.filtered()?;
+                nodes.push(Node::Assign {
+                    name: target,
+                    value,
+                    line,
+                });
+            }
+            "capture" => {
+                let mut p = self.parser(line, markup)?;
+                let target = match p.peek() {
+                    Some(Tok::Str(s)) => {
+                        let s = s.clone();
+                        p.advance();
+                        s
+                    }
+                    _ => p.target_name()?,
+                };
+                p.expect_end()?;
+                let (body, _, _, _) = self.block_until("capture", &["endcapture"], line)?;
+                nodes.push(Node::Capture {
+                    name: target,
+                    body,
+                    line,
+                });
+            }
+            "increment" | "decrement" => {
+                let mut p = self.parser(line, markup)?;
+                let target = p.target_name()?;
+                p.expect_end()?;
+                nodes.push(if name == "increment" {
+                    Node::Increment(target, line)
+                } else {
+                    Node::Decrement(target, line)
+                });
+            }
+            "echo" => {
+                if markup.is_empty() {
+                    nodes.push(Node::Output(
+                        Filtered {
+                            expr: Expr::Nil,
+                            filters: Vec::new(),
+                        },
+                        line,
+                    ));
+                } else {
+                    let mut p = self.parser(line, markup)?;
+                    nodes.push(Node::Output(p.filtered()?, line));
+                }
+            }
+            "if" | "unless" => nodes.push(self.if_tag(name, markup, line)?),
+            "case" => nodes.push(self.case_tag(markup, line)?),
+            "for" => nodes.push(self.for_tag(markup, line)?),
+            "tablerow" => nodes.push(self.tablerow_tag(markup, line)?),
+            "break" | "continue" => {
+                if !markup.is_empty() {
+                    return Err(self.err(line, format!("'{name}' takes no arguments")));
+                }
+                nodes.push(if name == "break" {
+                    Node::Break(line)
+                } else {
+                    Node::Continue(line)
+                });
+            }
+            "cycle" => nodes.push(self.cycle_tag(markup, line)?),
+            "ifchanged" => {
+                let (body, _, _, _) = self.block_until("ifchanged", &["endifchanged"], line)?;
+                nodes.push(Node::IfChanged(body, line));
+            }
+            "raw" => {
+                let (body, _, _, _) = self.block_until("raw", &["endraw"], line)?;
+                nodes.extend(body);
+            }
+            "comment" => self.skip_comment(line)?,
+            "doc" => {
+                if !markup.is_empty() {
+                    return Err(self.err(line, "'doc' takes no arguments"));
+                }
+                // The lexer read the body verbatim, as for `raw`; it is dropped.
+                self.block_until("doc", &["enddoc"], line)?;
+            }
+            "#" => {
+                // Every line of an inline comment must start with `#`.
+                for text in markup.lines().skip(1) {
+                    if !text.trim_start().starts_with('#') && !text.trim().is_empty() {
+                        return Err(
+                            self.err(line, "every line of an inline comment must start with '#'")
+                        );
+                    }
+                }
+            }
+            "liquid" => self.liquid_tag(markup, line, nodes)?,
+            "render" | "include" => {
+                let partial = self.partial(name, markup, line)?;
+                nodes.push(if name == "render" {
+                    Node::Render(Box::new(partial))
+                } else {
+                    Node::Include(Box::new(partial))
+                });
+            }
+            "" => return Err(self.err(line, "a tag needs a name")),
+            other => return Err(self.err(line, format!("unknown tag '{other}'"))),
+        }
+        Ok(())
+    }
+
+    fn if_tag(&mut self, name: &str, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let end = if name == "if" { "endif" } else { "endunless" };
+        let mut first = self.parser(line, markup)?.whole_condition()?;
+        if name == "unless" {
+            first = Condition::Not(Box::new(first));
+        }
+        let mut branches = Vec::new();
+        let mut condition = first;
+        let mut branch_line = line;
+        loop {
+            let (body, tag, tag_markup, tag_line) =
+                self.block_until(name, &["elsif", "else", end], line)?;
+            branches.push((condition, body, branch_line));
+            match tag.as_str() {
+                "elsif" => {
+                    condition = self.parser(tag_line, &tag_markup)?.whole_condition()?;
+                    branch_line = tag_line;
+                }
+                "else" => {
+                    let (body, mut tag, _, _) =
+                        self.block_until(name, &[end, "else", "elsif"], line)?;
+                    // Blocks after the first `else` are read and dropped, as Liquid does.
+                    while tag != end {
+                        (_, tag, _, _) = self.block_until(name, &[end, "else", "elsif"], line)?;
+                    }
+                    return Ok(Node::If {
+                        branches,
+                        otherwise: Some((body, tag_line)),
+                        line,
+                    });
+                }
+                _ => {
+                    return Ok(Node::If {
+                        branches,
+                        otherwise: None,
+                        line,
+                    });
+                }
+            }
+        }
+    }
+
+    fn case_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let mut p = self.parser(line, markup)?;
+        let subject = p.expr()?;
+        p.expect_end()?;
+        // Whatever sits between `case` and the first `when` is dropped, as Liquid does.
+        let (_, mut tag, mut tag_markup, mut tag_line) =
+            self.block_until("case", &["when", "else", "endcase"], line)?;
+        let mut arms = Vec::new();
+        loop {
+            match tag.as_str() {
+                "when" => {
+                    let mut p = self.parser(tag_line, &tag_markup)?;
+                    let mut values = vec![p.expr()?];
+                    while p.eat(&Tok::Comma) || p.eat_word("or") {
+                        values.push(p.expr()?);
+                    }
+                    p.expect_end()?;
+                    let (body, next, next_markup, next_line) =
+                        self.block_until("case", &["when", "else", "endcase"], line)?;
+                    arms.push(CaseArm::When(values, body, tag_line));
+                    (tag, tag_markup, tag_line) = (next, next_markup, next_line);
+                }
+                "else" => {
+                    let (body, next, next_markup, next_line) =
+                        self.block_until("case", &["when", "else", "endcase"], line)?;
+                    arms.push(CaseArm::Else(body, tag_line));
+                    (tag, tag_markup, tag_line) = (next, next_markup, next_line);
+                }
+                _ => {
+                    return Ok(Node::Case {
+                        subject,
+                        arms,
+                        line,
+                    });
+                }
+            }
+        }
+    }
+
+    fn for_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let mut p = self.parser(line, markup)?;
+        let var = p.loop_var()?;
+        if !p.eat_word("in") {
+            return Err(p.unexpected("expected 'in'"));
+        }
+        let collection = p.expr()?;
+        let collection_markup = markup
+            .split_once(" in ")
+            .map(|(_, rest)| rest.split_whitespace().next().unwrap_or(""))
+            .unwrap_or("");
+        let name = format!("{var}-{collection_markup}");
+        let mut limit = None;
+        let mut offset = None;
+        let mut reversed = false;
+        while !p.at_end() {
+            if p.eat(&Tok::Comma) && p.at_end() {
+                break;
+            }
+            if p.eat_word("reversed") {
+                reversed = true;
+            } else if p.eat_word("limit") {
+                p.expect(&Tok::Colon)?;
+                limit = Some(p.expr()?);
+            } else if p.eat_word("offset") {
+                p.expect(&Tok::Colon)?;
+                offset = Some(if p.eat_word("continue") {
+                    Offset::Continue
+                } else {
+                    Offset::Expr(p.expr()?)
+                });
+            } else {
+                return Err(p.unexpected("expected 'limit', 'offset' or 'reversed'"));
+            }
+        }
+        let (body, tag, _, tag_line) = self.block_until("for", &["else", "endfor"], line)?;
+        let otherwise = if tag == "else" {
+            let (body, _, _, _) = self.block_until("for", &["endfor"], line)?;
+            Some((body, tag_line))
+        } else {
+            None
+        };
+        Ok(Node::For(Box::new(ForLoop {
+            var,
+            collection,
+            name,
+            limit,
+            offset,
+            reversed,
+            body,
+            otherwise,
+            line,
+        })))
+    }
+
+    fn tablerow_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let mut p = self.parser(line, markup)?;
+        let var = p.target_name()?;
+        if !p.eat_word("in") {
+            return Err(p.unexpected("expected 'in'"));
+        }
+        let collection = p.expr()?;
+        let (mut cols, mut limit, mut offset) = (None, None, None);
+        while !p.at_end() {
+            p.eat(&Tok::Comma);
+            let word = p.ident()?;
+            p.expect(&Tok::Colon)?;
+            let value = p.expr()?;
+            match word.as_str() {
+                "cols" => cols = Some(value),
+                "limit" => limit = Some(value),
+                "offset" => offset = Some(value),
+                other => return Err(p.error(format!("unknown tablerow argument '{other}'"))),
+            }
+        }
+        let (body, _, _, _) = self.block_until("tablerow", &["endtablerow"], line)?;
+        Ok(Node::Tablerow(Box::new(Tablerow {
+            var,
+            collection,
+            cols,
+            limit,
+            offset,
+            body,
+            line,
+        })))
+    }
+
+    fn cycle_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let mut p = self.parser(line, markup)?;
+        let first = p.expr()?;
+        let (group, mut values) = if p.eat(&Tok::Colon) {
+            (Some(first), vec![p.expr()?])
+        } else {
+            (None, vec![first])
+        };
+        while p.eat(&Tok::Comma) {
+            values.push(p.expr()?);
+        }
+        p.expect_end()?;
+        let key = match &group {
+            Some(_) => String::new(),
+            None => format!("{values:?}"),
+        };
+        Ok(Node::Cycle {
+            group,
+            values,
+            key,
+            line,
+        })
+    }
+
+    fn partial(&mut self, tag: &str, markup: &str, line: u32) -> Result<Partial, LiquidError> {
+        let mut p = self.parser(line, markup)?;
+        let name = p.expr()?;
+        if tag == "render" && !matches!(name, Expr::Str(_)) {
+            return Err(p.error("'render' needs the template name as a string literal"));
+        }
+        let mut bound = None;
+        let mut alias = None;
+        if p.eat_word("with") {
+            bound = Some((Binding::With, p.expr()?));
+        } else if p.eat_word("for") {
+            bound = Some((Binding::For, p.expr()?));
+        }
+        if p.eat_word("as") {
+            alias = Some(p.target_name()?);
+        }
+        let mut kwargs = Vec::new();
+        while !p.at_end() {
+            p.eat(&Tok::Comma);
+            let key = p.target_name()?;
+            p.expect(&Tok::Colon)?;
+            kwargs.push((key, p.expr()?));
+        }
+        Ok(Partial {
+            name,
+            bound,
+            alias,
+            kwargs,
+            line,
+        })
+    }
+
+    /// A comment's body is lexed but not parsed: only nested `comment`/`endcomment` (and raw,
+    /// which the lexer already read) count.
+    fn skip_comment(&mut self, line: u32) -> Result<(), LiquidError> {
+        let mut depth = 1;
+        while self.pos < self.tokens.len() {
+            let token = &self.tokens[self.pos];
+            self.pos += 1;
+            if let Token::Tag { name, .. } = token {
+                match name.as_str() {
+                    "comment" => depth += 1,
+                    "endcomment" => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Err(self.err(line, "'comment' tag was never closed"))
+    }
+
+    /// `{% liquid %}`: one tag per line, without delimiters. Its blocks must close inside it.
+    fn liquid_tag(
+        &mut self,
+        markup: &str,
+        line: u32,
+        nodes: &mut Vec<Node>,
+    ) -> Result<(), LiquidError> {
+        let mut tokens = Vec::new();
+        // The markup starts right after `liquid`, on the tag's own line.
+        for (index, text) in markup.split('\n').enumerate() {
+            let line_no = line + u32::try_from(index).unwrap_or(u32::MAX);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            let (name, rest) = split_tag(text);
+            if name == "#" {
+                continue;
+            }
+            if !name.is_empty() {
+                tokens.push(Token::Tag {
+                    name,
+                    markup: rest,
+                    line: line_no,
+                });
+            } else if !text.trim().is_empty() {
+                return Err(self.err(line_no, format!("unexpected '{}'", text.trim())));
+            }
+        }
+        let mut inner = TreeBuilder {
+            file: self.file,
+            tokens,
+            pos: 0,
+            in_liquid_tag: true,
+        };
+        let (body, end) = inner.block(&[])?;
+        if let Some((name, _, end_line)) = end {
+            return Err(self.err(end_line, format!("unexpected '{name}'")));
+        }
+        let _ = inner.in_liquid_tag;
+        nodes.extend(body);
+        Ok(())
+    }
+}
+
+/// Liquid drops the whitespace of a block tag whose bodies all print nothing but whitespace
+/// (only tags like `assign` and whitespace text): applied to `if`/`unless`, `case` and `for`,
+/// each tag as a whole.
+pub fn strip_blank_bodies(nodes: &mut [Node]) {
+    for node in nodes.iter_mut() {
+        let blank = is_blank(node);
+        let mut bodies: Vec<&mut Vec<Node>> = Vec::new();
+        match node {
+            Node::If {
+                branches,
+                otherwise,
+                ..
+            } => {
+                bodies.extend(branches.iter_mut().map(|(_, body, _)| body));
+                if let Some((body, _)) = otherwise {
+                    bodies.push(body);
+                }
+            }
+            Node::Case { arms, .. } => {
+                bodies.extend(arms.iter_mut().map(|arm| match arm {
+                    CaseArm::When(_, body, _) | CaseArm::Else(body, _) => body,
+                }));
+            }
+            Node::For(for_loop) => {
+                bodies.push(&mut for_loop.body);
+                if let Some((body, _)) = &mut for_loop.otherwise {
+                    bodies.push(body);
+                }
+            }
+            Node::Capture { body, .. } | Node::IfChanged(body, _) => {
+                strip_blank_bodies(body);
+                continue;
+            }
+            Node::Tablerow(t) => {
+                strip_blank_bodies(&mut t.body);
+                continue;
+            }
+            _ => continue,
+        }
+        for body in bodies {
+            strip_blank_bodies(body);
+            if blank {
+                body.retain(|n| !matches!(n, Node::Text(..)));
+            }
+        }
+    }
+}
+
+fn is_blank(node: &Node) -> bool {
+    match node {
+        Node::Text(text, _) => text.chars().all(char::is_whitespace),
+        Node::Assign { .. } | Node::Capture { .. } => true,
+        Node::If {
+            branches,
+            otherwise,
+            ..
+        } => {
+            branches.iter().all(|(_, b, _)| b.iter().all(is_blank))
+                && otherwise
+                    .as_ref()
+                    .is_none_or(|(b, _)| b.iter().all(is_blank))
+        }
+        Node::Case { arms, .. } => arms.iter().all(|arm| match arm {
+            CaseArm::When(_, b, _) | CaseArm::Else(b, _) => b.iter().all(is_blank),
+        }),
+        Node::For(f) => {
+            f.body.iter().all(is_blank)
+                && f.otherwise
+                    .as_ref()
+                    .is_none_or(|(b, _)| b.iter().all(is_blank))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lexer::tokenize;
+    use super::*;
+
+    fn parse_str(source: &str) -> Result<Vec<Node>, LiquidError> {
+        parse("t.liquid", tokenize("t.liquid", source)?)
+    }
+
+    #[test]
+    fn unknown_tags_and_unclosed_blocks_are_errors_with_lines() {
+        assert_eq!(
+            parse_str("a\n{% foo %}").unwrap_err().to_string(),
+            "t.liquid:2: unknown tag 'foo'"
+        );
+        assert_eq!(
+            parse_str("\n\n{% for x in y %}").unwrap_err().to_string(),
+            "t.liquid:3: 'for' tag was never closed"
+        );
+        assert!(parse_str("{% endif %}").is_err());
+    }
+
+    #[test]
+    fn if_elsif_else_and_case() {
+        let nodes = parse_str("{% if a %}1{% elsif b %}2{% else %}3{% endif %}").unwrap();
+        assert!(
+            matches!(&nodes[0], Node::If { branches, otherwise: Some(_), .. } if branches.len() == 2)
+        );
+        let nodes =
+            parse_str("{% case x %}{% when 1, 2 %}a{% when 3 or 4 %}b{% else %}c{% endcase %}")
+                .unwrap();
+        assert!(matches!(&nodes[0], Node::Case { arms, .. } if arms.len() == 3));
+    }
+
+    #[test]
+    fn liquid_tag_lines_are_tags() {
+        let nodes = parse_str("{% liquid\n assign x = 1\n echo x\n %}").unwrap();
+        assert_eq!(nodes.len(), 2);
+        assert!(matches!(&nodes[1], Node::Output(_, 3)));
+    }
+}
