@@ -39,6 +39,7 @@ mod store_roundtrip;
 mod theme_check;
 mod theme_errors;
 mod theme_fragments;
+mod theme_liquid;
 mod theme_real;
 mod theme_reload;
 mod theme_sections;

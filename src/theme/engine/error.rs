@@ -68,6 +68,12 @@ impl RenderError {
         }
     }
 
+    /// A Liquid error as the theme reports errors: its file and line, never generated code.
+    pub fn from_liquid(err: &super::liquid::LiquidError) -> RenderError {
+        let line = usize::try_from(err.line).ok().filter(|l| *l > 0);
+        RenderError::new(&err.file, line, &err.message)
+    }
+
     /// Adds the offending line from `source`, if it has one.
     pub fn with_excerpt_from(mut self, source: &str) -> Self {
         if let Some(line) = self.line {

@@ -22,7 +22,8 @@ use super::schema::{
     line_of, split_section,
 };
 use crate::theme::objects::context::{AssetVersions, LocaleValues};
-use crate::theme::objects::filters::configure_environment;
+use super::liquid;
+use crate::theme::objects::filters::{configure_environment, register as register_filters};
 use crate::theme::objects::fragments::Fragments;
 use crate::theme::objects::locale::{Locale, Locales};
 
@@ -217,7 +218,7 @@ pub fn load(
         };
         let Some(kind) = file
             .strip_prefix("sections/")
-            .and_then(|f| f.strip_suffix(".html"))
+            .and_then(|f| f.strip_suffix(".html").or_else(|| f.strip_suffix(".liquid")))
             .filter(|k| !k.contains('/'))
         else {
             continue;
@@ -258,8 +259,25 @@ pub fn load(
 
     let mut env = Environment::new();
     configure_environment(&mut env);
+    let mut liquid_env = liquid_environment(dir);
     for (file, source) in &sources {
         if broken.contains_key(file) {
+            continue;
+        }
+        if is_liquid(file) {
+            match liquid::compile(file, source) {
+                Ok(lowered) => {
+                    if let Err(e) = liquid_env.add_template_owned(lowered.name, lowered.source) {
+                        // The lowering wrote code minijinja refuses: our bug, not the author's.
+                        tracing::error!(file = %file, error = %e, "lowered Liquid did not compile");
+                        let message = "this file could not be compiled (an internal error)";
+                        broken.insert(file.clone(), RenderError::new(file, None, message));
+                    }
+                }
+                Err(e) => {
+                    broken.insert(file.clone(), RenderError::from_liquid(&e));
+                }
+            }
             continue;
         }
         if let Err(e) = env.add_template_owned(file.clone(), source.clone()) {
@@ -268,7 +286,11 @@ pub fn load(
         }
     }
 
-    let sections = build_sections(&section_files, &templates, catalogs);
+    let mut sections = build_sections(&section_files, &templates, catalogs);
+    let liquid_env = Arc::new(liquid_env);
+    for entry in sections.values_mut().filter(|e| is_liquid(&e.file)) {
+        entry.liquid = Some(liquid_env.clone());
+    }
     let broken = Arc::new(broken);
     let sections = Arc::new(sections);
     let fragments = Arc::new(Fragments::new(reuse));
@@ -297,6 +319,33 @@ pub fn load(
         sources,
         problems,
     }
+}
+
+/// Whether a theme file is Liquid (rendered through the Liquid front end) rather than our
+/// minijinja dialect.
+pub fn is_liquid(file: &str) -> bool {
+    file.ends_with(".liquid")
+}
+
+/// The environment `.liquid` files render in: the theme's own filters and functions (`money`,
+/// `t`, `asset_url`, ...) under Liquid's settings, with `render 'x'` and `include 'x'` read from
+/// `templates/snippets/x.liquid`.
+fn liquid_environment(dir: &Path) -> Environment<'static> {
+    let mut env = Environment::new();
+    register_filters(&mut env);
+    liquid::configure(&mut env);
+    let snippets = dir.join("templates").join("snippets");
+    env.set_loader(move |name| {
+        // A snippet name is a file name, never a path out of the folder.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Ok(None);
+        }
+        match std::fs::read_to_string(snippets.join(format!("{name}.liquid"))) {
+            Ok(source) => liquid::load(&format!("templates/snippets/{name}.liquid"), &source),
+            Err(_) => Ok(None),
+        }
+    });
+    env
 }
 
 /// Builds the static entries (one per section file) and the JSON template instances.
@@ -337,6 +386,7 @@ fn build_sections(
                         values: HashMap::new(),
                         open,
                         close,
+                        liquid: None,
                         error: Some(RenderError::new(
                             file,
                             Some(line),
@@ -385,6 +435,7 @@ fn entry_for(
         open,
         close,
         error: None,
+        liquid: None,
     }
 }
 

@@ -12,6 +12,7 @@ use minijinja::value::{Enumerator, Kwargs, Object};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 use super::error::RenderError;
+use super::liquid;
 use crate::theme::objects::context::{
     DEPTH_KEY, PAGE_KEY, Page, Rendering, SNIPPET_GLOBALS, current_page,
 };
@@ -128,6 +129,25 @@ pub fn render_file(
     env.get_template(file)?.render(ctx)
 }
 
+/// Renders a Liquid file with `ctx` as its global objects. A Liquid error keeps its own file
+/// and line (the `RenderError` rides along as the error's source).
+fn render_liquid(
+    env: &Environment<'_>,
+    broken: &Broken,
+    file: &str,
+    ctx: Value,
+    page: &Arc<Page>,
+) -> Result<String, Error> {
+    if let Some(err) = broken.get(file) {
+        return Err(broken_error(err));
+    }
+    let _rendering = Rendering::enter(page);
+    liquid::render(env, file, ctx, liquid::Limits::default()).map_err(|e| {
+        Error::new(ErrorKind::InvalidOperation, e.message.clone())
+            .with_source(RenderError::from_liquid(&e))
+    })
+}
+
 /// Is `name` a plain snippet name (no path tricks)?
 fn valid_snippet_name(name: &str) -> bool {
     !name.is_empty()
@@ -231,6 +251,8 @@ pub struct SectionEntry {
     pub close: String,
     /// Set when the instance cannot render at all (e.g. its section type does not exist).
     pub error: Option<RenderError>,
+    /// The Liquid environment, for a section written in Liquid (`sections/x.liquid`).
+    pub liquid: Option<Arc<Environment<'static>>>,
 }
 
 impl SectionEntry {
@@ -254,8 +276,11 @@ impl SectionEntry {
         if let Some(err) = &self.error {
             return Err(broken_error(err));
         }
-        let ctx = Scope::value(Layer::Section(self.value(&page)), page, depth);
-        let body = render_file(env, broken, &self.file, ctx)?;
+        let ctx = Scope::value(Layer::Section(self.value(&page)), page.clone(), depth);
+        let body = match &self.liquid {
+            Some(liquid_env) => render_liquid(liquid_env, broken, &self.file, ctx, &page)?,
+            None => render_file(env, broken, &self.file, ctx)?,
+        };
         let mut out = String::with_capacity(self.open.len() + body.len() + self.close.len());
         out.push_str(&self.open);
         out.push_str(&body);
