@@ -16,13 +16,13 @@ use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 
 use super::error::{Problem, RenderError};
+use super::liquid;
 use super::render::{Broken, SectionEntry, render_function, section_function, wrapper};
 use super::schema::{
     self, BlockInstance, JsonTemplate, SectionInstance, SectionSchema, SettingSchema, instance_id,
     line_of, split_section,
 };
 use crate::theme::objects::context::{AssetVersions, LocaleValues};
-use super::liquid;
 use crate::theme::objects::filters::{configure_environment, register as register_filters};
 use crate::theme::objects::fragments::Fragments;
 use crate::theme::objects::locale::{Locale, Locales};
@@ -218,7 +218,10 @@ pub fn load(
         };
         let Some(kind) = file
             .strip_prefix("sections/")
-            .and_then(|f| f.strip_suffix(".html").or_else(|| f.strip_suffix(".liquid")))
+            .and_then(|f| {
+                f.strip_suffix(".html")
+                    .or_else(|| f.strip_suffix(".liquid"))
+            })
             .filter(|k| !k.contains('/'))
         else {
             continue;

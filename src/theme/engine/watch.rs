@@ -101,7 +101,10 @@ pub fn classify(dir: &Path, path: &Path) -> Option<ThemeChange> {
     }
     if let Some(id) = rel
         .strip_prefix("sections/")
-        .and_then(|f| f.strip_suffix(".html").or_else(|| f.strip_suffix(".liquid")))
+        .and_then(|f| {
+            f.strip_suffix(".html")
+                .or_else(|| f.strip_suffix(".liquid"))
+        })
         .filter(|id| !id.contains('/'))
     {
         return Some(ThemeChange::Section { id: id.to_owned() });

@@ -69,7 +69,7 @@ fn describe_minijinja(err: &minijinja::Error, fallback: &str) -> String {
 
 fn html_renderer(path: &Path, source: String, snippets: Option<PathBuf>) -> Result<Html, String> {
     let mut env = minijinja::Environment::new();
-    crate::theme::configure_environment(&mut env);
+    crate::theme::objects::filters::configure_environment(&mut env);
     if let Some(dir) = snippets {
         env.set_loader(move |name| {
             if name.contains("..") || name.starts_with('/') {
