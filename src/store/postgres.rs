@@ -87,31 +87,47 @@ impl From<deadpool_postgres::PoolError> for StoreError {
 /// Sorts a client error into what the caller can do about it. The text is the client's own
 /// (server messages and I/O errors); it never holds the connection's password.
 fn classify(e: &tokio_postgres::Error) -> StoreError {
+    let text = describe(e);
     match e.code() {
         Some(code)
             if *code == SqlState::T_R_SERIALIZATION_FAILURE
                 || *code == SqlState::T_R_DEADLOCK_DETECTED =>
         {
-            StoreError::Conflict(e.to_string())
+            StoreError::Conflict(text)
         }
-        Some(code) if unavailable_state(code) => StoreError::Unavailable(e.to_string()),
-        Some(_) => StoreError::Postgres(e.to_string()),
+        Some(code) if unavailable_state(code) => StoreError::Unavailable(text),
+        Some(_) => StoreError::Postgres(text),
         None => {
             let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
-            if e.is_closed() || io || e.to_string().contains("timeout") {
-                StoreError::Unavailable(e.to_string())
+            if e.is_closed() || io || text.contains("timeout") {
+                StoreError::Unavailable(text)
             } else {
-                StoreError::Postgres(e.to_string())
+                StoreError::Postgres(text)
             }
         }
     }
 }
 
-/// Connection exceptions (class 08), a server shutting down or starting (57P01-57P03), too
-/// many connections and other resource limits (class 53).
+/// The client's error with its cause: "db error" alone says nothing.
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+/// Connection exceptions (class 08), refused credentials (class 28: a rotated password is an
+/// outage to visitors), a server shutting down or starting (57P01-57P03), too many
+/// connections and other resource limits (class 53).
 fn unavailable_state(code: &SqlState) -> bool {
     let code = code.code();
-    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+    code.starts_with("08")
+        || code.starts_with("28")
+        || code.starts_with("53")
+        || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 impl PgStore {

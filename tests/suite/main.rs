@@ -4,6 +4,8 @@
 
 // Shared helpers.
 mod common;
+mod pg_nodes;
+mod pg_support;
 mod platform_common;
 mod theme_support;
 
@@ -26,6 +28,7 @@ mod keep_alive;
 mod limits;
 mod reliability;
 mod security;
+mod store_contract;
 mod store_roundtrip;
 mod theme_check;
 mod theme_errors;

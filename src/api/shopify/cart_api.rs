@@ -93,7 +93,7 @@ pub async fn get_cart(
     // The token is minted on first read so it stays the same for the visitor from then on.
     visitor::ensure_cart_id(&session)
         .await
-        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+        .map_err(ShopifyError::session)?;
     let cart = visitor_cart(&state, &session).await?;
     let priced = price(&cart, state.catalog());
     let lines = line_json(&state, &priced);
@@ -230,7 +230,7 @@ pub async fn mutate(
     let command = parse(kind, &body)?;
     let cart_id = visitor::ensure_cart_id(session)
         .await
-        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+        .map_err(ShopifyError::session)?;
     let catalog = state.catalog().clone();
     let if_match = headers.get(header::IF_MATCH).cloned();
     let outcome = state

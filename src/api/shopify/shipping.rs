@@ -246,7 +246,7 @@ pub async fn prepare(
     }
     let cart = visitor::ensure_cart_id(&session)
         .await
-        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+        .map_err(ShopifyError::session)?;
     state.prepared_rates().mark(address.key(&cart));
     Ok(axum::Json(Value::Null).into_response())
 }
