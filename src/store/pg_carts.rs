@@ -132,40 +132,41 @@ pub async fn reserve(client: &impl GenericClient, cart: &Cart) -> Result<bool, S
     Ok(inserted == 1)
 }
 
+/// A line's columns as they are written.
+struct LineRow {
+    position: i64,
+    id: String,
+    item: String,
+    properties: String,
+    extras: String,
+}
+
+impl LineRow {
+    fn of(position: usize, line: &Line) -> Result<LineRow, StoreError> {
+        Ok(LineRow {
+            position: position as i64,
+            id: line.id.to_string(),
+            item: to_json(&line.item)?,
+            properties: to_json(&line.properties)?,
+            extras: to_json(&line.extras)?,
+        })
+    }
+}
+
+/// At most this many writes are sent together: up to 30, `try_join_all` polls its futures in
+/// order (past that it uses an unordered set), and the order matters (a cut before inserts).
+const PIPELINED: usize = 30;
+
+type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+
 /// Writes the cart row (which exists: loaded or reserved) and the lines that differ from
-/// `before`'s.
+/// `before`'s. The statements are sent together (pipelined) and run in order, so the cart's
+/// lock is held for one round trip of writes instead of one per statement.
 pub async fn save(
     client: &impl GenericClient,
     cart: &Cart,
     before: Option<&Cart>,
 ) -> Result<(), StoreError> {
-    let stmt = client
-        .prepare_cached(
-            "UPDATE carts SET version = $1, note = $2, attributes = $3, discount_codes = $4,
-                 currency = $5, locale = $6, name = $7, description = $8, email = $9,
-                 created_at = $10, updated_at = $11
-             WHERE id = $12",
-        )
-        .await?;
-    client
-        .execute(
-            &stmt,
-            &[
-                &cart.version,
-                &cart.note,
-                &to_json(&cart.attributes)?,
-                &to_json(&cart.discount_codes)?,
-                &cart.currency,
-                &cart.locale,
-                &cart.name,
-                &cart.description,
-                &cart.email,
-                &cart.created_at,
-                &cart.updated_at,
-                &cart.id,
-            ],
-        )
-        .await?;
     let old: &[Line] = before.map_or(&[], |b| b.lines.as_slice());
     // Lines keep their rows while the same line sits at the same position.
     let kept = old
@@ -173,64 +174,114 @@ pub async fn save(
         .zip(&cart.lines)
         .take_while(|(a, b)| a.id == b.id)
         .count();
-    for (position, (was, now)) in old.iter().zip(&cart.lines).take(kept).enumerate() {
-        if was != now {
-            let stmt = client
-                .prepare_cached(
-                    "UPDATE cart_lines SET item = $3, quantity = $4, properties = $5,
-                         price_override = $6, extras = $7, updated_at = $8
-                     WHERE cart_id = $1 AND position = $2",
-                )
-                .await?;
-            client
-                .execute(
-                    &stmt,
-                    &[
-                        &cart.id,
-                        &(position as i64),
-                        &to_json(&now.item)?,
-                        &now.quantity,
-                        &to_json(&now.properties)?,
-                        &now.price_override,
-                        &to_json(&now.extras)?,
-                        &now.updated_at,
-                    ],
-                )
-                .await?;
-        }
+    let changed: Vec<(LineRow, &Line)> = old
+        .iter()
+        .zip(&cart.lines)
+        .take(kept)
+        .enumerate()
+        .filter(|(_, (was, now))| was != now)
+        .map(|(position, (_, now))| Ok((LineRow::of(position, now)?, now)))
+        .collect::<Result<_, StoreError>>()?;
+    let added: Vec<(LineRow, &Line)> = cart
+        .lines
+        .iter()
+        .enumerate()
+        .skip(kept)
+        .map(|(position, line)| Ok((LineRow::of(position, line)?, line)))
+        .collect::<Result<_, StoreError>>()?;
+    let cut_from = (old.len() > kept).then_some(kept as i64);
+    let (attributes, discount_codes) = (to_json(&cart.attributes)?, to_json(&cart.discount_codes)?);
+
+    let update_cart = client
+        .prepare_cached(
+            "UPDATE carts SET version = $1, note = $2, attributes = $3, discount_codes = $4,
+                 currency = $5, locale = $6, name = $7, description = $8, email = $9,
+                 created_at = $10, updated_at = $11
+             WHERE id = $12",
+        )
+        .await?;
+    let update_line = client
+        .prepare_cached(
+            "UPDATE cart_lines SET item = $3, quantity = $4, properties = $5,
+                 price_override = $6, extras = $7, updated_at = $8
+             WHERE cart_id = $1 AND position = $2",
+        )
+        .await?;
+    let cut_lines = client
+        .prepare_cached("DELETE FROM cart_lines WHERE cart_id = $1 AND position >= $2")
+        .await?;
+    let insert_line = client
+        .prepare_cached(
+            "INSERT INTO cart_lines (cart_id, position, id, item, quantity, properties,
+                 price_override, extras, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .await?;
+
+    let mut writes: Vec<(&tokio_postgres::Statement, Vec<Param<'_>>)> = Vec::new();
+    writes.push((
+        &update_cart,
+        vec![
+            &cart.version,
+            &cart.note,
+            &attributes,
+            &discount_codes,
+            &cart.currency,
+            &cart.locale,
+            &cart.name,
+            &cart.description,
+            &cart.email,
+            &cart.created_at,
+            &cart.updated_at,
+            &cart.id,
+        ],
+    ));
+    for (row, line) in &changed {
+        writes.push((
+            &update_line,
+            vec![
+                &cart.id,
+                &row.position,
+                &row.item,
+                &line.quantity,
+                &row.properties,
+                &line.price_override,
+                &row.extras,
+                &line.updated_at,
+            ],
+        ));
     }
-    if old.len() > kept {
-        let stmt = client
-            .prepare_cached("DELETE FROM cart_lines WHERE cart_id = $1 AND position >= $2")
-            .await?;
-        client.execute(&stmt, &[&cart.id, &(kept as i64)]).await?;
+    if let Some(from) = &cut_from {
+        writes.push((&cut_lines, vec![&cart.id, from]));
     }
-    if cart.lines.len() > kept {
-        let stmt = client
-            .prepare_cached(
-                "INSERT INTO cart_lines (cart_id, position, id, item, quantity, properties,
-                     price_override, extras, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .await?;
-        for (position, line) in cart.lines.iter().enumerate().skip(kept) {
-            client
-                .execute(
-                    &stmt,
-                    &[
-                        &cart.id,
-                        &(position as i64),
-                        &line.id.to_string(),
-                        &to_json(&line.item)?,
-                        &line.quantity,
-                        &to_json(&line.properties)?,
-                        &line.price_override,
-                        &to_json(&line.extras)?,
-                        &line.created_at,
-                        &line.updated_at,
-                    ],
-                )
-                .await?;
+    for (row, line) in &added {
+        writes.push((
+            &insert_line,
+            vec![
+                &cart.id,
+                &row.position,
+                &row.id,
+                &row.item,
+                &line.quantity,
+                &row.properties,
+                &line.price_override,
+                &row.extras,
+                &line.created_at,
+                &line.updated_at,
+            ],
+        ));
+    }
+    if writes.len() <= PIPELINED {
+        // Polled in order on the first poll, so they are sent, and run, in this order.
+        futures_util::future::try_join_all(
+            writes
+                .iter()
+                .map(|(statement, params)| client.execute(*statement, params)),
+        )
+        .await?;
+    } else {
+        for (statement, params) in &writes {
+            client.execute(*statement, params).await?;
         }
     }
     Ok(())

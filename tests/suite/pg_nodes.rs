@@ -16,6 +16,7 @@ use crate::pg_support::PgServer;
 const GIFT_CARD: i64 = 40000000000020;
 const COAT_PRODUCT: i64 = 7021400000001;
 const COAT_RED: i64 = 794864229;
+const STORM_TIMEOUT_MS: u64 = 30_000;
 
 /// One `vitrine serve` on `url`, logging at info into `log`.
 struct Node {
@@ -25,7 +26,9 @@ struct Node {
 }
 
 impl Node {
-    fn start(url: &str, log_dir: &Path, name: &str) -> Node {
+    /// Waits on the database are bounded by `timeout_ms`: short where an outage is the test, long
+    /// where a storm on one cart queues every writer behind one row lock on a loaded machine.
+    fn start(url: &str, log_dir: &Path, name: &str, timeout_ms: u64) -> Node {
         let log = log_dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log).expect("node log file");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -43,7 +46,7 @@ impl Node {
             .arg(env!("CARGO_MANIFEST_DIR"))
             // Through the environment, so the password is not in the process list either.
             .env("VITRINE_DB", url)
-            .env("VITRINE_DB_TIMEOUT_MS", "5000")
+            .env("VITRINE_DB_TIMEOUT_MS", timeout_ms.to_string())
             .env("RUST_LOG", "vitrine=info,tower_http=info")
             // tracing writes to stdout, errors before it starts to stderr: keep both.
             .stdout(file.try_clone().expect("log file handle"))
@@ -91,11 +94,11 @@ impl Drop for Node {
 }
 
 /// Two nodes on a new database of `server`.
-async fn two_nodes(server: &PgServer, logs: &Path) -> (Node, Node) {
+async fn two_nodes(server: &PgServer, logs: &Path, timeout_ms: u64) -> (Node, Node) {
     let url = server.new_database();
     // Started together: both migrate and seed an empty database at once.
-    let mut a = Node::start(&url, logs, "a");
-    let mut b = Node::start(&url, logs, "b");
+    let mut a = Node::start(&url, logs, "a", timeout_ms);
+    let mut b = Node::start(&url, logs, "b", timeout_ms);
     a.wait_ready().await;
     b.wait_ready().await;
     (a, b)
@@ -141,7 +144,7 @@ async fn one_cookie_alternating_between_nodes_sees_one_cart() {
         return;
     };
     let logs = tempfile::tempdir().expect("log dir");
-    let (a, b) = two_nodes(server, logs.path()).await;
+    let (a, b) = two_nodes(server, logs.path(), STORM_TIMEOUT_MS).await;
     let http = client();
     let mut token = None;
     for round in 1..=6 {
@@ -173,7 +176,7 @@ async fn sixty_four_clients_over_two_nodes_lose_no_add() {
         return;
     };
     let logs = tempfile::tempdir().expect("log dir");
-    let (a, b) = two_nodes(server, logs.path()).await;
+    let (a, b) = two_nodes(server, logs.path(), STORM_TIMEOUT_MS).await;
     // One visitor (one cookie) whose cart every client adds to, half through each node.
     let http = client();
     assert_eq!(
@@ -239,7 +242,7 @@ async fn a_node_killed_mid_storm_loses_nothing_acknowledged() {
         return;
     };
     let logs = tempfile::tempdir().expect("log dir");
-    let (mut a, b) = two_nodes(server, logs.path()).await;
+    let (mut a, b) = two_nodes(server, logs.path(), STORM_TIMEOUT_MS).await;
     const CLIENTS: usize = 16;
     let clients: Vec<reqwest::Client> = (0..CLIENTS).map(|_| client()).collect();
     let a_down = Arc::new(AtomicBool::new(false));
@@ -329,7 +332,7 @@ async fn a_database_restart_answers_503_then_both_nodes_recover() {
     };
     let password = server.password();
     let logs = tempfile::tempdir().expect("log dir");
-    let (a, b) = two_nodes(&server, logs.path()).await;
+    let (a, b) = two_nodes(&server, logs.path(), 2000).await;
     let http = client();
     assert_eq!(
         add_gift_card(&http, &a.base).await.expect("add").status(),
@@ -466,7 +469,7 @@ async fn a_wrong_password_fails_start_up_without_showing_it() {
     let wrong = format!("wrong-{}", vitrine::cart::new_token());
     let url = url.replacen(server.password(), &wrong, 1);
     let logs = tempfile::tempdir().expect("log dir");
-    let mut node = Node::start(&url, logs.path(), "wrong");
+    let mut node = Node::start(&url, logs.path(), "wrong", 2000);
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Ok(Some(status)) = node.child.try_wait() {
