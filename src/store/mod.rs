@@ -236,10 +236,43 @@ impl Store {
         each!(self, s => s.delete_session(id).await)
     }
 
-    /// Removes sessions expired before `now` (unix seconds). Returns how many went.
+    /// Removes sessions expired before `now` (unix seconds), and expired remembered keys.
+    /// Returns how many sessions went.
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<usize, StoreError> {
         each!(self, s => s.delete_expired_sessions(now).await)
     }
+
+    /// Remembers `key` of `kind` until `expires_at` (unix seconds), for every node: what a
+    /// node used to keep in memory and another node must see (an Elastic Path access token,
+    /// prepared shipping rates). Secrets are stored as digests (`secret_key`).
+    pub async fn remember_until(
+        &self,
+        kind: &'static str,
+        key: String,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        each!(self, s => s.remember_until(kind, key, expires_at).await)
+    }
+
+    /// Whether `key` of `kind` is remembered and has not expired at `now`.
+    pub async fn is_remembered(
+        &self,
+        kind: &'static str,
+        key: String,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        each!(self, s => s.is_remembered(kind, key, now).await)
+    }
+}
+
+/// The stored form of a secret such as a bearer token: its SHA-256, hex. A reader of the
+/// database cannot present it.
+pub fn secret_key(secret: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A panic's message, as a store error (a bug in a command must not stop the store).

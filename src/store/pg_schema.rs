@@ -12,8 +12,9 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 
 /// Each migration, in order. A released migration is never edited: a change is a new one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
     // Cart ids are random tokens (no sequence, so no single hot range). Times are
     // TIMESTAMPTZ; JSON documents are TEXT (the application reads and writes them whole).
     "
@@ -63,7 +64,22 @@ pub const MIGRATIONS: &[(i64, &str)] = &[(
     );
     CREATE INDEX IF NOT EXISTS tower_sessions_expiry ON tower_sessions (expiry_date);
     ",
-)];
+    ),
+    (
+        2,
+        // What nodes used to keep in memory and must share: Elastic Path access tokens and
+        // prepared shipping rates (see `Store::remember_until`).
+        "
+    CREATE TABLE IF NOT EXISTS expiring_keys (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX IF NOT EXISTS expiring_keys_expiry ON expiring_keys (expires_at);
+    ",
+    ),
+];
 
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version BIGINT PRIMARY KEY,

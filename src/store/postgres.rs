@@ -405,9 +405,50 @@ impl PgStore {
         .await
     }
 
+    pub async fn remember_until(
+        &self,
+        kind: &'static str,
+        key: String,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.retried(|| async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "INSERT INTO expiring_keys (kind, key, expires_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (kind, key) DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .await?;
+            client.execute(&stmt, &[&kind, &key, &expires_at]).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn is_remembered(
+        &self,
+        kind: &'static str,
+        key: String,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT 1 FROM expiring_keys WHERE kind = $1 AND key = $2 AND expires_at > $3",
+                )
+                .await?;
+            Ok(client.query_opt(&stmt, &[&kind, &key, &now]).await?.is_some())
+        })
+        .await
+    }
+
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<usize, StoreError> {
         self.retried(|| async {
             let client = self.client().await?;
+            client
+                .execute("DELETE FROM expiring_keys WHERE expires_at <= $1", &[&now])
+                .await?;
             let n = client
                 .execute("DELETE FROM tower_sessions WHERE expiry_date < $1", &[&now])
                 .await?;

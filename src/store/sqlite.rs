@@ -258,10 +258,36 @@ impl SqliteStore {
             .await
     }
 
-    /// Removes sessions expired before `now` (unix seconds). Returns how many went.
+    /// Removes sessions expired before `now` (unix seconds), and expired keys. Returns how
+    /// many sessions went.
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<usize, StoreError> {
         self.writer
-            .run(move |tx| Ok(sessions::delete_expired(tx.conn, now)?))
+            .run(move |tx| {
+                sessions::forget_expired_keys(tx.conn, now)?;
+                Ok(sessions::delete_expired(tx.conn, now)?)
+            })
+            .await
+    }
+
+    pub async fn remember_until(
+        &self,
+        kind: &'static str,
+        key: String,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.writer
+            .run(move |tx| Ok(sessions::remember_until(tx.conn, kind, &key, expires_at)?))
+            .await
+    }
+
+    pub async fn is_remembered(
+        &self,
+        kind: &'static str,
+        key: String,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let readers = self.readers.clone();
+        run_blocking(move || readers.with(|conn| sessions::is_remembered(conn, kind, &key, now)))
             .await
     }
 }

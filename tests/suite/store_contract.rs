@@ -84,6 +84,7 @@ contract!(
     a_write_through_another_node_is_seen,
     sessions_are_stored_expire_and_are_swept,
     the_catalog_is_seeded_once_and_read_back,
+    remembered_keys_are_seen_by_every_node_until_they_expire,
 );
 
 fn line(variant_id: i64, quantity: i64) -> Line {
@@ -513,4 +514,25 @@ async fn the_catalog_is_seeded_once_and_read_back(db: Backend) {
     assert!(!handles(&first).is_empty());
     assert_eq!(handles(&first), handles(&second));
     assert_eq!(first.shop().currency, second.shop().currency);
+}
+
+async fn remembered_keys_are_seen_by_every_node_until_they_expire(db: Backend) {
+    let a = db.open().await;
+    let b = db.open().await;
+    let now = Utc::now().timestamp();
+    let token = vitrine::store::secret_key("a bearer token");
+    assert!(!token.contains("bearer"));
+    a.remember_until("ep_token", token.clone(), now + 60)
+        .await
+        .expect("remember");
+    assert!(b.is_remembered("ep_token", token.clone(), now).await.expect("read"));
+    assert!(!b.is_remembered("ep_token", token.clone(), now + 60).await.expect("read"));
+    assert!(!b.is_remembered("other_kind", token.clone(), now).await.expect("read"));
+    // Remembering again moves the expiry; the sweep takes only what has expired.
+    b.remember_until("shipping", "cart|ca".into(), now - 1)
+        .await
+        .expect("remember expired");
+    a.delete_expired_sessions(now).await.expect("sweep");
+    assert!(a.is_remembered("ep_token", token, now).await.expect("read"));
+    assert!(!a.is_remembered("shipping", "cart|ca".into(), now - 5).await.expect("read"));
 }
