@@ -594,11 +594,11 @@ async fn postgres_scenarios(
         )),
         cookies: visitors,
     };
-    let name = "7a. POST /cart/add.js + 4 sections, own carts, PostgreSQL, 1 node";
+    let name = "7a. POST /cart/add.js + 4 sections, PostgreSQL, 1 node";
     rows.push(drive_nodes(&[&a], name, add.clone(), args).await);
     let b = Server::start_on(theme, url.as_ref())?;
     wait_ready(client, &b.base).await?;
-    let name = "7b. POST /cart/add.js + 4 sections, own carts, PostgreSQL, 2 nodes";
+    let name = "7b. POST /cart/add.js + 4 sections, PostgreSQL, 2 nodes";
     rows.push(drive_nodes(&[&a, &b], name, add, args).await);
     a.stop();
     b.stop();

@@ -15,9 +15,9 @@ use tokio_postgres::error::SqlState;
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (
         1,
-    // Cart ids are random tokens (no sequence, so no single hot range). Times are
-    // TIMESTAMPTZ; JSON documents are TEXT (the application reads and writes them whole).
-    "
+        // Cart ids are random tokens (no sequence, so no single hot range). Times are
+        // TIMESTAMPTZ; JSON documents are TEXT (the application reads and writes them whole).
+        "
     CREATE TABLE IF NOT EXISTS carts (
         id TEXT PRIMARY KEY,
         version BIGINT NOT NULL,

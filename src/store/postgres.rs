@@ -438,7 +438,10 @@ impl PgStore {
                     "SELECT 1 FROM expiring_keys WHERE kind = $1 AND key = $2 AND expires_at > $3",
                 )
                 .await?;
-            Ok(client.query_opt(&stmt, &[&kind, &key, &now]).await?.is_some())
+            Ok(client
+                .query_opt(&stmt, &[&kind, &key, &now])
+                .await?
+                .is_some())
         })
         .await
     }

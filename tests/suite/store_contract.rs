@@ -525,14 +525,30 @@ async fn remembered_keys_are_seen_by_every_node_until_they_expire(db: Backend) {
     a.remember_until("ep_token", token.clone(), now + 60)
         .await
         .expect("remember");
-    assert!(b.is_remembered("ep_token", token.clone(), now).await.expect("read"));
-    assert!(!b.is_remembered("ep_token", token.clone(), now + 60).await.expect("read"));
-    assert!(!b.is_remembered("other_kind", token.clone(), now).await.expect("read"));
+    assert!(
+        b.is_remembered("ep_token", token.clone(), now)
+            .await
+            .expect("read")
+    );
+    assert!(
+        !b.is_remembered("ep_token", token.clone(), now + 60)
+            .await
+            .expect("read")
+    );
+    assert!(
+        !b.is_remembered("other_kind", token.clone(), now)
+            .await
+            .expect("read")
+    );
     // Remembering again moves the expiry; the sweep takes only what has expired.
     b.remember_until("shipping", "cart|ca".into(), now - 1)
         .await
         .expect("remember expired");
     a.delete_expired_sessions(now).await.expect("sweep");
     assert!(a.is_remembered("ep_token", token, now).await.expect("read"));
-    assert!(!a.is_remembered("shipping", "cart|ca".into(), now - 5).await.expect("read"));
+    assert!(
+        !a.is_remembered("shipping", "cart|ca".into(), now - 5)
+            .await
+            .expect("read")
+    );
 }
