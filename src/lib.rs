@@ -8,11 +8,12 @@ pub mod bench;
 pub mod cart;
 pub mod catalog;
 pub mod pages;
+pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod storefront;
 pub mod theme;
-pub mod visitor;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,10 +27,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
 pub use state::{AppState, Config};
-use visitor::Locale;
+use storefront::visitor::Locale;
 
-/// Request bodies above this size answer 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use api::MAX_BODY_BYTES;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "vitrine_session";
@@ -38,18 +38,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
-/// The storefront's routes for one locale: the Ajax API and the pages.
-fn storefront(locale: Locale) -> Router<AppState> {
-    api::shopify::router()
-        .merge(pages::router())
-        .layer(axum::Extension(locale))
-}
-
 pub fn app(state: AppState) -> Router {
     let shop = state.catalog().shop();
-    let mut router = Router::new().merge(storefront(Locale::primary(&shop.primary_locale)));
+    let mut router = Router::new().merge(routes::for_locale(Locale::primary(&shop.primary_locale)));
     for code in shop.locales.iter().filter(|l| **l != shop.primary_locale) {
-        router = router.nest(&format!("/{code}"), storefront(Locale::prefixed(code)));
+        router = router.nest(
+            &format!("/{code}"),
+            routes::for_locale(Locale::prefixed(code)),
+        );
     }
     let sessions = SessionManagerLayer::new(state.session_store().clone())
         .with_name(SESSION_COOKIE)

@@ -1,11 +1,18 @@
-//! Process-wide state shared by every handler: settings, the store, the catalog, the theme.
+//! Process-wide state shared by every handler: settings, the store, the catalog, the theme, and
+//! what the storefront core keeps in memory. It sits with the storefront core: it names
+//! nothing of the API dialects or the pages.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::catalog::Catalog;
+use crate::sessions::CachedSessionStore;
 use crate::store::{Store, StoreError};
+use crate::storefront::line_json::LineJsonCache;
+use crate::storefront::shipping::PreparedRates;
 use crate::theme::Theme;
 
 /// Settings, from flags or environment variables (see `main.rs`).
@@ -93,11 +100,13 @@ struct Inner {
     store: Store,
     catalog: Arc<Catalog>,
     theme: Theme,
-    sessions: crate::sessions::CachedSessionStore,
-    tokens: crate::api::elasticpath::TokenBook,
-    shipping: crate::api::shopify::shipping::PreparedRates,
+    sessions: CachedSessionStore,
+    /// Addresses whose shipping rates a cart prepared (`/cart/prepare_shipping_rates.json`).
+    shipping: PreparedRates,
     /// Lines' Ajax JSON for this catalog.
-    line_json: crate::api::shopify::line_json::LineJsonCache,
+    line_json: LineJsonCache,
+    /// State that one module keeps for itself on this node (see [`AppState::node_local`]).
+    node_local: NodeLocal,
 }
 
 impl AppState {
@@ -111,7 +120,7 @@ impl AppState {
         let catalog = Arc::new(store.sync_catalog(&config.data_dir())?);
         let theme = Theme::load(&config.theme_dir, catalog.clone(), config.watch)
             .map_err(|e| StartError::Theme(e.to_string()))?;
-        let sessions = crate::sessions::CachedSessionStore::new(store.clone());
+        let sessions = CachedSessionStore::new(store.clone());
         Ok(AppState {
             inner: Arc::new(Inner {
                 config,
@@ -119,9 +128,9 @@ impl AppState {
                 catalog,
                 theme,
                 sessions,
-                tokens: Default::default(),
                 shipping: Default::default(),
                 line_json: Default::default(),
+                node_local: Default::default(),
             }),
         })
     }
@@ -138,16 +147,43 @@ impl AppState {
     pub fn theme(&self) -> &Theme {
         &self.inner.theme
     }
-    pub fn line_json(&self) -> &crate::api::shopify::line_json::LineJsonCache {
+    pub fn line_json(&self) -> &LineJsonCache {
         &self.inner.line_json
     }
-    pub fn session_store(&self) -> &crate::sessions::CachedSessionStore {
+    pub fn session_store(&self) -> &CachedSessionStore {
         &self.inner.sessions
     }
-    pub fn ep_tokens(&self) -> &crate::api::elasticpath::TokenBook {
-        &self.inner.tokens
-    }
-    pub fn prepared_rates(&self) -> &crate::api::shopify::shipping::PreparedRates {
+    pub fn prepared_rates(&self) -> &PreparedRates {
         &self.inner.shipping
+    }
+
+    /// The value of type `T` this node keeps for whoever owns `T` (an API dialect's own state,
+    /// such as Elastic Path's access tokens), made with `T::default()` on first use. It lets a
+    /// dialect keep state without this module naming it, and lists in one place, by type, all
+    /// that a node holds in memory beside the store.
+    pub fn node_local<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        self.inner.node_local.get_or_default()
+    }
+}
+
+/// One value per type, made on first use.
+#[derive(Default)]
+struct NodeLocal {
+    values: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl NodeLocal {
+    fn get_or_default<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        // A poisoned lock only means another thread panicked while inserting; the map is
+        // still whole.
+        let mut values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+        let value = values
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        match value.clone().downcast::<T>() {
+            Ok(value) => value,
+            // Not reached: the entry of `TypeId::of::<T>()` always holds a `T`.
+            Err(_) => Arc::new(T::default()),
+        }
     }
 }

@@ -2,11 +2,13 @@
 //! request parsing, response shapes and error type.
 
 pub mod bigcommerce;
-pub mod body;
 pub mod elasticpath;
 pub mod shopify;
 
 use axum::http::{HeaderValue, header};
+
+/// Request bodies above this size answer 413, in each dialect's shape.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 use axum::response::{IntoResponse, Response};
 
 /// Whether a response is an error axum produced before or instead of a handler (a path or body

@@ -17,12 +17,10 @@ use axum_htmx::{HxEvent, HxResponseTrigger};
 
 use tower_sessions::Session;
 
-use crate::api::shopify::cart_api::{Kind, MutationResult, visitor_cart};
-use crate::api::shopify::error::ShopifyError;
-use crate::api::shopify::sections::{cart_object, htmx_context_url, page_request};
 use crate::state::AppState;
+use crate::storefront::cart::{FormOutcome, Refusal, cart_object, visitor_cart};
+use crate::storefront::sections::{htmx_context_url, page_request};
 use crate::theme::CartAlert;
-use crate::visitor::Locale;
 
 /// The static sections every htmx cart change refreshes; they render on every page.
 pub const CART_SECTIONS: [&str; 5] = [
@@ -55,40 +53,36 @@ fn error_paragraph(message: &str) -> String {
     )
 }
 
-/// The htmx answer of a cart form posted under `locale`, whose refusal text is in that locale.
+/// The htmx answer of a cart form; a refusal's message is already in the locale the form posted
+/// to.
 pub async fn cart_mutation(
     state: &AppState,
     session: &Session,
-    locale: &Locale,
     headers: &HeaderMap,
-    result: Result<MutationResult, ShopifyError>,
+    outcome: Result<FormOutcome, Refusal>,
 ) -> Response {
-    let describe = |error: &ShopifyError| error.localized_description(state.theme(), locale);
-    let (cart, error, line_key, added) = match result {
-        Ok(result) => {
-            // An add put something in the cart (maybe less than asked), so the theme can show
-            // it; a refused add leaves the cart as it was.
-            let added = result.kind == Kind::Add && result.line_key.is_some();
-            (result.cart, result.error, result.line_key, added)
-        }
+    let (cart, refusal, line_key, added) = match outcome {
+        Ok(outcome) => (
+            outcome.cart,
+            outcome.refusal,
+            outcome.line_key,
+            outcome.added,
+        ),
         // Refused before the store was reached (unreadable parameters, a failed write): the
         // change was sent from an element the visitor does not see, so the message goes into
         // the cart sections, re-rendered from the cart as it is.
-        Err(error) => {
-            error.log();
-            match visitor_cart(state, session).await {
-                Ok(cart) => (std::sync::Arc::new(cart), Some(error), None, false),
-                Err(read) => {
-                    read.log();
-                    let paragraph = error_paragraph(&describe(&error));
-                    return (error.status(), Html(paragraph)).into_response();
-                }
+        Err(refusal) => match visitor_cart(state, session).await {
+            Ok(cart) => (std::sync::Arc::new(cart), Some(refusal), None, false),
+            Err(read) => {
+                tracing::error!(error = %read, "cart read failed");
+                let paragraph = error_paragraph(&refusal.message);
+                return (refusal.status, Html(paragraph)).into_response();
             }
-        }
+        },
     };
     let url = htmx_context_url(headers);
     let mut page = page_request(state, &url);
-    let message = error.as_ref().map(describe);
+    let message = refusal.as_ref().map(|r| r.message.clone());
     page.cart_error = message
         .clone()
         .map(|message| CartAlert { message, line_key });
@@ -110,7 +104,7 @@ pub async fn cart_mutation(
             Err(e) => tracing::error!(section = %id, error = %e, "section failed to render"),
         }
     }
-    let status = error.as_ref().map_or(StatusCode::OK, ShopifyError::status);
+    let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
     let detail = serde_json::json!({
         "item_count": cart.item_count(),
         "added": added,

@@ -4,55 +4,33 @@
 //! A page, `?sections=a,b`, `?section_id=x`, a bundled section and an htmx swap all render through
 //! the same `Theme::render_section`, in the context of the page's path and query.
 
+pub mod forms;
 pub mod htmx;
 pub mod live;
-mod shipping;
-
-pub use shipping::shipping_estimate;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value};
 use tower_sessions::Session;
 
-use crate::api::body;
-use crate::api::shopify::cart_api::{self, Kind, visitor_cart};
-use crate::api::shopify::json::{SectionHtml, Sections, json_bytes, sections_object};
-use crate::api::shopify::params::MAX_SECTIONS;
-use crate::api::shopify::products::product_response;
-use crate::api::shopify::sections::cart_object;
 use crate::state::AppState;
+use crate::storefront::cart::{cart_object, visitor_cart};
+use crate::storefront::json::{SectionHtml, Sections, json_bytes, sections_object};
+use crate::storefront::sections::{MAX_SECTIONS, split_ids};
+use crate::storefront::shipping::shipping_estimate;
+use crate::storefront::visitor::{self, Locale};
 use crate::theme::PageRequest;
-use crate::visitor::{self, Locale};
 
+/// The pages' own routes. `/cart` and `/products/{handle}`, which the Ajax API shares, are
+/// added by `crate::routes`.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(page))
-        .route("/cart", cart_api::endpoint(Kind::Update).get(page))
-        .route("/products/{handle}", get(product))
         .route("/collections", get(page))
         .route("/collections/{handle}", get(page))
         .route("/search", get(page))
-}
-
-/// GET /products/{handle}: the product page, or the Product API for `.js`/`.json`.
-async fn product(
-    state: State<AppState>,
-    session: Session,
-    locale: Locale,
-    Path(handle): Path<String>,
-    uri: Uri,
-) -> Response {
-    if handle.ends_with(".js") || handle.ends_with(".json") {
-        return match product_response(&state, &handle) {
-            Ok(response) => response,
-            Err(e) => e.into_response(),
-        };
-    }
-    page(state, session, locale, uri).await
 }
 
 /// Any storefront page: full HTML, or its sections through the Section Rendering API.
@@ -62,19 +40,15 @@ pub async fn page(
     locale: Locale,
     uri: Uri,
 ) -> Response {
-    let query = match body::parse_query(uri.query().unwrap_or(""), &["sections"]) {
-        Ok(q) => q,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    };
     let pairs: Vec<(String, String)> = uri
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let sections = requested_sections(&query);
-    let section_id = query
-        .get("section_id")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let sections = requested_sections(&pairs);
+    let section_id = pairs
+        .iter()
+        .find(|(name, _)| name == "section_id")
+        .map(|(_, id)| id.clone());
     let flash = if sections.is_none() && section_id.is_none() {
         visitor::take_flash(&session).await
     } else {
@@ -82,7 +56,10 @@ pub async fn page(
     };
     let cart = match visitor_cart(&state, &session).await {
         Ok(cart) => cart,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cart read failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, Html(UNAVAILABLE)).into_response();
+        }
     };
     let request = PageRequest {
         path: uri.path().to_string(),
@@ -142,20 +119,22 @@ pub async fn page(
     }
 }
 
+/// Shown when the cart cannot be read (the cause is logged, never shown).
+const UNAVAILABLE: &str = "<!doctype html><title>Unavailable</title>\
+    <p>The store cannot be reached right now. Please try again in a moment.</p>";
+
 /// `sections=a,b` or `sections[]=a&sections[]=b`: None when absent, Err when more than five.
-fn requested_sections(query: &Map<String, Value>) -> Option<Result<Vec<String>, String>> {
-    let value = query.get("sections")?;
+fn requested_sections(query: &[(String, String)]) -> Option<Result<Vec<String>, String>> {
+    let mut asked = false;
     let mut ids = Vec::new();
-    match value {
-        Value::String(s) => ids.extend(crate::api::shopify::params::split_ids(s)),
-        Value::Array(list) => {
-            for v in list {
-                if let Value::String(s) = v {
-                    ids.extend(crate::api::shopify::params::split_ids(s));
-                }
-            }
+    for (name, value) in query {
+        if name == "sections" || name == "sections[]" {
+            asked = true;
+            ids.extend(split_ids(value));
         }
-        _ => return Some(Err("sections must be a list of section ids".into())),
+    }
+    if !asked {
+        return None;
     }
     if ids.len() > MAX_SECTIONS {
         return Some(Err(format!(

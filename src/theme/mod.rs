@@ -6,23 +6,8 @@
 //! Follows Shopify's theme architecture ("Sections", "JSON templates", "Section Rendering API").
 //! See `docs/theme.md` for the theme author's view.
 
-mod check;
-mod collection;
-mod context;
 pub mod engine;
-mod error;
-mod filters;
-mod fragments;
-mod keyed;
-mod live;
-mod loader;
-mod locale;
-pub mod money;
-mod objects;
-mod product;
-mod render;
-mod schema;
-mod watch;
+pub mod objects;
 
 use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
@@ -34,22 +19,25 @@ use tokio::sync::broadcast;
 
 use crate::catalog::Catalog;
 
-pub use check::check;
-pub use context::{CartAlert, PageContext, PageRequest};
-pub use error::{Problem, RenderError, ThemeError};
-pub use filters::{configure_environment, liquid_formatter, register as register_filters};
-pub use fragments::{Fragment, KeyedJson, cart_value};
+pub use engine::check::check;
+pub use engine::error::{Problem, RenderError, ThemeError};
+pub use objects::context::{CartAlert, PageContext, PageRequest};
+pub use objects::filters::{configure_environment, liquid_formatter, register as register_filters};
+pub use objects::fragments::{Fragment, KeyedJson, cart_value};
+pub use objects::money;
 
 /// A section's HTML and the snippet outputs it printed itself, in order.
 pub type SectionParts = (String, Vec<Arc<Fragment>>);
-pub use live::{
+pub use engine::live::{
     EVENTS_PATH, LIVE_RELOAD_JS, LIVE_RELOAD_PATH, ThemeChange, change_event_json, error_page,
 };
-pub use schema::instance_id;
+pub use engine::schema::instance_id;
 
-use context::{LocaleValues, Page, ThemeFiles};
-use loader::Compiled;
-use render::{Layer, Scope, render_file};
+use engine::loader::{self, Compiled};
+use engine::render::{Layer, Scope, render_file};
+use engine::{live, watch};
+use objects::context::{self, LocaleValues, Page, ThemeFiles};
+use objects::locale;
 
 /// How many change events a slow live-reload subscriber may fall behind.
 const CHANGE_BUFFER: usize = 64;

@@ -222,6 +222,38 @@ async fn change_with_form_encodings() {
     assert_eq!(lines(&resp.json()), [(HAT, 4)]);
 }
 
+/// multer reads the multipart `boundary`: quoted or not, its name in any case, other parameters
+/// around it, spaces around `;`. A `Content-Type` it cannot decode (a parameter without a value,
+/// which RFC 7231 does not allow and no browser sends) is a 400 in the Ajax shape, and the cart
+/// is left as it was.
+#[tokio::test]
+async fn multipart_boundary_parameters_as_clients_send_them() {
+    let app = TestApp::new().await;
+    let visitor = app.visitor();
+    let body = "--b0undary\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\n794864053\r\n\
+                --b0undary\r\nContent-Disposition: form-data; name=\"quantity\"\r\n\r\n2\r\n\
+                --b0undary--\r\n";
+    for content_type in [
+        "multipart/form-data; boundary=\"b0undary\"",
+        "Multipart/Form-Data; charset=UTF-8; BOUNDARY=b0undary",
+        "multipart/form-data ; boundary=b0undary ; charset=utf-8",
+    ] {
+        let resp = visitor.post_raw("/cart/add.js", content_type, body).await;
+        resp.expect(200);
+        assert_eq!(int(&resp.json(), "variant_id"), HAT, "{content_type}");
+    }
+    assert_eq!(lines(&visitor.cart().await), [(HAT, 6)]);
+    for content_type in [
+        "multipart/form-data; flag; boundary=b0undary",
+        "multipart/form-data; boundary=\"\"",
+        "multipart/form-data",
+    ] {
+        let resp = visitor.post_raw("/cart/add.js", content_type, body).await;
+        assert_bad_request(&resp);
+    }
+    assert_eq!(lines(&visitor.cart().await), [(HAT, 6)]);
+}
+
 #[tokio::test]
 async fn numbers_may_arrive_as_strings() {
     let app = TestApp::new().await;

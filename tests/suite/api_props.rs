@@ -1,6 +1,7 @@
 //! Property tests over the whole router: arbitrary JSON values and arbitrary bracket-named form
-//! bodies, sent to every cart endpoint of every dialect, never get a 5xx, never panic, and are
-//! always answered with JSON in that dialect's shape (or an empty 204).
+//! bodies, sent to every cart endpoint of every dialect, never get a 5xx, never panic, are
+//! always answered with JSON in that dialect's shape (or an empty 204), and when refused (4xx)
+//! leave the stored cart exactly as it was.
 //!
 //! The values are built from each dialect's own field names, so most of them get past the
 //! first checks and reach the cart rules. See `config` for the case count and the seed.
@@ -281,7 +282,15 @@ enum Mutation {
     Insert(usize, String, Value),
 }
 
-/// Sends one body to one endpoint and checks the answer. `Err` describes what was wrong.
+/// The fixture's cart as stored (version and timestamps included), and how many carts exist.
+async fn stored(f: &Fixture) -> (Option<vitrine::cart::Cart>, i64) {
+    let store = f.app.state.store();
+    let cart = store.cart(&f.cart).await.expect("the store reads");
+    (cart, store.count_carts().await.expect("the store counts"))
+}
+
+/// Sends one body to one endpoint and checks the answer, and that a refusal (4xx) left the
+/// store as it was. `Err` describes what was wrong.
 async fn check(
     f: &Fixture,
     endpoint: &Endpoint,
@@ -313,6 +322,7 @@ async fn check(
         request = request.header(header::COOKIE, &f.cookie);
     }
     let request = request.body(Body::from(body)).expect("request");
+    let before = stored(f).await;
     let response = f
         .app
         .router
@@ -334,6 +344,12 @@ async fn check(
     }
     if status == StatusCode::NO_CONTENT && dialect != Dialect::Shopify {
         return if bytes.is_empty() { Ok(()) } else { Err(what) };
+    }
+    // A refused request changes nothing: not the cart, not the number of carts. Shopify's stock
+    // clamp is the documented exception: a 422 that adds what is in stock.
+    let clamp = dialect == Dialect::Shopify && status == StatusCode::UNPROCESSABLE_ENTITY;
+    if status.is_client_error() && !clamp && stored(f).await != before {
+        return Err(format!("the store changed: {what}"));
     }
     let value: Value = serde_json::from_slice(&bytes).map_err(|_| format!("not JSON: {what}"))?;
     let ok = if status.is_success() {

@@ -1,4 +1,4 @@
-//! Property tests for `vitrine::api::body`: it never panics, whatever the bytes and the content
+//! Property tests for `vitrine::api::shopify::body`: it never panics, whatever the bytes and the content
 //! type, and bracket-named pairs round-trip to the object they were made from.
 //!
 //! The case count defaults to 256 and follows `PROPTEST_CASES` when it is set.
@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use bytes::Bytes;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use vitrine::api::body::{self, BodyError};
+use vitrine::api::shopify::body::{self, BodyError};
 
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_current_thread()

@@ -153,7 +153,7 @@ async fn unknown_and_failing_sections_are_null_and_the_status_stays_200() {
 }
 
 #[tokio::test]
-async fn invalid_section_parameters_answer_400_but_the_mutation_applies() {
+async fn invalid_section_parameters_answer_400_and_the_cart_is_untouched() {
     let app = app().await;
     let visitor = app.visitor();
     let six = "a,b,c,d,e,f";
@@ -164,7 +164,7 @@ async fn invalid_section_parameters_answer_400_but_the_mutation_applies() {
         )
         .await
         .expect(400);
-    assert_eq!(lines(&visitor.cart().await), vec![(HAT, 1)]);
+    assert!(lines(&visitor.cart().await).is_empty());
     for url in [
         "https://evil.example/",
         "//evil.example/x",
@@ -180,7 +180,7 @@ async fn invalid_section_parameters_answer_400_but_the_mutation_applies() {
         response.expect(400);
         assert_eq!(response.json()["status"], "bad_request");
     }
-    assert_eq!(lines(&visitor.cart().await), vec![(HAT, 5)]);
+    assert!(lines(&visitor.cart().await).is_empty());
 }
 
 #[tokio::test]

@@ -119,7 +119,7 @@ async fn every_call_needs_a_valid_unexpired_token() {
     // A token issued two hours ago has expired.
     let old = app
         .state
-        .ep_tokens()
+        .node_local::<vitrine::api::elasticpath::TokenBook>()
         .issue_at(chrono::Utc::now().timestamp() - 7200);
     let expired = app
         .ep(&old.access_token, "GET", "/v2/carts/abc", None)

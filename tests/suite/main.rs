@@ -15,6 +15,7 @@ mod ajax_errors;
 mod ajax_localized_errors;
 mod ajax_real_port;
 mod api_props;
+mod architecture;
 mod bench_command;
 mod bigcommerce;
 mod body_props;

@@ -483,3 +483,87 @@ async fn a_wrong_password_fails_start_up_without_showing_it() {
     assert!(log.contains("password authentication failed"), "{log}");
     assert!(!log.contains(&wrong), "the log shows the password:\n{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_and_prepared_rates_from_one_node_work_on_the_other() {
+    let Some(server) =
+        PgServer::shared("tokens_and_prepared_rates_from_one_node_work_on_the_other")
+    else {
+        return;
+    };
+    let logs = tempfile::tempdir().expect("log dir");
+    let (a, b) = two_nodes(server, logs.path(), STORM_TIMEOUT_MS).await;
+    let http = client();
+
+    // An Elastic Path token issued by node A is accepted by node B; a made-up one is not.
+    let issued: Value = http
+        .post(format!("{}/oauth/access_token", a.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=implicit&client_id={}",
+            vitrine::state::DEMO_EP_CLIENT_ID
+        ))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    let token = issued["access_token"].as_str().expect("access_token");
+    let created = http
+        .post(format!("{}/v2/carts", b.base))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&json!({"data": {"name": "shared"}}))
+        .send()
+        .await
+        .expect("create on b");
+    assert_eq!(
+        created.status(),
+        201,
+        "{}",
+        created.text().await.unwrap_or_default()
+    );
+    let refused = http
+        .get(format!("{}/v2/carts/whatever", b.base))
+        .header(
+            "authorization",
+            "Bearer 0000000000000000000000000000000000000000",
+        )
+        .send()
+        .await
+        .expect("unknown token");
+    assert_eq!(refused.status(), 401);
+
+    // Shipping rates prepared on node A are ready when polled on node B.
+    let address = "shipping_address%5Bzip%5D=K1N+5T2&shipping_address%5Bcountry%5D=Canada&shipping_address%5Bprovince%5D=Ontario";
+    assert_eq!(
+        add_gift_card(&http, &a.base).await.expect("add").status(),
+        200
+    );
+    let prepared = http
+        .post(format!(
+            "{}/cart/prepare_shipping_rates.json?{address}",
+            a.base
+        ))
+        .send()
+        .await
+        .expect("prepare");
+    assert_eq!(prepared.status(), 200);
+    let polled: Value = http
+        .get(format!(
+            "{}/cart/async_shipping_rates.json?{address}",
+            b.base
+        ))
+        .send()
+        .await
+        .expect("poll")
+        .json()
+        .await
+        .expect("poll json");
+    assert!(
+        polled["shipping_rates"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "not ready on the other node: {polled}"
+    );
+}

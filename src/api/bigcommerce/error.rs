@@ -44,7 +44,7 @@ pub enum BcError {
     /// The body is over the router's limit (`MAX_BODY_BYTES`).
     #[error(
         "The request payload is too large (at most {} bytes).",
-        crate::MAX_BODY_BYTES
+        crate::api::MAX_BODY_BYTES
     )]
     PayloadTooLarge,
     #[error("internal: {0}")]

@@ -15,7 +15,7 @@ use super::json::{self, Include};
 use super::params::{self, Case, RawBody};
 use crate::cart::Cart;
 use crate::state::AppState;
-use crate::visitor;
+use crate::storefront::visitor;
 
 const CASE: Case = Case::Camel;
 

@@ -53,7 +53,7 @@ pub enum EpError {
     /// The body is over the router's limit (`MAX_BODY_BYTES`).
     #[error(
         "The request body is too large (at most {} bytes).",
-        crate::MAX_BODY_BYTES
+        crate::api::MAX_BODY_BYTES
     )]
     PayloadTooLarge,
     #[error("internal: {0}")]

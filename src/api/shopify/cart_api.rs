@@ -6,29 +6,29 @@
 
 use std::sync::Arc;
 
-use crate::theme::KeyedJson;
-
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, post};
+use axum::response::Response;
 use serde_json::{Map, Value};
 use tower_sessions::Session;
 
+use super::body;
 use super::error::{ShopifyError, error_response};
-use super::json::{Sections, append_sections, cart_bytes, items_bytes, json_bytes, sections_value};
-use super::params::{self, SectionsParams};
-use super::respond::{Format, respond_mutation};
-use super::sections::{line_json, theme_cart};
-use crate::api::body;
+use super::params;
 use crate::cart::pricing::{PricedCart, price};
-use crate::cart::{Cart, CartError, StockPolicy};
+use crate::cart::{Cart, CartError};
 use crate::state::AppState;
-use crate::store::{AfterCommand, IfMissing};
-use crate::theme::Theme;
-use crate::visitor::{self, Locale};
+use crate::store::MutateError;
+use crate::storefront::cart::{CartCommand, FormOutcome, etag, line_json, theme_cart};
+use crate::storefront::json::{
+    Sections, append_sections, cart_bytes, items_bytes, json_bytes, sections_value,
+};
+use crate::storefront::sections::SectionsParams;
+use crate::storefront::visitor::{self, Locale};
+use crate::storefront::{self};
+use crate::theme::{KeyedJson, Theme};
 
 /// The command a mutation request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,23 +67,6 @@ pub struct MutationResult {
     pub theme_cart: Option<minijinja::Value>,
 }
 
-/// The ETag of a cart version; `If-Match` on a mutation must name it.
-pub fn etag(cart_id: &str, version: i64) -> String {
-    let short: String = cart_id.chars().filter(|c| *c != '-').take(8).collect();
-    format!("\"{version}-{short}\"")
-}
-
-fn if_match_ok(header_value: Option<&HeaderValue>, cart: &Cart) -> bool {
-    let Some(value) = header_value.and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let current = etag(&cart.id, cart.version);
-    value
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
-}
-
 /// GET /cart.js, /cart.json
 /// <https://shopify.dev/docs/api/ajax/reference/cart#get-locale-cart-js>
 pub async fn get_cart(
@@ -109,18 +92,7 @@ pub async fn get_cart(
 
 /// The visitor's cart as stored, or an empty one with their token.
 pub async fn visitor_cart(state: &AppState, session: &Session) -> Result<Cart, ShopifyError> {
-    let Some(id) = visitor::cart_id(session).await else {
-        return Ok(Cart::new(
-            String::new(),
-            &state.catalog().shop().currency,
-            chrono::Utc::now(),
-        ));
-    };
-    Ok(state
-        .store()
-        .cart(&id)
-        .await?
-        .unwrap_or_else(|| Cart::new(id, &state.catalog().shop().currency, chrono::Utc::now())))
+    Ok(storefront::cart::visitor_cart(state, session).await?)
 }
 
 async fn read_body(
@@ -141,83 +113,50 @@ async fn read_body(
     Ok(body::parse_body(content_type, bytes, &["sections"]).await?)
 }
 
-/// The POST route of one mutation endpoint (`/cart/add`, `/cart/add.js`, ...): parse, one
-/// transaction, then JSON, htmx fragments or a redirect.
-pub fn endpoint(kind: Kind) -> MethodRouter<AppState> {
-    post(
-        move |state: State<AppState>,
-              session: Session,
-              locale: Locale,
-              format: Format,
-              headers: HeaderMap,
-              bytes: Result<Bytes, BytesRejection>| async move {
-            run(state, session, locale, format, headers, bytes, kind).await
-        },
-    )
+/// A mutation posted to one of the cart endpoints (`/cart/add.js`, `/cart/add`, ...): the body
+/// read and parsed, then one transaction. How it is answered (JSON, htmx, a redirect) is up to
+/// the caller.
+pub async fn mutate_body(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    bytes: Result<Bytes, BytesRejection>,
+    kind: Kind,
+) -> Result<MutationResult, ShopifyError> {
+    let body = read_body(headers, bytes).await?;
+    mutate(state, session, headers, body, kind).await
 }
 
 /// GET /cart/change?line=N&quantity=Q (or ?id=KEY): the links of a cart page without JavaScript.
-pub async fn change_link(
-    State(state): State<AppState>,
-    session: Session,
-    locale: Locale,
-    format: Format,
-    headers: HeaderMap,
-    Query(query): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = match body::pairs_to_object(query, &["sections"]) {
-        Ok(body) => mutate(&state, &session, &headers, body, Kind::Change).await,
-        Err(e) => Err(e.into()),
-    };
-    respond_mutation(&state, &session, &locale, format, &headers, result).await
+pub async fn mutate_query(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    query: Vec<(String, String)>,
+) -> Result<MutationResult, ShopifyError> {
+    let body = body::pairs_to_object(query, &["sections"])?;
+    mutate(state, session, headers, body, Kind::Change).await
 }
 
-async fn run(
-    State(state): State<AppState>,
-    session: Session,
-    locale: Locale,
-    format: Format,
-    headers: HeaderMap,
-    bytes: Result<Bytes, BytesRejection>,
-    kind: Kind,
-) -> Response {
-    // An unreadable body is answered like any other refusal: JSON, htmx, or a flash + redirect.
-    let result = match read_body(&headers, bytes).await {
-        Ok(body) => mutate(&state, &session, &headers, body, kind).await,
-        Err(e) => Err(e),
-    };
-    respond_mutation(&state, &session, &locale, format, &headers, result).await
-}
-
-/// A parsed command, ready to run inside the transaction.
-enum Command {
-    Add(params::AddParams),
-    Update(crate::cart::UpdateRequest),
-    Change(crate::cart::ChangeTarget, crate::cart::ChangeRequest),
-    Clear,
-}
-
-fn parse(kind: Kind, body: &Map<String, Value>) -> Result<Command, ShopifyError> {
+/// The command of a request, and whether an add answers with the bare line (a single `id`).
+fn parse(kind: Kind, body: &Map<String, Value>) -> Result<(CartCommand, bool), ShopifyError> {
     Ok(match kind {
-        Kind::Add => Command::Add(params::add(body)?),
-        Kind::Update => Command::Update(params::update(body)?),
+        Kind::Add => {
+            let add = params::add(body)?;
+            (CartCommand::Add(add.items), add.single)
+        }
+        Kind::Update => (CartCommand::Update(params::update(body)?), false),
         Kind::Change => {
             let (target, request) = params::change(body)?;
-            Command::Change(target, request)
+            (CartCommand::Change(target, request), false)
         }
-        Kind::Clear => Command::Clear,
+        Kind::Clear => (CartCommand::Clear, false),
     })
 }
 
-/// What the command produced inside the transaction.
-struct Applied {
-    touched: Vec<uuid::Uuid>,
-    single: bool,
-    warning: Option<CartError>,
-}
-
-/// Parses and applies one mutation. Returns `Err` only when nothing could be attempted
-/// (bad parameters or a failed store); refusals come back inside `MutationResult::error`.
+/// Parses and applies one mutation. The whole request is checked before the cart is touched:
+/// a request answered 4xx changes nothing. Returns `Err` when nothing could be attempted (bad
+/// parameters or a failed store); refusals of the command come back in `MutationResult::error`.
 pub async fn mutate(
     state: &AppState,
     session: &Session,
@@ -225,79 +164,29 @@ pub async fn mutate(
     body: Map<String, Value>,
     kind: Kind,
 ) -> Result<MutationResult, ShopifyError> {
-    let sections = params::sections(&body);
+    let sections = storefront::sections::sections(&body);
+    if let Some(reason) = &sections.invalid {
+        return Err(ShopifyError::BadRequest(reason.clone()));
+    }
     let return_to = params::return_to(&body);
-    let command = parse(kind, &body)?;
+    let (command, single) = parse(kind, &body)?;
     let cart_id = visitor::ensure_cart_id(session)
         .await
         .map_err(ShopifyError::session)?;
-    let catalog = state.catalog().clone();
-    let if_match = headers.get(header::IF_MATCH).cloned();
-    let outcome = state
-        .store()
-        .mutate(&cart_id, IfMissing::Create, move |cart| {
-            if !if_match_ok(if_match.as_ref(), cart) {
-                return Err(ShopifyError::PreconditionFailed);
-            }
-            let now = chrono::Utc::now();
-            let applied = match command {
-                Command::Add(p) => {
-                    let outcome = cart.add(&catalog, p.items, StockPolicy::Clamp, now)?;
-                    Applied {
-                        touched: outcome.touched,
-                        single: p.single,
-                        warning: outcome.stock_error,
-                    }
-                }
-                Command::Update(request) => Applied {
-                    touched: Vec::new(),
-                    single: false,
-                    warning: cart.update(&catalog, request, now)?,
-                },
-                Command::Change(target, request) => {
-                    let line = cart.find_line(&target).map(|i| cart.lines[i].id);
-                    Applied {
-                        touched: line.into_iter().collect(),
-                        single: false,
-                        warning: cart.change(&catalog, target, request, now)?,
-                    }
-                }
-                Command::Clear => {
-                    cart.clear();
-                    Applied {
-                        touched: Vec::new(),
-                        single: false,
-                        warning: None,
-                    }
-                }
-            };
-            Ok((applied, AfterCommand::Save))
-        })
-        .await;
-    match outcome {
-        Ok(mutation) => {
-            let cart = mutation.cart.unwrap_or_else(|| {
-                Arc::new(Cart::new(
-                    cart_id,
-                    &state.catalog().shop().currency,
-                    chrono::Utc::now(),
-                ))
-            });
-            let applied = mutation.value;
-            let priced = price(&cart, state.catalog());
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_string());
+    match storefront::cart::apply(state, cart_id, if_match, command).await {
+        Ok(applied) => {
+            let priced = price(&applied.cart, state.catalog());
             let lines = line_json(state, &priced);
-            let body = success_body(&priced, &lines, kind, &applied);
-            let wants_sections = !sections.ids.is_empty() && sections.invalid.is_none();
-            let theme_cart = wants_sections.then(|| theme_cart(&priced, &lines));
-            let line_key = applied
-                .touched
-                .iter()
-                .find_map(|id| cart.lines.iter().find(|l| l.id == *id))
-                .map(|line| line.key());
+            let body = success_body(&priced, &lines, kind, single, &applied.touched);
+            let theme_cart = (!sections.ids.is_empty()).then(|| theme_cart(&priced, &lines));
+            let line_key = applied.line_key();
             Ok(MutationResult {
                 kind,
                 error: applied.warning.map(ShopifyError::Cart),
-                cart,
+                cart: applied.cart,
                 body,
                 sections,
                 return_to,
@@ -305,21 +194,36 @@ pub async fn mutate(
                 theme_cart,
             })
         }
-        Err(crate::store::MutateError::Command(error)) => {
+        Err(MutateError::Command(error)) => {
             // Refused: nothing changed. The sections still show the real cart.
             let cart = Arc::new(visitor_cart(state, session).await?);
             Ok(MutationResult {
                 kind,
                 cart,
                 body: bytes::Bytes::new(),
-                error: Some(error),
+                error: Some(error.into()),
                 sections,
                 return_to,
                 line_key: None,
                 theme_cart: None,
             })
         }
-        Err(other) => Err(other.into()),
+        Err(MutateError::Store(e)) => Err(e.into()),
+        Err(MutateError::NotFound) => Err(ShopifyError::Cart(CartError::LineNotFound)),
+    }
+}
+
+impl MutationResult {
+    /// The result as the HTML answers see it, with the refusal worded in `locale`.
+    pub fn form_outcome(self, theme: &Theme, locale: &Locale) -> FormOutcome {
+        let refusal = self.error.as_ref().map(|e| e.refusal(theme, locale));
+        FormOutcome {
+            added: self.kind == Kind::Add && self.line_key.is_some(),
+            cart: self.cart,
+            refusal,
+            line_key: self.line_key,
+            return_to: self.return_to,
+        }
     }
 }
 
@@ -327,35 +231,31 @@ fn success_body(
     priced: &PricedCart<'_>,
     lines: &[KeyedJson],
     kind: Kind,
-    applied: &Applied,
+    single: bool,
+    touched: &[uuid::Uuid],
 ) -> bytes::Bytes {
     if kind != Kind::Add {
         return cart_bytes(priced, lines);
     }
-    let touched: Vec<&[u8]> = applied
-        .touched
+    let touched: Vec<&[u8]> = touched
         .iter()
         .filter_map(|id| priced.lines.iter().position(|l| l.line.id == *id))
         .filter_map(|i| lines.get(i).map(AsRef::as_ref))
         .collect();
-    match (applied.single, touched.first()) {
+    match (single, touched.first()) {
         (true, Some(line)) => bytes::Bytes::copy_from_slice(line),
         _ => items_bytes(&touched),
     }
 }
 
 /// The JSON answer of a mutation: the body, or the error (with `errors` for change and update),
-/// plus `sections` when asked for. Invalid section parameters answer 400 after the mutation.
-/// An error's description is worded by `theme` in the request's `locale`.
+/// plus `sections` when asked for. An error's description is worded by `theme` in the request's `locale`.
 pub fn json_response(
     result: MutationResult,
     sections: Option<Sections>,
     theme: &Theme,
     locale: &Locale,
 ) -> Response {
-    if let Some(reason) = &result.sections.invalid {
-        return ShopifyError::BadRequest(reason.clone()).into_response();
-    }
     match &result.error {
         Some(error) => {
             let description = error.localized_description(theme, locale);

@@ -11,11 +11,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::api::body::{self, BodyError};
+use super::body::{self, BodyError};
 use crate::cart::{CartError, TextField};
 use crate::store::{MutateError, StoreError};
+use crate::storefront::cart::{CommandError, Refusal};
+use crate::storefront::visitor::Locale;
 use crate::theme::Theme;
-use crate::visitor::Locale;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShopifyError {
@@ -70,6 +71,15 @@ impl ShopifyError {
     }
 }
 
+impl From<CommandError> for ShopifyError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Stale => ShopifyError::PreconditionFailed,
+            CommandError::Cart(e) => ShopifyError::Cart(e),
+        }
+    }
+}
+
 impl From<MutateError<ShopifyError>> for ShopifyError {
     fn from(e: MutateError<ShopifyError>) -> Self {
         match e {
@@ -119,7 +129,7 @@ impl ShopifyError {
             ShopifyError::NotFound(what) => format!("{what} not found"),
             ShopifyError::PayloadTooLarge => format!(
                 "The request body is too large (at most {} bytes).",
-                crate::MAX_BODY_BYTES
+                crate::api::MAX_BODY_BYTES
             ),
             ShopifyError::Internal(_) => {
                 "Something went wrong on our side. Please try again.".into()
@@ -140,6 +150,14 @@ impl ShopifyError {
         theme
             .translate(&locale.code, &format!("cart.errors.{key}"), &args)
             .unwrap_or_else(|| self.description())
+    }
+
+    /// The refusal as a visitor reads it on a page, in `locale`.
+    pub fn refusal(&self, theme: &Theme, locale: &Locale) -> Refusal {
+        Refusal {
+            status: self.status(),
+            message: self.localized_description(theme, locale),
+        }
     }
 
     /// The body, in the exact shapes of the documents, with the English description.
@@ -250,7 +268,7 @@ fn translation(error: &ShopifyError) -> Option<(&'static str, Args)> {
         ShopifyError::PreconditionFailed => ("precondition_failed", Vec::new()),
         ShopifyError::PayloadTooLarge => (
             "body_too_large",
-            vec![("max", crate::MAX_BODY_BYTES.to_string())],
+            vec![("max", crate::api::MAX_BODY_BYTES.to_string())],
         ),
         ShopifyError::Internal(_) => ("internal_error", Vec::new()),
         // No theme string yet: the English description.

@@ -1,45 +1,38 @@
 //! Shopify's Ajax Cart API (and its Product API), closely enough that theme JavaScript written
 //! for Shopify works unchanged. <https://shopify.dev/docs/api/ajax>
 //!
-//! The router is mounted once per locale (`/` and `/fr/`); the `Locale` extension tells the
-//! handlers which one a request came through.
+//! Mounted once per locale (`/` and `/fr/`) by `crate::routes`; the `Locale` extension tells
+//! the handlers which one a request came through.
 
+pub mod body;
 pub mod cart_api;
 pub mod error;
-pub mod json;
-pub mod line_json;
 pub mod params;
 pub mod products;
 pub mod respond;
-pub mod sections;
 pub mod shipping;
 
 use axum::Router;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
-use cart_api::Kind;
 
+/// The Ajax API's own routes. The cart mutation endpoints, which also serve HTML forms, are
+/// put together with the pages in `crate::routes` and wrapped with [`with_ajax_error_shape`].
 pub fn router() -> Router<AppState> {
     let routes = Router::new()
         .route("/cart.js", get(cart_api::get_cart))
         .route("/cart.json", get(cart_api::get_cart))
-        .route("/cart/add.js", cart_api::endpoint(Kind::Add))
-        .route("/cart/add", cart_api::endpoint(Kind::Add))
-        .route("/cart/update.js", cart_api::endpoint(Kind::Update))
-        .route("/cart/update", cart_api::endpoint(Kind::Update))
-        .route("/cart/change.js", cart_api::endpoint(Kind::Change))
-        .route(
-            "/cart/change",
-            cart_api::endpoint(Kind::Change).get(cart_api::change_link),
-        )
-        .route("/cart/clear.js", cart_api::endpoint(Kind::Clear))
-        .route("/cart/clear", cart_api::endpoint(Kind::Clear))
         .route("/cart/prepare_shipping_rates.json", post(shipping::prepare))
         .route("/cart/prepare_shipping_rates", post(shipping::prepare))
         .route("/cart/async_shipping_rates.json", get(shipping::poll))
         .route("/cart/shipping_rates.json", get(shipping::estimate))
         .route("/products.json", get(products::list));
+    with_ajax_error_shape(routes)
+}
+
+/// Answers axum's own refusals and a panicking handler in the Ajax API's error shape.
+pub fn with_ajax_error_shape(routes: Router<AppState>) -> Router<AppState> {
     crate::api::with_error_shape::<error::Shape, _>(routes)
 }
 

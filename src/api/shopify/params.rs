@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::ShopifyError;
 use crate::cart::{AddItem, ChangeRequest, ChangeTarget, LineUpdates, UpdateRequest};
+use crate::storefront::sections::is_local_path;
 
 type Body = Map<String, Value>;
 
@@ -214,48 +215,6 @@ pub fn change(body: &Body) -> Result<(ChangeTarget, ChangeRequest), ShopifyError
     Ok((target, request))
 }
 
-/// The sections a mutation asks for, and where to render them.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct SectionsParams {
-    pub ids: Vec<String>,
-    pub url: Option<String>,
-    /// Why the parameters are invalid (answered 400 after the mutation).
-    pub invalid: Option<String>,
-}
-
-pub const MAX_SECTIONS: usize = 5;
-
-/// Reads `sections` (comma list, array, or repeated fields) and `sections_url`.
-pub fn sections(body: &Body) -> SectionsParams {
-    let mut params = SectionsParams::default();
-    match body.get("sections") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) => params.ids = split_ids(s),
-        Some(Value::Array(list)) => {
-            for v in list {
-                match v {
-                    Value::String(s) => params.ids.extend(split_ids(s)),
-                    _ => params.invalid = Some("sections must be a list of section ids".into()),
-                }
-            }
-        }
-        Some(_) => params.invalid = Some("sections must be a list of section ids".into()),
-    }
-    if params.ids.len() > MAX_SECTIONS {
-        params.invalid = Some(format!("At most {MAX_SECTIONS} sections can be requested"));
-    }
-    match body.get("sections_url") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(url)) if url.is_empty() => {}
-        Some(Value::String(url)) if is_local_path(url) => params.url = Some(url.clone()),
-        Some(_) => {
-            params.invalid =
-                Some("sections_url must be a path on this store, starting with /".into())
-        }
-    }
-    params
-}
-
 /// `return_to` of a plain form post, kept only when it is a path on this store: a redirect must
 /// never take the visitor to another origin.
 pub fn return_to(body: &Body) -> Option<String> {
@@ -263,22 +222,6 @@ pub fn return_to(body: &Body) -> Option<String> {
         Some(Value::String(url)) if is_local_path(url) => Some(url.clone()),
         _ => None,
     }
-}
-
-pub fn split_ids(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// A same-origin path: starts with one `/`, and cannot be read as another host (`//`, `/\`).
-pub fn is_local_path(url: &str) -> bool {
-    url.starts_with('/')
-        && !url.starts_with("//")
-        && !url.starts_with("/\\")
-        && !url.chars().any(|c| c.is_control())
 }
 
 #[cfg(test)]
@@ -338,38 +281,5 @@ mod tests {
         ] {
             assert_eq!(of(bad.clone()), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn sections_forms() {
-        assert_eq!(
-            sections(&obj(json!({"sections": "a, b"}))).ids,
-            vec!["a", "b"]
-        );
-        assert_eq!(
-            sections(&obj(json!({"sections": ["a", "b"]}))).ids,
-            vec!["a", "b"]
-        );
-        assert!(
-            sections(&obj(json!({"sections": "a,b,c,d,e,f"})))
-                .invalid
-                .is_some()
-        );
-        assert!(
-            sections(&obj(json!({"sections_url": "https://evil.example/"})))
-                .invalid
-                .is_some()
-        );
-        assert!(
-            sections(&obj(json!({"sections_url": "//evil.example/"})))
-                .invalid
-                .is_some()
-        );
-        assert_eq!(
-            sections(&obj(json!({"sections_url": "/cart?q=1"})))
-                .url
-                .as_deref(),
-            Some("/cart?q=1")
-        );
     }
 }

@@ -1,4 +1,13 @@
-//! The template engine: turning theme files into rendered HTML, independent of what the
-//! storefront puts into the templates. The Liquid front end lives here, next to the loader.
+//! The template engine: loading theme files and compiling them (the minijinja dialect, and
+//! Liquid through its front end), rendering sections and pages, errors at file and line, live
+//! reload and `vitrine check`. It puts the storefront's objects (`super::objects`) into the
+//! templates but knows nothing of where they come from.
 
+pub mod check;
+pub mod error;
 pub mod liquid;
+pub mod live;
+pub mod loader;
+pub mod render;
+pub mod schema;
+pub mod watch;

@@ -2,7 +2,7 @@
 //! change events it receives over SSE, and the error overlay page that recovers by itself.
 
 use super::error::RenderError;
-use super::render::escape_html;
+use crate::theme::objects::html::escape_html;
 
 /// Where the HTTP layer serves [`LIVE_RELOAD_JS`] and the SSE stream of change events.
 pub const LIVE_RELOAD_PATH: &str = "/__vitrine/live.js";

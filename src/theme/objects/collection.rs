@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 
-use super::objects::image_value;
+use super::image::image_value;
 use super::product::ProductObject;
 use crate::catalog::Collection;
 

@@ -12,7 +12,7 @@ use minijinja::Value;
 
 use super::collection::{AllProducts, CollectionBase, CollectionsObject};
 use super::product::{ProductBase, ProductObject};
-use crate::catalog::{Catalog, Image};
+use crate::catalog::Catalog;
 
 /// Products per collection or search page, as Shopify's default `paginate by: 12`.
 pub const PAGE_SIZE: usize = 12;
@@ -146,30 +146,5 @@ fn shop_value(catalog: &Catalog) -> (Value, String, String) {
         value,
         shop.money_format.clone(),
         shop.money_with_currency_format.clone(),
-    )
-}
-
-/// An `image` object: `src` and `url` are the same path.
-pub fn image_value(image: &Image) -> Value {
-    Value::from_pairs([
-        ("src", Value::from(image.src.as_str())),
-        ("url", Value::from(image.src.as_str())),
-        ("alt", Value::from(image.alt.as_str())),
-        ("width", Value::from(image.width)),
-        ("height", Value::from(image.height)),
-        ("aspect_ratio", Value::from(image.aspect_ratio())),
-    ])
-}
-
-pub fn opt_image(image: Option<&Image>) -> Value {
-    image.map_or(Value::from(()), image_value)
-}
-
-pub fn strings(items: &[String]) -> Value {
-    Value::from(
-        items
-            .iter()
-            .map(|s| Value::from(s.as_str()))
-            .collect::<Vec<_>>(),
     )
 }

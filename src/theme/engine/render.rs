@@ -11,9 +11,12 @@ use std::sync::Arc;
 use minijinja::value::{Enumerator, Kwargs, Object};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 
-use super::context::{DEPTH_KEY, PAGE_KEY, Page, SNIPPET_GLOBALS};
 use super::error::RenderError;
-use super::fragments::{Fragment, Fragments, call_key};
+use crate::theme::objects::context::{
+    DEPTH_KEY, PAGE_KEY, Page, Rendering, SNIPPET_GLOBALS, current_page,
+};
+use crate::theme::objects::fragments::{Fragment, Fragments, call_key};
+use crate::theme::objects::html::escape_html;
 
 /// How deep `render`/`section` may nest: a snippet that renders itself stops here instead of
 /// overflowing the stack (each nested render is a fresh minijinja state with its own limit).
@@ -95,38 +98,6 @@ impl Object for Scope {
         keys.extend(SNIPPET_GLOBALS.iter().map(|k| Value::from(*k)));
         Enumerator::Values(keys)
     }
-}
-
-thread_local! {
-    /// The page whose template this thread is rendering (see [`Rendering`]).
-    static RENDERING: std::cell::RefCell<Option<Arc<Page>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Marks this thread as rendering `page` until dropped. Filters ask for the page dozens of
-/// times per section, and a context lookup walks every frame of the template to its root.
-/// A render is synchronous and all of its filters belong to its page, so the mark is exact;
-/// nested renders of the same page keep it, and dropping restores what was there.
-struct Rendering(Option<Arc<Page>>);
-
-impl Rendering {
-    fn enter(page: &Arc<Page>) -> Rendering {
-        Rendering(RENDERING.with(|current| current.replace(Some(page.clone()))))
-    }
-}
-
-impl Drop for Rendering {
-    fn drop(&mut self) {
-        let previous = self.0.take();
-        RENDERING.with(|current| *current.borrow_mut() = previous);
-    }
-}
-
-/// The page of the template being rendered: the thread's mark, else the hidden context key
-/// (templates rendered outside [`render_file`], e.g. by benchmarks).
-pub fn current_page(state: &State) -> Option<Arc<Page>> {
-    RENDERING
-        .with(|current| current.borrow().clone())
-        .or_else(|| state.lookup(PAGE_KEY)?.downcast_object::<Page>())
 }
 
 fn current_depth(state: &State) -> u32 {
@@ -328,22 +299,6 @@ pub fn section_function(
             .render(state.env(), &broken, page, depth)
             .map(Value::from_safe_string)
     }
-}
-
-/// Escapes text for an HTML attribute or element body.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The opening and closing wrapper tags of a section.

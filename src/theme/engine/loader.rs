@@ -15,16 +15,16 @@ use minijinja::value::Serde;
 use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 
-use super::context::{AssetVersions, LocaleValues};
 use super::error::{Problem, RenderError};
-use super::filters::configure_environment;
-use super::fragments::Fragments;
-use super::locale::{Locale, Locales};
 use super::render::{Broken, SectionEntry, render_function, section_function, wrapper};
 use super::schema::{
     self, BlockInstance, JsonTemplate, SectionInstance, SectionSchema, SettingSchema, instance_id,
     line_of, split_section,
 };
+use crate::theme::objects::context::{AssetVersions, LocaleValues};
+use crate::theme::objects::filters::configure_environment;
+use crate::theme::objects::fragments::Fragments;
+use crate::theme::objects::locale::{Locale, Locales};
 
 /// A section file after loading.
 #[derive(Debug, Default)]

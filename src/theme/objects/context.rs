@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
+use super::catalog::{CatalogValues, PAGE_SIZE};
 use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
 use super::fragments::{CallKey, Fragment, Prehashed};
 use super::locale::Locale;
-use super::objects::{CatalogValues, PAGE_SIZE};
 
 /// Hidden context key through which filters and `render` reach the page (not listed, not a
 /// Shopify name, so it cannot collide with theme variables).
@@ -664,6 +664,38 @@ pub fn locale_values(
         catalog: Arc::new(CatalogValues::build(catalog.clone(), &prefix)),
         prefix,
     }
+}
+
+thread_local! {
+    /// The page whose template this thread is rendering (see [`Rendering`]).
+    static RENDERING: std::cell::RefCell<Option<Arc<Page>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Marks this thread as rendering `page` until dropped. Filters ask for the page dozens of
+/// times per section, and a context lookup walks every frame of the template to its root.
+/// A render is synchronous and all of its filters belong to its page, so the mark is exact;
+/// nested renders of the same page keep it, and dropping restores what was there.
+pub struct Rendering(Option<Arc<Page>>);
+
+impl Rendering {
+    pub fn enter(page: &Arc<Page>) -> Rendering {
+        Rendering(RENDERING.with(|current| current.replace(Some(page.clone()))))
+    }
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        RENDERING.with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+/// The page of the template being rendered: the thread's mark, else the hidden context key
+/// (templates rendered outside [`render_file`], e.g. by benchmarks).
+pub fn current_page(state: &minijinja::State) -> Option<Arc<Page>> {
+    RENDERING
+        .with(|current| current.borrow().clone())
+        .or_else(|| state.lookup(PAGE_KEY)?.downcast_object::<Page>())
 }
 
 #[cfg(test)]

@@ -13,20 +13,18 @@
 
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr, ValueKind};
 
+use super::keyed::HASHER;
 #[cfg(test)]
 use super::keyed::keyed;
 pub use super::keyed::{Keyed, KeyedJson};
 
 /// Rendered bytes kept, at most (output plus keys).
 const CAPACITY_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Seeded once per process, so visitors cannot aim at the cache's buckets.
-pub(super) static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
 
 /// The identity of one `render()` call: equal keys render equal output. Its hash is computed
 /// once, and a cart line's JSON is hashed once per request (when the line becomes a template

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
-use super::objects::{image_value, opt_image, strings};
+use super::image::{image_value, opt_image, strings};
 use crate::catalog::{Catalog, PriceAdjustment, Product, SellingPlan, Variant};
 
 fn group_id(product: &Product) -> String {

@@ -4,11 +4,12 @@
 
 use axum::http::{HeaderMap, header};
 
-use super::json::{CartJson, SectionHtml, Sections};
-use crate::cart::{Cart, PricedCart, pricing::price};
+use serde_json::{Map, Value};
+
+use super::json::{SectionHtml, Sections};
+use super::visitor::Locale;
 use crate::state::AppState;
-use crate::theme::{KeyedJson, PageRequest};
-use crate::visitor::Locale;
+use crate::theme::PageRequest;
 
 /// The page whose context the sections render in: `sections_url`, else the path and query of a
 /// same-origin `Referer`, else `/`. Never another origin.
@@ -54,7 +55,7 @@ fn same_origin_path(referer: &str, host: &str) -> Option<String> {
         return None;
     }
     let path = path.split('#').next().unwrap_or("/");
-    super::params::is_local_path(path).then(|| path.to_string())
+    is_local_path(path).then(|| path.to_string())
 }
 
 /// Splits a storefront URL into the theme's page request: locale prefix, path and query.
@@ -79,7 +80,7 @@ pub fn page_request(state: &AppState, url: &str) -> PageRequest {
         .collect();
     PageRequest {
         path,
-        shipping_estimate: crate::pages::shipping_estimate(state.catalog(), &query),
+        shipping_estimate: super::shipping::shipping_estimate(state.catalog(), &query),
         query,
         locale,
         ..PageRequest::default()
@@ -92,30 +93,6 @@ pub fn locale_of(state: &AppState, page: &PageRequest) -> Locale {
     } else {
         Locale::prefixed(&page.locale)
     }
-}
-
-/// The theme's `cart` object: the Ajax JSON of the cart (private attributes left out). Each line
-/// goes to the theme with its JSON, which identifies it for reusing snippet output.
-pub fn cart_object(state: &AppState, cart: &Cart) -> minijinja::Value {
-    let priced = price(cart, state.catalog());
-    let lines = line_json(state, &priced);
-    theme_cart(&priced, &lines)
-}
-
-/// Each line's Ajax JSON: the body of an add, and the line's identity (and, only when read, its
-/// value) in the theme. Unchanged lines come from the cache of earlier requests.
-pub fn line_json(state: &AppState, priced: &PricedCart<'_>) -> Vec<KeyedJson> {
-    let cache = state.line_json();
-    priced.lines.iter().map(|line| cache.get(line)).collect()
-}
-
-/// [`cart_object`] from a cart already priced, and its lines' JSON.
-pub fn theme_cart(priced: &PricedCart<'_>, lines: &[KeyedJson]) -> minijinja::Value {
-    let json = CartJson::without_items(priced);
-    crate::theme::cart_value(
-        minijinja::Value::from(minijinja::value::Serde(&json)),
-        lines,
-    )
 }
 
 /// Renders each id in the context of `url`. Unknown or failing sections are `null`; failures are
@@ -142,6 +119,64 @@ pub async fn render_bundle(
         out.insert(id.clone(), html);
     }
     out
+}
+
+/// The sections a mutation asks for, and where to render them.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SectionsParams {
+    pub ids: Vec<String>,
+    pub url: Option<String>,
+    /// Why the parameters are invalid: the request answers 400 and changes nothing.
+    pub invalid: Option<String>,
+}
+
+pub const MAX_SECTIONS: usize = 5;
+
+/// Reads `sections` (comma list, array, or repeated fields) and `sections_url`.
+pub fn sections(body: &Map<String, Value>) -> SectionsParams {
+    let mut params = SectionsParams::default();
+    match body.get("sections") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => params.ids = split_ids(s),
+        Some(Value::Array(list)) => {
+            for v in list {
+                match v {
+                    Value::String(s) => params.ids.extend(split_ids(s)),
+                    _ => params.invalid = Some("sections must be a list of section ids".into()),
+                }
+            }
+        }
+        Some(_) => params.invalid = Some("sections must be a list of section ids".into()),
+    }
+    if params.ids.len() > MAX_SECTIONS {
+        params.invalid = Some(format!("At most {MAX_SECTIONS} sections can be requested"));
+    }
+    match body.get("sections_url") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(url)) if url.is_empty() => {}
+        Some(Value::String(url)) if is_local_path(url) => params.url = Some(url.clone()),
+        Some(_) => {
+            params.invalid =
+                Some("sections_url must be a path on this store, starting with /".into())
+        }
+    }
+    params
+}
+
+pub fn split_ids(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A same-origin path: starts with one `/`, and cannot be read as another host (`//`, `/\`).
+pub fn is_local_path(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.starts_with("/\\")
+        && !url.chars().any(|c| c.is_control())
 }
 
 #[cfg(test)]
@@ -185,5 +220,47 @@ mod tests {
         ]));
         assert_eq!(fallback, "/collections/all");
         assert_eq!(htmx_context_url(&HeaderMap::new()), "/");
+    }
+
+    fn obj(v: serde_json::Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn sections_forms() {
+        assert_eq!(
+            sections(&obj(serde_json::json!({"sections": "a, b"}))).ids,
+            vec!["a", "b"]
+        );
+        assert_eq!(
+            sections(&obj(serde_json::json!({"sections": ["a", "b"]}))).ids,
+            vec!["a", "b"]
+        );
+        assert!(
+            sections(&obj(serde_json::json!({"sections": "a,b,c,d,e,f"})))
+                .invalid
+                .is_some()
+        );
+        assert!(
+            sections(&obj(
+                serde_json::json!({"sections_url": "https://evil.example/"})
+            ))
+            .invalid
+            .is_some()
+        );
+        assert!(
+            sections(&obj(serde_json::json!({"sections_url": "//evil.example/"})))
+                .invalid
+                .is_some()
+        );
+        assert_eq!(
+            sections(&obj(serde_json::json!({"sections_url": "/cart?q=1"})))
+                .url
+                .as_deref(),
+            Some("/cart?q=1")
+        );
     }
 }

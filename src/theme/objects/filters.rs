@@ -17,9 +17,10 @@ use minijinja::{
     escape_formatter,
 };
 
+use super::context::current_page;
+use super::html::escape_html;
 use super::locale::interpolate;
 use super::money::{format_amount_only, format_money, format_money_without_trailing_zeros};
-use super::render::{current_page, escape_html};
 
 const DEFAULT_MONEY_FORMAT: &str = "${{amount}}";
 

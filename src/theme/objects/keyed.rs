@@ -6,12 +6,13 @@
 //! fields. Finding the fields is a scan of the JSON's structure, without building anything.
 
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 
-use super::fragments::HASHER;
+/// Seeded once per process, so visitors cannot aim at the cache's buckets.
+pub(super) static HASHER: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
 
 #[derive(Debug)]
 pub struct Keyed {
