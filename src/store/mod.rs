@@ -16,6 +16,7 @@ mod pg_carts;
 mod pg_schema;
 mod pool;
 mod postgres;
+mod retry;
 mod sessions;
 mod sqlite;
 mod target;

@@ -161,6 +161,6 @@ async fn lost(e: tokio_postgres::Error, tries: &mut u32) -> Result<(), tokio_pos
         return Err(e);
     }
     *tries += 1;
-    tokio::time::sleep(super::postgres::backoff(*tries)).await;
+    tokio::time::sleep(super::retry::backoff(*tries)).await;
     Ok(())
 }

@@ -18,7 +18,6 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -32,22 +31,7 @@ use super::{
 use crate::cart::Cart;
 use crate::catalog::Catalog;
 
-/// Attempts of one operation when the database reports a serialization failure or deadlock.
-const MAX_ATTEMPTS: u32 = 8;
-
-/// The first retry waits up to this long; each next one up to twice as long as the last.
-const BACKOFF_BASE: Duration = Duration::from_millis(4);
-const BACKOFF_CAP: Duration = Duration::from_millis(250);
-
-/// A random wait in `0..=min(cap, base * 2^attempt)` ("full jitter"), so nodes that collided
-/// do not collide again in step.
-pub fn backoff(attempt: u32) -> Duration {
-    let ceiling = BACKOFF_BASE
-        .saturating_mul(1u32 << attempt.min(16))
-        .min(BACKOFF_CAP);
-    let micros = u64::try_from(ceiling.as_micros()).unwrap_or(u64::MAX);
-    Duration::from_micros(rand::random_range(0..=micros))
-}
+use super::retry::{MAX_ATTEMPTS, backoff};
 
 #[derive(Clone)]
 pub struct PgStore {
