@@ -1,7 +1,8 @@
 //! vitrine: a storefront server. A cart store in SQLite, a section renderer on minijinja, and
 //! Shopify, BigCommerce and Elastic Path cart APIs over the same carts.
 //!
-//! `app(state)` is the whole HTTP surface; `main.rs` only parses flags and binds.
+//! `app(state)` is the whole HTTP surface; `server::serve` runs it on a listener (timeouts, the
+//! connection limit, shutdown); `main.rs` only parses flags and dispatches.
 
 pub mod api;
 pub mod bench;
@@ -9,6 +10,7 @@ pub mod cart;
 pub mod catalog;
 pub mod pages;
 pub mod routes;
+pub mod server;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -59,7 +61,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route(theme::EVENTS_PATH, get(pages::live::events))
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
-        .nest_service("/static", ServeDir::new(state.theme().static_dir()))
+        .nest_service("/static", static_files(&state))
         .fallback(pages::not_found)
         .with_state(state);
     // The middleware wraps the whole router once, not each route: axum clones a route's
@@ -114,6 +116,14 @@ async fn healthz(
                 .into_response()
         }
     }
+}
+
+/// The theme's `static/` files. A directory is not an asset: it answers 404, as a missing file
+/// does, instead of ServeDir's redirect to the path with a slash, which is built from the path
+/// nested under `/static` (so it dropped the prefix, and `/static///x` sent the browser to
+/// `//x/`, another host).
+fn static_files(state: &AppState) -> ServeDir {
+    ServeDir::new(state.theme().static_dir()).append_index_html_on_directories(false)
 }
 
 fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {

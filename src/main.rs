@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axum::serve::ListenerExt;
+use std::time::Duration;
+
+mod allocator;
+
 use clap::{Args, Parser, Subcommand};
 
 /// Rendering sections allocates many small strings; mimalloc makes that noticeably cheaper
@@ -78,6 +81,26 @@ struct ServeArgs {
     #[arg(long, env = "VITRINE_CART_TTL_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(i64).range(1..=vitrine::state::MAX_CART_TTL_DAYS))]
     cart_ttl_days: i64,
+    /// Seconds a connection gets to send a complete request head, counted from when it opens
+    /// or its previous response was sent (so an idle keep-alive connection closes after this
+    /// too).
+    #[arg(long, env = "VITRINE_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a request body gets to arrive in full, counted from its request head.
+    #[arg(long, env = "VITRINE_BODY_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Open connections at most [default: the open-file limit minus 256]. At the limit a new
+    /// connection closes the one that has waited longest for a request head; when all have a
+    /// request in flight, it is refused with 503.
+    #[arg(long, env = "VITRINE_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u64).range(16..))]
+    max_connections: Option<u64>,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C before they are cut.
+    #[arg(long, env = "VITRINE_SHUTDOWN_DEADLINE", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    shutdown_deadline: u64,
 }
 
 impl ServeArgs {
@@ -108,6 +131,31 @@ impl ServeArgs {
         config.cart_ttl_days = self.cart_ttl_days;
         Ok(config)
     }
+
+    fn limits(&self) -> vitrine::server::Limits {
+        let allowed = vitrine::server::connections_allowed();
+        let max_connections = match self.max_connections {
+            Some(asked) => {
+                let asked = usize::try_from(asked).unwrap_or(usize::MAX);
+                if asked > allowed {
+                    // More would run the process out of descriptors, and accept() would fail.
+                    tracing::warn!(
+                        asked,
+                        allowed,
+                        "--max-connections is above the open-file limit allows; using {allowed}"
+                    );
+                }
+                asked.min(allowed)
+            }
+            None => allowed,
+        };
+        vitrine::server::Limits {
+            header_timeout: Duration::from_secs(self.header_timeout),
+            body_timeout: Duration::from_secs(self.body_timeout),
+            max_connections,
+            shutdown_deadline: Duration::from_secs(self.shutdown_deadline),
+        }
+    }
 }
 
 /// Blocking threads run SQLite reads (writes have a thread of their own). Reads are short, so a
@@ -119,6 +167,7 @@ fn main() -> std::process::ExitCode {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)
+        .on_thread_park(allocator::on_worker_park)
         .build()
     {
         Ok(runtime) => runtime.block_on(run()),
@@ -171,21 +220,37 @@ async fn serve_or_exit(args: ServeArgs) -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs, config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let limits = args.limits();
     let state = AppState::open(config).await?;
-    vitrine::spawn_housekeeping(&state);
-    let listener = tokio::net::TcpListener::bind(args.addr).await?;
-    tracing::info!("vitrine listening on http://{}", listener.local_addr()?);
-    // Without TCP_NODELAY a reply written in more than one piece (a streamed file, headers
-    // before a body) can wait for the client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+    let housekeeping = vitrine::spawn_housekeeping(&state);
+    let listener = vitrine::server::bind(args.addr)?;
+    tracing::info!(
+        max_connections = limits.max_connections,
+        "vitrine listening on http://{}",
+        listener.local_addr()?
+    );
+    // On a worker thread, not this one (which only waits): the accept loop allocates each
+    // connection's buffers and task, and a worker gives that memory back when it goes idle
+    // (see `allocator`); this thread would keep it.
+    let serving = tokio::spawn(vitrine::server::serve(
+        listener,
+        vitrine::app(state.clone()),
+        limits,
+        shutdown_signal(),
+    ));
+    let stopped = match serving.await {
+        Ok(stopped) => stopped,
+        Err(e) => {
+            tracing::error!(error = %e, "the server task failed");
+            vitrine::server::Stopped::default()
         }
-    });
-    axum::serve(listener, vitrine::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("vitrine stopped");
+    };
+    housekeeping.abort();
+    let _ = housekeeping.await;
+    // The last handle on the store: its writer finishes what is queued, and SQLite closes the
+    // database, copying the WAL back into it.
+    drop(state);
+    tracing::info!(cut_at_deadline = stopped.cut_at_deadline, "vitrine stopped");
     Ok(())
 }
 
@@ -203,7 +268,8 @@ fn check(theme: &std::path::Path) -> std::process::ExitCode {
     }
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, then exit.
+/// Ctrl-C or SIGTERM: `server::serve` then stops accepting and finishes requests in flight
+/// until the deadline.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -223,5 +289,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

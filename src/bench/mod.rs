@@ -2,7 +2,10 @@
 //! demo database, drives it over loopback HTTP with a built-in load generator, and prints requests
 //! per second, latency percentiles and the server's peak RSS for each hot path.
 
+mod abuse;
 mod load;
+
+pub use abuse::AbuseArgs;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,15 @@ pub struct BenchArgs {
     /// nodes, after the SQLite scenarios. Carts are written into it; use a scratch database.
     #[arg(long, env = "VITRINE_BENCH_DB", hide_env_values = true)]
     pub db: Option<String>,
+    #[command(subcommand)]
+    pub mode: Option<BenchMode>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BenchMode {
+    /// Hostile clients: stalled heads, slow bodies and a connection flood, while /healthz is
+    /// measured; reports connections closed by the server and its RSS before, during, after.
+    Abuse(AbuseArgs),
 }
 
 /// The sections bundled with every add in scenarios 3, 4 and 6.
@@ -97,12 +109,16 @@ struct Server {
 
 impl Server {
     fn start(theme: &Path, db: &Path) -> Result<Server, BoxError> {
-        Server::start_on(theme, db.as_os_str())
+        Server::start_with(theme, db, &[])
     }
 
-    /// A server on `db`, a path or a URL (given through the environment, so a password stays
-    /// out of the process list).
-    fn start_on(theme: &Path, db: &std::ffi::OsStr) -> Result<Server, BoxError> {
+    /// The server with extra `serve` flags, on `db`: a path or a URL (given through the
+    /// environment, so a password stays out of the process list).
+    fn start_with(
+        theme: &Path,
+        db: &(impl AsRef<std::ffi::OsStr> + ?Sized),
+        extra: &[&str],
+    ) -> Result<Server, BoxError> {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let port = addr.port();
         let child = Command::new(std::env::current_exe()?)
@@ -114,7 +130,8 @@ impl Server {
             ])
             .arg("--theme")
             .arg(theme)
-            .env("VITRINE_DB", db)
+            .env("VITRINE_DB", db.as_ref())
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -406,9 +423,11 @@ fn fill_store(db: &Path, theme: &Path, count: usize) -> Result<(), BoxError> {
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
-    run_inner(args)
-        .await
-        .map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
+    let ran = match args.mode.clone() {
+        Some(BenchMode::Abuse(abuse)) => abuse::run(abuse).await,
+        None => run_inner(args).await,
+    };
+    ran.map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
 }
 
 async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
@@ -580,7 +599,7 @@ async fn postgres_scenarios(
     args: &BenchArgs,
     rows: &mut Vec<Row>,
 ) -> Result<(), BoxError> {
-    let a = Server::start_on(theme, url.as_ref())?;
+    let a = Server::start_with(theme, url, &[])?;
     wait_ready(client, &a.base).await?;
     let mut visitors = Vec::with_capacity(args.connections);
     for i in 0..args.connections {
@@ -596,7 +615,7 @@ async fn postgres_scenarios(
     };
     let name = "7a. POST /cart/add.js + 4 sections, PostgreSQL, 1 node";
     rows.push(drive_nodes(&[&a], name, add.clone(), args).await);
-    let b = Server::start_on(theme, url.as_ref())?;
+    let b = Server::start_with(theme, url, &[])?;
     wait_ready(client, &b.base).await?;
     let name = "7b. POST /cart/add.js + 4 sections, PostgreSQL, 2 nodes";
     rows.push(drive_nodes(&[&a, &b], name, add, args).await);

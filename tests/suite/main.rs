@@ -4,6 +4,7 @@
 
 // Shared helpers.
 mod common;
+mod hostile_support;
 mod pg_nodes;
 mod pg_support;
 mod platform_common;
@@ -25,6 +26,12 @@ mod catalog_fixtures;
 mod crash_safety;
 mod cross_api;
 mod elasticpath;
+mod hostile_bench;
+mod hostile_connections;
+mod hostile_ep_carts;
+mod hostile_memory;
+mod hostile_shutdown;
+mod hostile_static;
 mod keep_alive;
 mod limits;
 mod reliability;
