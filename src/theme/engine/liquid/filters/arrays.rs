@@ -9,8 +9,9 @@ use minijinja::value::ValueKind;
 use minijinja::{Error, Value};
 
 use super::coerce::{
-    Lookup, flatten_into, input_items, inspect_into, lookup, nil, property_error, ruby_cmp, to_s,
+    Lookup, flatten_into, input_items, inspect_into, lookup, nil, property_error, to_s,
 };
+use super::compare::ruby_cmp;
 use super::number::{self, Num, to_number};
 use super::{arg, liquid_error, opt_arg};
 

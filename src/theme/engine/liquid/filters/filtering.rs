@@ -6,7 +6,8 @@
 use minijinja::{Error, Value};
 
 use super::arg;
-use super::coerce::{Lookup, input_items, lookup, nil, property_error, ruby_eq, truthy};
+use super::coerce::{Lookup, input_items, lookup, nil, property_error, truthy};
+use super::compare::ruby_eq;
 
 enum Outcome {
     /// One answer per item, in order.

@@ -7,6 +7,7 @@
 
 mod arrays;
 mod coerce;
+mod compare;
 mod dates;
 mod encoding;
 mod fallback;
