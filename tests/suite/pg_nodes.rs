@@ -168,6 +168,32 @@ async fn one_cookie_alternating_between_nodes_sees_one_cart() {
             token = Some(seen);
         }
     }
+    // The pages run on the shared store too: the cart page of either node lists the line.
+    for node in [&a, &b] {
+        let page = http
+            .get(format!("{}/cart", node.base))
+            .send()
+            .await
+            .expect("cart page");
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.expect("html");
+        assert!(
+            html.contains("Digital Gift Card"),
+            "the cart page does not show the gift card"
+        );
+    }
+    let empty = client()
+        .get(format!("{}/cart", b.base))
+        .send()
+        .await
+        .expect("empty cart page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !empty.contains("Digital Gift Card"),
+        "a new visitor's cart is empty"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
