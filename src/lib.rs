@@ -58,7 +58,7 @@ pub fn app(state: AppState) -> Router {
     let routes = router
         .merge(api::bigcommerce::router())
         .merge(api::elasticpath::router())
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route(theme::EVENTS_PATH, get(pages::live::events))
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
         .nest_service("/static", static_files(&state))
@@ -96,6 +96,26 @@ pub fn app(state: AppState) -> Router {
         .layer(sessions)
         .service(routes);
     Router::new().fallback_service(stack)
+}
+
+/// GET /healthz: "ok" while the database answers; 503 "database unavailable" while it does
+/// not (a load balancer then sends visitors to another node). The cause is logged, never
+/// shown.
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store().check().await {
+        Ok(()) => "ok".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: the database is unavailable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// The theme's `static/` files. A directory is not an asset: it answers 404, as a missing file

@@ -49,9 +49,18 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "VITRINE_ADDR", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
-    /// SQLite database file [default: <theme>/data/store.db].
-    #[arg(long, env = "VITRINE_DB")]
-    db: Option<PathBuf>,
+    /// The database: a SQLite file path or sqlite://PATH [default: <theme>/data/store.db],
+    /// or postgres://USER:PASSWORD@HOST:PORT/DBNAME (PG* variables fill in missing parts).
+    #[arg(long, env = "VITRINE_DB", hide_env_values = true)]
+    db: Option<String>,
+    /// PostgreSQL connections kept by this node.
+    #[arg(long, env = "VITRINE_DB_POOL_SIZE", default_value_t = vitrine::store::DEFAULT_POOL_SIZE as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    db_pool_size: u64,
+    /// PostgreSQL: how long a request waits for the database before answering 503 (ms).
+    #[arg(long, env = "VITRINE_DB_TIMEOUT_MS",
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    db_timeout_ms: Option<u64>,
     /// Theme directory holding templates/, sections/, static/ and data/.
     #[arg(long, env = "VITRINE_THEME", default_value = ".")]
     theme: PathBuf,
@@ -97,10 +106,24 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn config(&self) -> Config {
+    fn config(&self) -> Result<Config, vitrine::store::TargetError> {
         let mut config = Config::for_theme(&self.theme);
-        if let Some(db) = &self.db {
-            config.db = db.clone();
+        match self
+            .db
+            .as_deref()
+            .map(vitrine::store::DbTarget::from_arg)
+            .transpose()?
+        {
+            Some(vitrine::store::DbTarget::Sqlite(path)) => config.db = path,
+            Some(vitrine::store::DbTarget::Postgres(mut options)) => {
+                options.pool_size = usize::try_from(self.db_pool_size).unwrap_or(1);
+                if let Some(ms) = self.db_timeout_ms {
+                    options.timeout = std::time::Duration::from_millis(ms);
+                    options.config.connect_timeout(options.timeout);
+                }
+                config.postgres = Some(*options);
+            }
+            None => {}
         }
         config.watch = !self.no_watch;
         config.admin_token = self.admin_token.clone().filter(|t| !t.is_empty());
@@ -108,7 +131,7 @@ impl ServeArgs {
         config.ep_client_id = self.ep_client_id.clone();
         config.secure_cookies = self.secure_cookies;
         config.cart_ttl_days = self.cart_ttl_days;
-        config
+        Ok(config)
     }
 
     fn limits(&self) -> vitrine::server::Limits {
@@ -166,8 +189,8 @@ async fn run() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        None => return serve_or_exit(cli.serve).await,
+        Some(Command::Serve(args)) => return serve_or_exit(args).await,
         Some(Command::Check { theme }) => return check(&theme),
         Some(Command::Bench(args)) => vitrine::bench::run(args).await,
         Some(Command::Render(args)) => return vitrine::theme::engine::liquid::cli::run(&args),
@@ -181,9 +204,27 @@ async fn run() -> std::process::ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+/// Serves; a `--db` that names no database we can use exits 2, like a bad flag.
+async fn serve_or_exit(args: ServeArgs) -> std::process::ExitCode {
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("vitrine: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match serve(args, config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vitrine: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs, config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let limits = args.limits();
-    let state = AppState::open(args.config()).await?;
+    let state = AppState::open(config).await?;
     let housekeeping = vitrine::spawn_housekeeping(&state);
     let listener = vitrine::server::bind(args.addr)?;
     tracing::info!(

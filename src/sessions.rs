@@ -38,10 +38,16 @@ const CREATE_ATTEMPTS: usize = 4;
 const CACHE_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// The app's session store; `delete_expired` sweeps the SQLite table.
+///
+/// On a shared database (PostgreSQL, several nodes) the cache is off: another node may have
+/// changed a session since this one cached it (a visitor's requests alternate between nodes
+/// behind a load balancer), and a stale session would point at a stale cart. Every load then
+/// reads the table, one indexed lookup.
 #[derive(Debug, Clone)]
 pub struct CachedSessionStore {
     db: Store,
     cache: Cache<Id, Record>,
+    cached: bool,
 }
 
 impl CachedSessionStore {
@@ -52,7 +58,14 @@ impl CachedSessionStore {
             .time_to_idle(CACHE_IDLE)
             .expire_after(UntilRecordExpiry)
             .build();
-        CachedSessionStore { db, cache }
+        let cached = !db.is_shared();
+        CachedSessionStore { db, cache, cached }
+    }
+
+    fn remember(&self, record: &Record) {
+        if self.cached {
+            self.cache.insert(record.id, record.clone());
+        }
     }
 }
 
@@ -104,8 +117,25 @@ impl moka::Expiry<Id, Record> for UntilRecordExpiry {
     }
 }
 
+/// Starts the text of a backend error when the database is unavailable, so that the API can
+/// answer 503 (tower-sessions carries only text).
+const UNAVAILABLE: &str = "database unavailable: ";
+
 fn backend(e: StoreError) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+    if e.is_unavailable() {
+        session_store::Error::Backend(format!("{UNAVAILABLE}{e}"))
+    } else {
+        session_store::Error::Backend(e.to_string())
+    }
+}
+
+/// Whether a session failed because the database is unavailable (503, not 500).
+pub fn is_unavailable(e: &tower_sessions::session::Error) -> bool {
+    matches!(
+        e,
+        tower_sessions::session::Error::Store(session_store::Error::Backend(text))
+            if text.starts_with(UNAVAILABLE)
+    )
 }
 
 fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
@@ -130,7 +160,7 @@ impl SessionStore for CachedSessionStore {
                 .await
                 .map_err(backend)?;
             if stored {
-                self.cache.insert(record.id, record.clone());
+                self.remember(record);
                 return Ok(());
             }
             record.id = Id::default();
@@ -151,7 +181,7 @@ impl SessionStore for CachedSessionStore {
             .await;
         match saved {
             Ok(()) => {
-                self.cache.insert(record.id, record.clone());
+                self.remember(record);
                 Ok(())
             }
             Err(e) => {
@@ -181,6 +211,9 @@ impl SessionStore for CachedSessionStore {
                 return Ok(None);
             }
         };
+        if !self.cached {
+            return Ok(Some(record));
+        }
         // A save that finished while this load was in flight is newer: keep it.
         Ok(Some(self.cache.entry(*id).or_insert(record).into_value()))
     }

@@ -18,8 +18,10 @@ use crate::theme::Theme;
 /// Settings, from flags or environment variables (see `main.rs`).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite file (`data/store.db` by default).
+    /// The SQLite file (`data/store.db` by default), unless `postgres` is set.
     pub db: PathBuf,
+    /// A PostgreSQL database instead of the SQLite file (`--db postgres://...`).
+    pub postgres: Option<crate::store::PgOptions>,
     /// The theme directory: holds `templates/`, `sections/`, `static/` and `data/`.
     pub theme_dir: PathBuf,
     /// Watch the theme for changes and serve the live-reload client.
@@ -52,6 +54,7 @@ impl Config {
         let theme_dir = theme_dir.into();
         Config {
             db: theme_dir.join("data").join("store.db"),
+            postgres: None,
             theme_dir,
             watch: false,
             admin_token: None,
@@ -110,7 +113,10 @@ impl AppState {
     /// Opens the database (creating and seeding it on first run; sessions live in the same
     /// file) and loads the theme.
     pub async fn open(config: Config) -> Result<AppState, StartError> {
-        let store = Store::open(&config.db)?;
+        let store = match &config.postgres {
+            Some(options) => Store::open_postgres(options).await?,
+            None => Store::open(&config.db)?,
+        };
         let catalog = Arc::new(store.sync_catalog(&config.data_dir())?);
         let theme = Theme::load(&config.theme_dir, catalog.clone(), config.watch)
             .map_err(|e| StartError::Theme(e.to_string()))?;

@@ -56,7 +56,7 @@ pub struct Load {
 }
 
 impl Load {
-    fn merge(&mut self, other: Load) {
+    pub fn merge(&mut self, other: Load) {
         self.latencies_us.extend(other.latencies_us);
         self.errors += other.errors;
     }

@@ -37,6 +37,10 @@ pub struct BenchArgs {
     /// Theme directory to serve (templates, sections, static, data).
     #[arg(long, env = "VITRINE_THEME", default_value = ".")]
     pub theme: PathBuf,
+    /// A PostgreSQL database (postgres://...) for the same add scenario on one node and on two
+    /// nodes, after the SQLite scenarios. Carts are written into it; use a scratch database.
+    #[arg(long, env = "VITRINE_BENCH_DB", hide_env_values = true)]
+    pub db: Option<String>,
     #[command(subcommand)]
     pub mode: Option<BenchMode>,
 }
@@ -108,8 +112,13 @@ impl Server {
         Server::start_with(theme, db, &[])
     }
 
-    /// The server with extra `serve` flags.
-    fn start_with(theme: &Path, db: &Path, extra: &[&str]) -> Result<Server, BoxError> {
+    /// The server with extra `serve` flags, on `db`: a path or a URL (given through the
+    /// environment, so a password stays out of the process list).
+    fn start_with(
+        theme: &Path,
+        db: &(impl AsRef<std::ffi::OsStr> + ?Sized),
+        extra: &[&str],
+    ) -> Result<Server, BoxError> {
         let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let port = addr.port();
         let child = Command::new(std::env::current_exe()?)
@@ -121,8 +130,7 @@ impl Server {
             ])
             .arg("--theme")
             .arg(theme)
-            .arg("--db")
-            .arg(db)
+            .env("VITRINE_DB", db.as_ref())
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -234,23 +242,49 @@ async fn ten_line_visitor(
 }
 
 async fn drive(server: &Server, name: &str, plan: Plan, args: &BenchArgs) -> Row {
-    let addr = server.addr;
-    let connections = args.connections;
+    drive_nodes(&[server], name, plan, args).await
+}
+
+/// Drives `plan` with the connections split evenly over `servers` (nodes of one database).
+async fn drive_nodes(servers: &[&Server], name: &str, plan: Plan, args: &BenchArgs) -> Row {
+    let nodes = servers.len().max(1);
     let duration = Duration::from_secs(args.seconds);
     let started = Instant::now();
     let cpu_before = cpu_times();
-    let server_before = process_cpu(server.child.id());
+    let servers_cpu =
+        || -> Option<Duration> { servers.iter().map(|s| process_cpu(s.child.id())).sum() };
+    let server_before = servers_cpu();
     let client_before = process_cpu(std::process::id());
-    let load = tokio::task::spawn_blocking(move || load::run(addr, &plan, connections, duration))
-        .await
-        .unwrap_or_default();
+    let mut runs = Vec::new();
+    for (i, server) in servers.iter().enumerate() {
+        let addr = server.addr;
+        let connections = args.connections / nodes + usize::from(i < args.connections % nodes);
+        // Each node gets its own visitors' cookies, in turn.
+        let mut plan = plan.clone();
+        if plan.cookies.len() > 1 {
+            plan.cookies = plan
+                .cookies
+                .iter()
+                .skip(i)
+                .step_by(nodes)
+                .cloned()
+                .collect();
+        }
+        runs.push(tokio::task::spawn_blocking(move || {
+            load::run(addr, &plan, connections, duration)
+        }));
+    }
+    let mut load = load::Load::default();
+    for run in runs {
+        load.merge(run.await.unwrap_or_default());
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let requests = load.latencies_us.len();
     let per_request = |before: Option<Duration>, after: Option<Duration>| {
         let used = after?.checked_sub(before?)?;
         (requests > 0).then(|| used / requests as u32)
     };
-    let server_cpu = per_request(server_before, process_cpu(server.child.id()));
+    let server_cpu = per_request(server_before, servers_cpu());
     let client_cpu = per_request(client_before, process_cpu(std::process::id()));
     let steal = cpu_before.zip(cpu_times()).and_then(|(before, after)| {
         let total = after.total.checked_sub(before.total)?;
@@ -533,6 +567,9 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     let rss_large = server.peak_rss_mib();
     server.stop();
     let _ = std::fs::remove_dir_all(&scratch);
+    if let Some(url) = &args.db {
+        postgres_scenarios(&client, &theme, url, &args, &mut rows).await?;
+    }
 
     let floor = rows.first().map(|r| r.rps).unwrap_or(1.0);
     println!();
@@ -549,6 +586,41 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
         args.carts
     );
     report_targets(&rows, floor, rss_large);
+    Ok(())
+}
+
+/// The add of scenario 3 on PostgreSQL: one node, then two nodes on the same database, each
+/// with the connections split evenly (the visitors' sessions are in the database, so either
+/// node serves any of them).
+async fn postgres_scenarios(
+    client: &HttpClient,
+    theme: &Path,
+    url: &str,
+    args: &BenchArgs,
+    rows: &mut Vec<Row>,
+) -> Result<(), BoxError> {
+    let a = Server::start_with(theme, url, &[])?;
+    wait_ready(client, &a.base).await?;
+    let mut visitors = Vec::with_capacity(args.connections);
+    for i in 0..args.connections {
+        visitors.push(ten_line_visitor(client, &a.base, visitor_gift_cards(i, args)).await?);
+    }
+    let add = Plan {
+        method: Method::POST,
+        path: "/cart/add.js".into(),
+        body: Some(format!(
+            "{{\"id\":{GIFT_CARD},\"quantity\":1,\"sections\":\"{BUNDLED}\"}}"
+        )),
+        cookies: visitors,
+    };
+    let name = "7a. POST /cart/add.js + 4 sections, PostgreSQL, 1 node";
+    rows.push(drive_nodes(&[&a], name, add.clone(), args).await);
+    let b = Server::start_with(theme, url, &[])?;
+    wait_ready(client, &b.base).await?;
+    let name = "7b. POST /cart/add.js + 4 sections, PostgreSQL, 2 nodes";
+    rows.push(drive_nodes(&[&a, &b], name, add, args).await);
+    a.stop();
+    b.stop();
     Ok(())
 }
 
@@ -570,6 +642,24 @@ fn report_targets(rows: &[Row], floor: f64, rss: Option<f64>) {
             ms(add.p99),
             verdict(add.p99 < Duration::from_millis(10))
         );
+    }
+    if let (Some(sqlite), Some(one)) = (find("3."), find("7a.")) {
+        let ratio = 100.0 * one.rps / sqlite.rps.max(1.0);
+        println!(
+            "target: PostgreSQL add, 1 node >= 50% of SQLite's: {ratio:.1}% ({}); p99 < 20 ms: {} ms ({})",
+            verdict(ratio >= 50.0),
+            ms(one.p99),
+            verdict(one.p99 < Duration::from_millis(20))
+        );
+        if let Some(two) = find("7b.") {
+            println!(
+                "target: PostgreSQL add, 2 nodes above 1 node: {:.0} vs {:.0} req/s ({}); p99 {} ms",
+                two.rps,
+                one.rps,
+                verdict(two.rps > one.rps),
+                ms(two.p99)
+            );
+        }
     }
     if let Some(page) = find("5b.") {
         let ratio = 100.0 * page.rps / floor;

@@ -54,8 +54,23 @@ fn parse<T: DeserializeOwned>(dir: &Path, file: &str, bytes: &[u8]) -> Result<T,
     })
 }
 
-/// Copies `data/` into the database if its files differ from what was seeded last.
-pub fn sync(conn: &mut Connection, dir: &Path) -> Result<(), SeedError> {
+/// The catalog files as read from `data/`, and the digest that tells whether they changed.
+pub struct Files {
+    dir: PathBuf,
+    contents: Vec<Vec<u8>>,
+    pub digest: String,
+}
+
+/// One row of the `catalog` table: a document of some kind, in its position.
+pub struct Doc {
+    pub kind: &'static str,
+    pub key: String,
+    pub position: i64,
+    pub json: String,
+}
+
+/// Reads every catalog file and digests them (nothing is parsed yet).
+pub fn read_files(dir: &Path) -> Result<Files, SeedError> {
     let mut contents = Vec::with_capacity(FILES.len());
     let mut hasher = Md5::new();
     for file in FILES {
@@ -64,7 +79,61 @@ pub fn sync(conn: &mut Connection, dir: &Path) -> Result<(), SeedError> {
         hasher.update(&bytes);
         contents.push(bytes);
     }
-    let digest = format!("{:x}", hasher.finalize());
+    Ok(Files {
+        dir: dir.to_path_buf(),
+        contents,
+        digest: format!("{:x}", hasher.finalize()),
+    })
+}
+
+impl Files {
+    /// Parses every file into the rows to store. Everything is parsed before any row is
+    /// written, so a bad file leaves the old catalog in place.
+    pub fn docs(&self) -> Result<Vec<Doc>, SeedError> {
+        let (dir, contents) = (&self.dir, &self.contents);
+        let shop: Shop = parse(dir, FILES[0], &contents[0])?;
+        let products: Vec<Product> = parse(dir, FILES[1], &contents[1])?;
+        let collections: Vec<Collection> = parse(dir, FILES[2], &contents[2])?;
+        let plans: Vec<SellingPlan> = parse(dir, FILES[3], &contents[3])?;
+        let discounts: Vec<DiscountCode> = parse(dir, FILES[4], &contents[4])?;
+        let zones: Vec<ShippingZone> = parse(dir, FILES[5], &contents[5])?;
+        let mut docs = Vec::new();
+        let mut put = |kind: &'static str, key: String, position: usize, doc: &dyn erased::Json| {
+            docs.push(Doc {
+                kind,
+                key,
+                position: position as i64,
+                json: doc.to_json(),
+            });
+        };
+        put("shop", "shop".into(), 0, &shop);
+        for (i, p) in products.iter().enumerate() {
+            put("product", p.handle.clone(), i, p);
+        }
+        for (i, c) in collections.iter().enumerate() {
+            put("collection", c.handle.clone(), i, c);
+        }
+        for (i, p) in plans.iter().enumerate() {
+            put("selling_plan", p.id.to_string(), i, p);
+        }
+        for (i, d) in discounts.iter().enumerate() {
+            put("discount", d.code.clone(), i, d);
+        }
+        for (i, z) in zones.iter().enumerate() {
+            put("shipping_zone", z.name.clone(), i, z);
+        }
+        tracing::info!(
+            products = products.len(),
+            "catalog seeded from {}",
+            dir.display()
+        );
+        Ok(docs)
+    }
+}
+
+/// Copies `data/` into the database if its files differ from what was seeded last.
+pub fn sync(conn: &mut Connection, dir: &Path) -> Result<(), SeedError> {
+    let files = read_files(dir)?;
     let seeded: Option<String> = conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'catalog_digest'",
@@ -72,53 +141,25 @@ pub fn sync(conn: &mut Connection, dir: &Path) -> Result<(), SeedError> {
             |r| r.get(0),
         )
         .optional()?;
-    if seeded.as_deref() == Some(digest.as_str()) {
+    if seeded.as_deref() == Some(files.digest.as_str()) {
         return Ok(());
     }
-    // Parse everything before touching the table, so a bad file leaves the old catalog in place.
-    let shop: Shop = parse(dir, FILES[0], &contents[0])?;
-    let products: Vec<Product> = parse(dir, FILES[1], &contents[1])?;
-    let collections: Vec<Collection> = parse(dir, FILES[2], &contents[2])?;
-    let plans: Vec<SellingPlan> = parse(dir, FILES[3], &contents[3])?;
-    let discounts: Vec<DiscountCode> = parse(dir, FILES[4], &contents[4])?;
-    let zones: Vec<ShippingZone> = parse(dir, FILES[5], &contents[5])?;
-
+    let docs = files.docs()?;
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM catalog", [])?;
     {
         let mut insert =
             tx.prepare("INSERT INTO catalog (kind, key, position, doc) VALUES (?1, ?2, ?3, ?4)")?;
-        let mut put = |kind: &str, key: String, position: usize, doc: &dyn erased::Json| {
-            insert.execute(params![kind, key, position as i64, doc.to_json()])
-        };
-        put("shop", "shop".into(), 0, &shop)?;
-        for (i, p) in products.iter().enumerate() {
-            put("product", p.handle.clone(), i, p)?;
-        }
-        for (i, c) in collections.iter().enumerate() {
-            put("collection", c.handle.clone(), i, c)?;
-        }
-        for (i, p) in plans.iter().enumerate() {
-            put("selling_plan", p.id.to_string(), i, p)?;
-        }
-        for (i, d) in discounts.iter().enumerate() {
-            put("discount", d.code.clone(), i, d)?;
-        }
-        for (i, z) in zones.iter().enumerate() {
-            put("shipping_zone", z.name.clone(), i, z)?;
+        for doc in &docs {
+            insert.execute(params![doc.kind, doc.key, doc.position, doc.json])?;
         }
     }
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ('catalog_digest', ?1)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [&digest],
+        [&files.digest],
     )?;
     tx.commit()?;
-    tracing::info!(
-        products = products.len(),
-        "catalog seeded from {}",
-        dir.display()
-    );
     Ok(())
 }
 
@@ -134,15 +175,13 @@ mod erased {
     }
 }
 
-fn load_kind<T: DeserializeOwned>(conn: &Connection, kind: &str) -> Result<Vec<T>, SeedError> {
-    let mut stmt =
-        conn.prepare("SELECT key, doc FROM catalog WHERE kind = ?1 ORDER BY position")?;
-    let rows = stmt.query_map([kind], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (key, doc) = row?;
+/// Parses the stored documents of one kind, in their order.
+pub fn decode<T: DeserializeOwned>(
+    kind: &str,
+    docs: Vec<(String, String)>,
+) -> Result<Vec<T>, SeedError> {
+    let mut out = Vec::with_capacity(docs.len());
+    for (key, doc) in docs {
         out.push(
             serde_json::from_str(&doc).map_err(|source| SeedError::Stored {
                 kind: kind.to_string(),
@@ -156,21 +195,40 @@ fn load_kind<T: DeserializeOwned>(conn: &Connection, kind: &str) -> Result<Vec<T
 
 /// Reads the catalog back from the database.
 pub fn load(conn: &Connection) -> Result<Catalog, SeedError> {
-    let shop: Shop =
-        load_kind(conn, "shop")?
-            .into_iter()
-            .next()
-            .ok_or_else(|| SeedError::Stored {
-                kind: "shop".into(),
-                key: "shop".into(),
-                source: serde::de::Error::custom("missing"),
-            })?;
+    assemble(|kind| load_kind_raw(conn, kind))
+}
+
+fn load_kind_raw(conn: &Connection, kind: &str) -> Result<Vec<(String, String)>, SeedError> {
+    let mut stmt =
+        conn.prepare("SELECT key, doc FROM catalog WHERE kind = ?1 ORDER BY position")?;
+    let rows = stmt.query_map([kind], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut docs = Vec::new();
+    for row in rows {
+        docs.push(row?);
+    }
+    Ok(docs)
+}
+
+/// Builds the catalog from each kind's stored `(key, doc)` rows, as `rows(kind)` gives them.
+pub fn assemble(
+    mut rows: impl FnMut(&str) -> Result<Vec<(String, String)>, SeedError>,
+) -> Result<Catalog, SeedError> {
+    let shop: Shop = decode::<Shop>("shop", rows("shop")?)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| SeedError::Stored {
+            kind: "shop".into(),
+            key: "shop".into(),
+            source: serde::de::Error::custom("missing"),
+        })?;
     Ok(Catalog::new(
         shop,
-        load_kind(conn, "product")?,
-        load_kind(conn, "collection")?,
-        load_kind(conn, "selling_plan")?,
-        load_kind(conn, "discount")?,
-        load_kind(conn, "shipping_zone")?,
+        decode("product", rows("product")?)?,
+        decode("collection", rows("collection")?)?,
+        decode("selling_plan", rows("selling_plan")?)?,
+        decode("discount", rows("discount")?)?,
+        decode("shipping_zone", rows("shipping_zone")?)?,
     ))
 }

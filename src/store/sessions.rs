@@ -9,7 +9,42 @@ CREATE TABLE IF NOT EXISTS tower_sessions (
     data BLOB NOT NULL,
     expiry_date INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS expiring_keys (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+);
 ";
+
+pub fn remember_until(
+    conn: &Connection,
+    kind: &str,
+    key: &str,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO expiring_keys (kind, key, expires_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(kind, key) DO UPDATE SET expires_at = excluded.expires_at",
+    )?
+    .execute(params![kind, key, expires_at])?;
+    Ok(())
+}
+
+pub fn is_remembered(conn: &Connection, kind: &str, key: &str, now: i64) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM expiring_keys WHERE kind = ?1 AND key = ?2 AND expires_at > ?3",
+        )?
+        .query_row(params![kind, key, now], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn forget_expired_keys(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM expiring_keys WHERE expires_at <= ?1")?
+        .execute([now])
+}
 
 /// Inserts a new session unless the id is taken. Returns whether it was inserted.
 pub fn insert_new(conn: &Connection, id: &str, data: &[u8], expiry: i64) -> rusqlite::Result<bool> {

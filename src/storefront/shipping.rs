@@ -19,6 +19,39 @@ pub struct PreparedRates {
 }
 
 const PREPARED_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// The kind of the database's remembered keys that are prepared rates.
+const PREPARED_KIND: &str = "shipping_prepared";
+
+/// Remembers that the rates of `key` (`Address::key`) were prepared: in `rates`, this node's
+/// memory, or in the database when several nodes share it, since the poll that follows may
+/// reach another node.
+pub async fn mark_prepared(
+    store: &crate::store::Store,
+    rates: &PreparedRates,
+    key: String,
+) -> Result<(), crate::store::StoreError> {
+    if !store.is_shared() {
+        rates.mark(key);
+        return Ok(());
+    }
+    let ttl = i64::try_from(PREPARED_TTL.as_secs()).unwrap_or(i64::MAX);
+    let expires = chrono::Utc::now().timestamp().saturating_add(ttl);
+    store.remember_until(PREPARED_KIND, key, expires).await
+}
+
+/// Whether the rates of `key` were prepared (and have not expired), as `mark_prepared` keeps it.
+pub async fn is_prepared(
+    store: &crate::store::Store,
+    rates: &PreparedRates,
+    key: String,
+) -> Result<bool, crate::store::StoreError> {
+    if !store.is_shared() {
+        return Ok(rates.is_ready(&key));
+    }
+    let now = chrono::Utc::now().timestamp();
+    store.is_remembered(PREPARED_KIND, key, now).await
+}
 const PREPARED_MAX: usize = 10_000;
 
 impl PreparedRates {

@@ -5,6 +5,8 @@
 // Shared helpers.
 mod common;
 mod hostile_support;
+mod pg_nodes;
+mod pg_support;
 mod platform_common;
 mod theme_support;
 
@@ -35,6 +37,7 @@ mod limits;
 mod liquid_golden;
 mod reliability;
 mod security;
+mod store_contract;
 mod store_roundtrip;
 mod theme_check;
 mod theme_errors;

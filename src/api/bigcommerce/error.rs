@@ -49,6 +49,9 @@ pub enum BcError {
     PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
+    /// The database is down or overloaded: 503, try again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl BcError {
@@ -71,6 +74,7 @@ impl BcError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             BcError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            BcError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -80,6 +84,7 @@ impl BcError {
             BcError::StoreNotFound => "Store not found.".into(),
             BcError::Conflict => CONFLICT_TITLE.into(),
             BcError::Internal(_) => "Internal Server Error".into(),
+            BcError::Unavailable(_) => "Service Unavailable".into(),
             other => other.to_string(),
         }
     }
@@ -111,7 +116,22 @@ impl From<CartError> for BcError {
 
 impl From<StoreError> for BcError {
     fn from(e: StoreError) -> Self {
-        BcError::Internal(e.to_string())
+        if e.is_unavailable() {
+            BcError::Unavailable(e.to_string())
+        } else {
+            BcError::Internal(e.to_string())
+        }
+    }
+}
+
+impl BcError {
+    /// A session that could not be read or written.
+    pub fn session(e: tower_sessions::session::Error) -> Self {
+        if crate::sessions::is_unavailable(&e) {
+            BcError::Unavailable(e.to_string())
+        } else {
+            BcError::Internal(e.to_string())
+        }
     }
 }
 
@@ -127,8 +147,14 @@ impl From<MutateError<BcError>> for BcError {
 
 impl IntoResponse for BcError {
     fn into_response(self) -> Response {
-        if let BcError::Internal(detail) = &self {
-            tracing::error!(error = %detail, "bigcommerce api request failed");
+        match &self {
+            BcError::Internal(detail) => {
+                tracing::error!(error = %detail, "bigcommerce api request failed");
+            }
+            BcError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "bigcommerce api request: database unavailable");
+            }
+            _ => {}
         }
         (self.status(), axum::Json(self.body())).into_response()
     }

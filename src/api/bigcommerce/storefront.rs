@@ -82,7 +82,7 @@ pub async fn create_cart(
     let cart = super::add(&state, None, params).await?;
     visitor::set_cart_id(&session, &cart.id)
         .await
-        .map_err(|e| BcError::Internal(e.to_string()))?;
+        .map_err(BcError::session)?;
     Ok(cart_body(&state, &cart, include))
 }
 

@@ -1,7 +1,9 @@
 //! Elastic Path's implicit grant: `POST /oauth/access_token` hands a shopper a bearer token
 //! that every `/v2` and `/catalog` call must carry. Tokens live in memory (`TokenBook`):
 //! random, bounded in number, pruned when expired; a restart signs every shopper out, and
-//! their clients simply ask for a new token.
+//! their clients simply ask for a new token. On a shared database (several nodes on
+//! PostgreSQL) each token's digest and expiry are also stored there, and that is what every
+//! node checks, so a token from one node works on all.
 //! <https://elasticpath.dev/docs/authentication/Tokens/implicit-token>
 
 use std::collections::HashMap;
@@ -22,6 +24,9 @@ use crate::state::AppState;
 pub const TOKEN_TTL_SECS: i64 = 3600;
 /// At most this many live tokens; past it the one closest to expiry goes.
 pub const MAX_TOKENS: usize = 10_000;
+
+/// The kind of the database's remembered keys that are access tokens (on a shared database).
+const TOKEN_KIND: &str = "ep_token";
 
 /// The body of a token response, in the documented field order.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -145,7 +150,17 @@ impl FromRequestParts<AppState> for Shopper {
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
             .ok_or(EpError::Unauthorized)?;
-        if state.node_local::<TokenBook>().is_valid(token) {
+        // On a shared database any node may have issued it (see `access_token`).
+        let valid = if state.store().is_shared() {
+            let now = now_secs();
+            state
+                .store()
+                .is_remembered(TOKEN_KIND, crate::store::secret_key(token), now)
+                .await?
+        } else {
+            state.node_local::<TokenBook>().is_valid(token)
+        };
+        if valid {
             Ok(Shopper)
         } else {
             Err(EpError::Unauthorized)
@@ -193,7 +208,16 @@ pub async fn access_token(
     if client_id.is_empty() || !bool::from(client_id.as_bytes().ct_eq(expected)) {
         return Err(EpError::InvalidClient);
     }
-    Ok(Json(state.node_local::<TokenBook>().issue()))
+    let issued = state.node_local::<TokenBook>().issue();
+    if state.store().is_shared() {
+        // Every node must accept it: it goes into the database, as a digest, not the token.
+        let key = crate::store::secret_key(&issued.access_token);
+        state
+            .store()
+            .remember_until(TOKEN_KIND, key, issued.expires)
+            .await?;
+    }
+    Ok(Json(issued))
 }
 
 #[cfg(test)]

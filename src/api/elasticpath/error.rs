@@ -58,6 +58,9 @@ pub enum EpError {
     PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
+    /// The database is down or overloaded: 503, try again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl EpError {
@@ -91,6 +94,7 @@ impl EpError {
                 }
             }
             EpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            EpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -112,6 +116,7 @@ impl EpError {
             EpError::NotFound => "Not Found",
             EpError::PayloadTooLarge => "Payload Too Large",
             EpError::Internal(_) => "Internal Server Error",
+            EpError::Unavailable(_) => "Service Unavailable",
         }
     }
 
@@ -128,6 +133,9 @@ impl EpError {
             EpError::ProductNotFound => Some("The requested product could not be found.".into()),
             EpError::Internal(_) => {
                 Some("Something went wrong on our side. Please try again.".into())
+            }
+            EpError::Unavailable(_) => {
+                Some("The store is busy or briefly unavailable. Please try again.".into())
             }
             other => Some(other.to_string()),
         }
@@ -186,7 +194,11 @@ impl From<CartError> for EpError {
 
 impl From<StoreError> for EpError {
     fn from(e: StoreError) -> Self {
-        EpError::Internal(e.to_string())
+        if e.is_unavailable() {
+            EpError::Unavailable(e.to_string())
+        } else {
+            EpError::Internal(e.to_string())
+        }
     }
 }
 
@@ -202,8 +214,14 @@ impl From<MutateError<EpError>> for EpError {
 
 impl IntoResponse for EpError {
     fn into_response(self) -> Response {
-        if let EpError::Internal(detail) = &self {
-            tracing::error!(error = %detail, "elastic path api request failed");
+        match &self {
+            EpError::Internal(detail) => {
+                tracing::error!(error = %detail, "elastic path api request failed");
+            }
+            EpError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "elastic path api request: database unavailable");
+            }
+            _ => {}
         }
         (
             self.status(),

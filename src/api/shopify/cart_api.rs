@@ -76,7 +76,7 @@ pub async fn get_cart(
     // The token is minted on first read so it stays the same for the visitor from then on.
     visitor::ensure_cart_id(&session)
         .await
-        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+        .map_err(ShopifyError::session)?;
     let cart = visitor_cart(&state, &session).await?;
     let priced = price(&cart, state.catalog());
     let lines = line_json(&state, &priced);
@@ -172,7 +172,7 @@ pub async fn mutate(
     let (command, single) = parse(kind, &body)?;
     let cart_id = visitor::ensure_cart_id(session)
         .await
-        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
+        .map_err(ShopifyError::session)?;
     let if_match = headers
         .get(header::IF_MATCH)
         .map(|v| v.to_str().unwrap_or("\u{0}").to_string());

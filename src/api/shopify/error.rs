@@ -45,11 +45,29 @@ pub enum ShopifyError {
     PayloadTooLarge,
     #[error("internal: {0}")]
     Internal(String),
+    /// The database is down or overloaded: 503, try again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<StoreError> for ShopifyError {
     fn from(e: StoreError) -> Self {
-        ShopifyError::Internal(e.to_string())
+        if e.is_unavailable() {
+            ShopifyError::Unavailable(e.to_string())
+        } else {
+            ShopifyError::Internal(e.to_string())
+        }
+    }
+}
+
+impl ShopifyError {
+    /// A session that could not be read or written.
+    pub fn session(e: tower_sessions::session::Error) -> Self {
+        if crate::sessions::is_unavailable(&e) {
+            ShopifyError::Unavailable(e.to_string())
+        } else {
+            ShopifyError::Internal(e.to_string())
+        }
     }
 }
 
@@ -91,6 +109,7 @@ impl ShopifyError {
             ShopifyError::NotFound(_) => StatusCode::NOT_FOUND,
             ShopifyError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ShopifyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ShopifyError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -114,6 +133,9 @@ impl ShopifyError {
             ),
             ShopifyError::Internal(_) => {
                 "Something went wrong on our side. Please try again.".into()
+            }
+            ShopifyError::Unavailable(_) => {
+                "The store is busy or briefly unavailable. Please try again in a moment.".into()
             }
         }
     }
@@ -180,6 +202,11 @@ impl ShopifyError {
                 "message": "Internal Server Error",
                 "description": description,
             }),
+            ShopifyError::Unavailable(_) => json!({
+                "status": 503,
+                "message": "Service Unavailable",
+                "description": description,
+            }),
             ShopifyError::Cart(_) => json!({
                 "status": self.status().as_u16(),
                 "message": "Cart Error",
@@ -194,8 +221,14 @@ impl ShopifyError {
 
     /// Logs an internal failure's detail, which the client never sees.
     pub fn log(&self) {
-        if let ShopifyError::Internal(detail) = self {
-            tracing::error!(error = %detail, "ajax api request failed");
+        match self {
+            ShopifyError::Internal(detail) => {
+                tracing::error!(error = %detail, "ajax api request failed");
+            }
+            ShopifyError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "ajax api request: database unavailable");
+            }
+            _ => {}
         }
     }
 }
@@ -238,6 +271,8 @@ fn translation(error: &ShopifyError) -> Option<(&'static str, Args)> {
             vec![("max", crate::api::MAX_BODY_BYTES.to_string())],
         ),
         ShopifyError::Internal(_) => ("internal_error", Vec::new()),
+        // No theme string yet: the English description.
+        ShopifyError::Unavailable(_) => return None,
         ShopifyError::BadRequest(_) | ShopifyError::NotFound(_) => return None,
     })
 }
@@ -415,6 +450,7 @@ mod tests {
         let english = vec![
             ShopifyError::BadRequest("sections must be a list of section ids".into()),
             ShopifyError::NotFound("Product".into()),
+            ShopifyError::Unavailable("the database is down".into()),
         ];
         for error in worded.iter().chain(&english) {
             match error {
@@ -426,7 +462,8 @@ mod tests {
                 | ShopifyError::PayloadTooLarge
                 | ShopifyError::Internal(_)
                 | ShopifyError::BadRequest(_)
-                | ShopifyError::NotFound(_) => {}
+                | ShopifyError::NotFound(_)
+                | ShopifyError::Unavailable(_) => {}
             }
         }
         (worded, english)

@@ -15,7 +15,7 @@ use super::body;
 use super::error::ShopifyError;
 use crate::catalog::ShippingZone;
 use crate::state::AppState;
-use crate::storefront::shipping::{Address, FieldErrors, zone_for};
+use crate::storefront::shipping::{self, Address, FieldErrors, zone_for};
 use crate::storefront::visitor;
 
 /// The `shipping_address[...]` fields of a query string.
@@ -128,8 +128,8 @@ pub async fn prepare(
     }
     let cart = visitor::ensure_cart_id(&session)
         .await
-        .map_err(|e| ShopifyError::Internal(e.to_string()))?;
-    state.prepared_rates().mark(address.key(&cart));
+        .map_err(ShopifyError::session)?;
+    shipping::mark_prepared(state.store(), state.prepared_rates(), address.key(&cart)).await?;
     Ok(axum::Json(Value::Null).into_response())
 }
 
@@ -145,7 +145,7 @@ pub async fn poll(
         Err(errors) => return Ok(invalid(errors)),
     };
     let cart = visitor::cart_id(&session).await.unwrap_or_default();
-    if state.prepared_rates().is_ready(&address.key(&cart)) {
+    if shipping::is_prepared(state.store(), state.prepared_rates(), address.key(&cart)).await? {
         Ok(rates_body(&state, zone))
     } else {
         Ok(axum::Json(Value::Null).into_response())
