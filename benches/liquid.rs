@@ -15,6 +15,11 @@ use std::sync::Arc;
 use criterion::Criterion;
 use vitrine::theme::engine::liquid::{LiquidTemplate, Snippets};
 
+// The allocator `vitrine` itself runs with (src/main.rs), so the figures are the server's.
+// The liquid crate gets the same allocator in the same process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Fixture {
     name: String,
     index: String,
