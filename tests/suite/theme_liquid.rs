@@ -146,3 +146,14 @@ fn saving_a_liquid_section_reloads_it_and_says_which_section_changed() {
     }
     assert!(seen, "no change event for the section");
 }
+
+#[test]
+fn a_hash_prints_the_way_liquid_prints_it() {
+    use vitrine::theme::engine::liquid::{LiquidTemplate, Snippets};
+    let template = LiquidTemplate::new("t.liquid", "{{ h }}|{{ flag }}|{{ list }}", Snippets::None)
+        .expect("parses");
+    let out = template
+        .render_json(&serde_json::json!({"h": {"a": 1, "b": "x"}, "flag": true, "list": [1, 2]}))
+        .expect("renders");
+    assert_eq!(out, r#"{"a"=>1, "b"=>"x"}|true|12"#);
+}

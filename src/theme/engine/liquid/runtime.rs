@@ -749,6 +749,10 @@ pub fn format_output(
         ValueKind::Undefined | ValueKind::None => Ok(()),
         ValueKind::Number if value.is_integer() => write!(out, "{value}"),
         ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" }),
+        // A hash prints as Liquid 5 prints it (`{"a"=>1}`), not in minijinja's notation.
+        ValueKind::Map if special(value).is_none() => {
+            out.write_str(&super::filters::liquid_to_s(value))
+        }
         _ => {
             if let Some(range) = value.downcast_object_ref::<LiquidRange>() {
                 write!(out, "{}..{}", range.start, range.end)
