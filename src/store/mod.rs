@@ -285,3 +285,29 @@ fn panicked(panic: Box<dyn std::any::Any + Send>) -> StoreError {
         .unwrap_or_else(|| "unknown cause".into());
     StoreError::Task(format!("a write panicked: {message}"))
 }
+
+/// The shop's currency, for carts a store creates: set when the catalog is synced, shared by
+/// the store's clones. Both backends keep one.
+#[derive(Debug, Clone)]
+pub(crate) struct ShopCurrency(Arc<std::sync::RwLock<String>>);
+
+impl Default for ShopCurrency {
+    fn default() -> Self {
+        ShopCurrency(Arc::new(std::sync::RwLock::new("USD".into())))
+    }
+}
+
+impl ShopCurrency {
+    pub(crate) fn set_from(&self, catalog: &Catalog) {
+        if let Ok(mut currency) = self.0.write() {
+            currency.clone_from(&catalog.shop().currency);
+        }
+    }
+
+    pub(crate) fn get(&self) -> String {
+        self.0
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|_| "USD".into())
+    }
+}

@@ -15,9 +15,10 @@
 //! hang. Dead connections are dropped by the pool, so a node recovers by itself once the
 //! database is back.
 
+use super::ShopCurrency;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -38,7 +39,7 @@ pub struct PgStore {
     pool: Pool,
     options: Arc<PgOptions>,
     /// The shop's currency, for carts the store creates (set when the catalog is synced).
-    currency: Arc<RwLock<String>>,
+    currency: ShopCurrency,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -128,7 +129,7 @@ impl PgStore {
         let store = PgStore {
             pool,
             options: Arc::new(options.clone()),
-            currency: Arc::new(RwLock::new("USD".into())),
+            currency: ShopCurrency::default(),
         };
         let mut client = store.pool.get().await?;
         let client: &mut tokio_postgres::Client = &mut client;
@@ -208,17 +209,12 @@ impl PgStore {
             }
             load_catalog(&client).await
         })?;
-        if let Ok(mut currency) = self.currency.write() {
-            currency.clone_from(&catalog.shop().currency);
-        }
+        self.currency.set_from(&catalog);
         Ok(catalog)
     }
 
     fn currency(&self) -> String {
-        self.currency
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|_| "USD".into())
+        self.currency.get()
     }
 
     pub async fn cart(&self, id: &str) -> Result<Option<Cart>, StoreError> {

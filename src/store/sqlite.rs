@@ -5,6 +5,7 @@
 //! are serialized (no lost updates, never "database is locked" between our own writers). Reads
 //! use a small pool of separate connections and never wait for the writer.
 
+use super::ShopCurrency;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub struct SqliteStore {
     readers: Arc<ReaderPool>,
     path: PathBuf,
     /// The shop's currency, for carts the store creates (set when the catalog is synced).
-    currency: Arc<std::sync::RwLock<String>>,
+    currency: ShopCurrency,
     _checkpointer: Arc<Checkpointer>,
 }
 
@@ -113,7 +114,7 @@ impl SqliteStore {
             writer: Arc::new(Writer::start(writer)?),
             readers: Arc::new(readers),
             path: path.to_path_buf(),
-            currency: Arc::new(std::sync::RwLock::new("USD".into())),
+            currency: ShopCurrency::default(),
             _checkpointer: Arc::new(Checkpointer::start(path)?),
         })
     }
@@ -130,17 +131,12 @@ impl SqliteStore {
             catalog_seed::sync(conn, &data_dir)?;
             Ok(catalog_seed::load(conn)?)
         })?;
-        if let Ok(mut currency) = self.currency.write() {
-            currency.clone_from(&catalog.shop().currency);
-        }
+        self.currency.set_from(&catalog);
         Ok(catalog)
     }
 
     fn currency(&self) -> String {
-        self.currency
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|_| "USD".into())
+        self.currency.get()
     }
 
     /// The cart with this id, if it exists.

@@ -517,3 +517,27 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The gift card's variant id in the demo catalog: the tests over real processes add it, since
+/// its stock is unlimited.
+pub const GIFT_CARD_VARIANT: i64 = 40000000000020;
+
+/// How many gift cards the cart of `client`'s cookie holds, read through `/cart.js` of the
+/// server at `base`.
+pub async fn gift_card_quantity(client: &reqwest::Client, base: &str) -> i64 {
+    let cart: Value = client
+        .get(format!("{base}/cart.js"))
+        .send()
+        .await
+        .expect("cart.js")
+        .json()
+        .await
+        .expect("cart json");
+    cart["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["variant_id"] == GIFT_CARD_VARIANT)
+        .map(|i| i["quantity"].as_i64().unwrap_or(0))
+        .sum()
+}

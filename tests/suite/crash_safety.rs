@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-const GIFT_CARD: i64 = 40000000000020;
+use crate::common::{GIFT_CARD_VARIANT as GIFT_CARD, gift_card_quantity};
 const CLIENTS: usize = 16;
 
 pub(crate) struct Server {
@@ -79,24 +79,6 @@ fn client() -> reqwest::Client {
         .cookie_store(true)
         .build()
         .expect("http client")
-}
-
-async fn gift_card_quantity(client: &reqwest::Client, base: &str) -> i64 {
-    let cart: serde_json::Value = client
-        .get(format!("{base}/cart.js"))
-        .send()
-        .await
-        .expect("cart.js")
-        .json()
-        .await
-        .expect("cart json");
-    cart["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|i| i["variant_id"] == GIFT_CARD)
-        .map(|i| i["quantity"].as_i64().unwrap_or(0))
-        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

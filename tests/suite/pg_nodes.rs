@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::pg_support::PgServer;
 
-const GIFT_CARD: i64 = 40000000000020;
+use crate::common::{GIFT_CARD_VARIANT as GIFT_CARD, gift_card_quantity as gift_cards};
 const COAT_PRODUCT: i64 = 7021400000001;
 const COAT_RED: i64 = 794864229;
 const STORM_TIMEOUT_MS: u64 = 30_000;
@@ -110,24 +110,6 @@ fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(15))
         .build()
         .expect("http client")
-}
-
-async fn gift_cards(http: &reqwest::Client, base: &str) -> i64 {
-    let cart: Value = http
-        .get(format!("{base}/cart.js"))
-        .send()
-        .await
-        .expect("cart.js")
-        .json()
-        .await
-        .expect("cart json");
-    cart["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|i| i["variant_id"] == GIFT_CARD)
-        .map(|i| i["quantity"].as_i64().unwrap_or(0))
-        .sum()
 }
 
 async fn add_gift_card(http: &reqwest::Client, base: &str) -> reqwest::Result<reqwest::Response> {
@@ -373,19 +355,7 @@ async fn a_database_restart_answers_503_then_both_nodes_recover() {
         .await
         .expect("json");
     let token = cart["token"].as_str().expect("token").to_string();
-    let ep_token: Value = http
-        .post(format!("{}/oauth/access_token", b.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=implicit&client_id={}",
-            vitrine::state::DEMO_EP_CLIENT_ID
-        ))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token json");
+    let ep_token: Value = issue_ep_token(&http, &b.base).await;
     let bearer = format!(
         "Bearer {}",
         ep_token["access_token"].as_str().expect("access_token")
@@ -522,19 +492,7 @@ async fn tokens_and_prepared_rates_from_one_node_work_on_the_other() {
     let http = client();
 
     // An Elastic Path token issued by node A is accepted by node B; a made-up one is not.
-    let issued: Value = http
-        .post(format!("{}/oauth/access_token", a.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=implicit&client_id={}",
-            vitrine::state::DEMO_EP_CLIENT_ID
-        ))
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("token json");
+    let issued: Value = issue_ep_token(&http, &a.base).await;
     let token = issued["access_token"].as_str().expect("access_token");
     let created = http
         .post(format!("{}/v2/carts", b.base))
@@ -592,4 +550,20 @@ async fn tokens_and_prepared_rates_from_one_node_work_on_the_other() {
             .is_some_and(|r| !r.is_empty()),
         "not ready on the other node: {polled}"
     );
+}
+
+/// An Elastic Path implicit token from the node at `base` (the whole answer).
+async fn issue_ep_token(http: &reqwest::Client, base: &str) -> Value {
+    http.post(format!("{base}/oauth/access_token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=implicit&client_id={}",
+            vitrine::state::DEMO_EP_CLIENT_ID
+        ))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json")
 }
