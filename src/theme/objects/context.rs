@@ -155,6 +155,7 @@ pub struct Page {
     flash: Value,
     cart_error: Value,
     shipping_estimate: Value,
+    pub(crate) listing: Listing,
     /// Snippet output by call (see `fragments::call_key`), and whether it read per-request
     /// objects: a snippet sees only its arguments and the page's globals, so within one page
     /// the same call always renders the same (icons are rendered dozens of times per cart).
@@ -361,6 +362,12 @@ fn route(path: &str) -> Route<'_> {
 pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: ThemeFiles<'_>) -> Page {
     let catalog = &values.catalog;
     let mut page = Page {
+        listing: Listing {
+            prefix: values.prefix.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            page: page_number(req),
+        },
         snippet_memo: Default::default(),
         per_request_reads: AtomicU64::new(0),
         printed: Default::default(),
@@ -484,7 +491,7 @@ fn collection_page(
         .iter()
         .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
         .collect::<Vec<_>>();
-    page.paginate = paginate(req, values, current, members.len());
+    page.paginate = paginate(&page.listing, current, members.len(), PAGE_SIZE);
     page.collection = Value::from_object(CollectionObject {
         products_count: members.len(),
         products: Value::from(products),
@@ -510,7 +517,7 @@ fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> Str
         .iter()
         .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
         .collect::<Vec<_>>();
-    page.paginate = paginate(req, values, current, matches.len());
+    page.paginate = paginate(&page.listing, current, matches.len(), PAGE_SIZE);
     page.search = Value::from_pairs([
         ("terms", Value::from(q)),
         ("performed", Value::from(!q.is_empty())),
@@ -532,17 +539,27 @@ fn page_slice(items: &[usize], page: usize) -> &[usize] {
     &items[start..end]
 }
 
+/// Where the page's listings link to: its path and query (for `?page=N` links).
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    prefix: String,
+    pub(crate) path: String,
+    query: Vec<(String, String)>,
+    /// `?page=N`, 1-based.
+    pub(crate) page: usize,
+}
+
 /// The URL of page `n` of the current listing, keeping the other query parameters.
-fn page_url(req: &PageRequest, values: &LocaleValues, n: usize) -> String {
+fn page_url(listing: &Listing, n: usize) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in req.query.iter().filter(|(k, _)| k != "page") {
+    for (k, v) in listing.query.iter().filter(|(k, _)| k != "page") {
         query.append_pair(k, v);
     }
     if n > 1 {
         query.append_pair("page", &n.to_string());
     }
     let query = query.finish();
-    let mut url = format!("{}{}", values.prefix, req.path);
+    let mut url = format!("{}{}", listing.prefix, listing.path);
     if !query.is_empty() {
         url.push('?');
         url.push_str(&query);
@@ -550,12 +567,14 @@ fn page_url(req: &PageRequest, values: &LocaleValues, n: usize) -> String {
     url
 }
 
-fn paginate(req: &PageRequest, values: &LocaleValues, current: usize, total: usize) -> Value {
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
+/// Shopify's `paginate` object for page `current` of `total` items, `page_size` a page.
+pub(crate) fn paginate(listing: &Listing, current: usize, total: usize, page_size: usize) -> Value {
+    let page_size = page_size.max(1);
+    let pages = total.div_ceil(page_size).max(1);
     let link = |title: String, n: usize| {
         Value::from_pairs([
             ("title", Value::from(title)),
-            ("url", Value::from(page_url(req, values, n))),
+            ("url", Value::from(page_url(listing, n))),
             ("is_link", Value::from(n != current)),
         ])
     };
@@ -574,10 +593,10 @@ fn paginate(req: &PageRequest, values: &LocaleValues, current: usize, total: usi
         ("current_page", Value::from(current)),
         (
             "current_offset",
-            Value::from((current - 1).saturating_mul(PAGE_SIZE)),
+            Value::from(current.saturating_sub(1).saturating_mul(page_size)),
         ),
         ("items", Value::from(total)),
-        ("page_size", Value::from(PAGE_SIZE)),
+        ("page_size", Value::from(page_size)),
         ("pages", Value::from(pages)),
         ("previous", previous),
         ("next", next),

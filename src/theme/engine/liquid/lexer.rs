@@ -113,7 +113,10 @@ pub fn tokenize(file: &str, source: &str) -> Result<Vec<Token>, LiquidError> {
             continue;
         }
         let (name, markup) = split_tag(inner);
-        if name == "raw" || name == "doc" {
+        if matches!(
+            name.as_str(),
+            "raw" | "doc" | "schema" | "stylesheet" | "javascript"
+        ) {
             let (body, after, trim_after, body_end) =
                 read_verbatim(file, source, pos, token_line, &name)?;
             if name == "doc" && find_open_tag(body, "doc") {

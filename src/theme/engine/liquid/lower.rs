@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use super::error::LiquidError;
 use super::expr::{CmpOp, Condition, Expr, Filter, Filtered, Path, PathRoot, Segment};
-use super::parser::{Binding, CaseArm, ForLoop, Node, Offset, Partial, Tablerow};
+use super::parser::{Binding, CaseArm, ForLoop, Node, Offset, Partial, Tablerow, ThemeCall};
 
 /// Liquid's standard filters: `| name` becomes `|liquid_name`; any other filter keeps its name
 /// (the theme's own filters such as `money` or `t`).
@@ -212,6 +212,8 @@ struct Lowerer<'a> {
     /// Whether any `for` in this template uses `offset: continue`; then every loop records
     /// where it stopped.
     tracks_offsets: bool,
+    /// Paths a `paginate` tag replaced by its page of items, innermost last.
+    paginated: Vec<(Path, String)>,
 }
 
 /// Lowers a parsed template to minijinja source.
@@ -224,6 +226,7 @@ pub fn lower(file: &str, nodes: &[Node]) -> Result<String, LiquidError> {
         locals: Vec::new(),
         next_id: 0,
         tracks_offsets: uses_offset_continue(nodes),
+        paginated: Vec::new(),
     };
     lowerer.nodes(nodes)?;
     Ok(lowerer.out)
@@ -414,6 +417,61 @@ impl Lowerer<'_> {
                 line,
             } => self.case(subject, arms, *line)?,
             Node::For(for_loop) => self.for_loop(for_loop)?,
+            Node::ThemeCall(call) => {
+                self.sync(call.line);
+                let code = self.theme_call(call)?;
+                self.emit(&format!("{{{{ {code} }}}}"));
+            }
+            Node::Form(call, body) => {
+                self.sync(call.line);
+                let code = self.theme_call(call)?;
+                self.emit(&format!(
+                    "{{% with form = {code} %}}{{{{ form|_lq_form_open }}}}"
+                ));
+                self.nodes(body)?;
+                self.emit("</form>{% endwith %}");
+            }
+            Node::Paginate(p) => {
+                self.sync(p.line);
+                let id = self.id();
+                let items = self.expr(&p.items, p.line)?;
+                let size = self.expr(&p.page_size, p.line)?;
+                let window = match &p.window {
+                    Some(w) => self.expr(w, p.line)?,
+                    None => "none".into(),
+                };
+                self.emit(&format!(
+                    "{{% with _lq_pg{id} = _lq_paginate({items}, {size}, {window}) %}}{{% with paginate = _lq_pg{id} %}}"
+                ));
+                let substituted = matches!(p.items, Expr::Path(_));
+                if let Expr::Path(path) = &p.items {
+                    self.paginated
+                        .push((path.clone(), format!("_lq_pg{id}._lq_items")));
+                }
+                self.nodes(&p.body)?;
+                if substituted {
+                    self.paginated.pop();
+                }
+                self.emit("{% endwith %}{% endwith %}");
+            }
+            Node::Style(body, line) => {
+                self.sync(*line);
+                self.emit("<style data-shopify>");
+                self.nodes(body)?;
+                self.emit("</style>");
+            }
+            Node::ThemeAsset {
+                javascript,
+                body,
+                line,
+            } => {
+                let (open, close) = if *javascript {
+                    ("<script>", "</script>")
+                } else {
+                    ("<style>", "</style>")
+                };
+                self.text(&format!("{open}{body}{close}"), *line);
+            }
             Node::Tablerow(tablerow) => self.tablerow(tablerow)?,
             Node::Break(line) | Node::Continue(line) => {
                 self.sync(*line);
@@ -649,6 +707,19 @@ impl Lowerer<'_> {
         Ok(())
     }
 
+    /// `_lq_section(name, {kwargs})` and the like: the function the theme registers for a tag.
+    fn theme_call(&mut self, call: &ThemeCall) -> Result<String, LiquidError> {
+        let mut args = Vec::new();
+        for arg in &call.args {
+            args.push(self.expr(arg, call.line)?);
+        }
+        if call.tag == "form" && args.len() < 2 {
+            args.push("none".into());
+        }
+        args.push(self.kwargs_dict(&call.kwargs, call.line)?);
+        Ok(format!("_lq_{}({})", call.tag, args.join(", ")))
+    }
+
     fn kwargs_dict(&mut self, kwargs: &[(String, Expr)], line: u32) -> Result<String, LiquidError> {
         let mut parts = Vec::new();
         for (key, value) in kwargs {
@@ -814,7 +885,17 @@ impl Lowerer<'_> {
 
     fn path(&mut self, path: &Path, line: u32) -> Result<String, LiquidError> {
         let mut segments = path.segments.as_slice();
+        let paginated = self
+            .paginated
+            .iter()
+            .rev()
+            .find(|(p, _)| p.root == path.root && path.segments.starts_with(&p.segments))
+            .map(|(p, code)| (p.segments.len(), code.clone()));
         let mut code = match &path.root {
+            _ if let Some((skip, code)) = paginated => {
+                segments = &segments[skip..];
+                code
+            }
             PathRoot::Name(name) if name == "forloop" && self.local(name).is_none() => {
                 match self.forloop(&mut segments) {
                     Some(code) => code,

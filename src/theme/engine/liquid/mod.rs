@@ -37,6 +37,7 @@ pub mod parser;
 #[cfg(test)]
 mod props;
 pub mod runtime;
+pub mod theme_tags;
 pub mod value;
 
 use std::collections::HashMap;
@@ -92,6 +93,7 @@ pub fn register(env: &mut Environment<'_>) {
 /// limit.
 pub fn configure(env: &mut Environment<'_>) {
     register(env);
+    theme_tags::register(env);
     env.set_formatter(|out, state, value| runtime::format_output(out, state, value));
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Chainable);

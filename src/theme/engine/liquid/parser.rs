@@ -45,6 +45,39 @@ pub enum Node {
     IfChanged(Vec<Node>, u32),
     Render(Box<Partial>),
     Include(Box<Partial>),
+    /// Shopify's theme tags that print what a function of the theme renders: `section`,
+    /// `sections`, `content_for` (see `theme_tags`).
+    ThemeCall(Box<ThemeCall>),
+    /// `{% form 'type', object, key: value %}...{% endform %}`.
+    Form(Box<ThemeCall>, Vec<Node>),
+    /// `{% paginate items by n %}...{% endpaginate %}`.
+    Paginate(Box<Paginate>),
+    /// `{% style %}...{% endstyle %}`: the body inside `<style data-shopify>`.
+    Style(Vec<Node>, u32),
+    /// `{% stylesheet %}` / `{% javascript %}`: the verbatim body, as `<style>` or `<script>`.
+    ThemeAsset {
+        javascript: bool,
+        body: String,
+        line: u32,
+    },
+}
+
+/// A Shopify theme tag lowered to a call: positional arguments and keyword arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeCall {
+    pub tag: &'static str,
+    pub args: Vec<Expr>,
+    pub kwargs: Vec<(String, Expr)>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paginate {
+    pub items: Expr,
+    pub page_size: Expr,
+    pub window: Option<Expr>,
+    pub body: Vec<Node>,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +146,12 @@ const END_TAGS: &[&str] = &[
     "endcomment",
     "enddoc",
     "endraw",
+    "endform",
+    "endpaginate",
+    "endstyle",
+    "endschema",
+    "endstylesheet",
+    "endjavascript",
     "else",
     "elsif",
     "when",
@@ -302,6 +341,42 @@ impl TreeBuilder<'_> {
                     Node::Include(Box::new(partial))
                 });
             }
+            "section" | "sections" | "content_for" => {
+                let call = self.theme_call(name, markup, line)?;
+                nodes.push(Node::ThemeCall(Box::new(call)));
+            }
+            "form" => {
+                let call = self.theme_call("form", markup, line)?;
+                let (body, _, _, _) = self.block_until("form", &["endform"], line)?;
+                nodes.push(Node::Form(Box::new(call), body));
+            }
+            "paginate" => nodes.push(self.paginate_tag(markup, line)?),
+            "style" => {
+                let (body, _, _, _) = self.block_until("style", &["endstyle"], line)?;
+                nodes.push(Node::Style(body, line));
+            }
+            "schema" | "stylesheet" | "javascript" => {
+                // The lexer read the body verbatim. A section's schema was cut out before
+                // parsing; anywhere else it prints nothing, as on Shopify.
+                let end = format!("end{name}");
+                let (body, _, _, _) = self.block_until(name, &[end.as_str()], line)?;
+                if name != "schema" {
+                    let text = body
+                        .into_iter()
+                        .map(|n| match n {
+                            Node::Text(t, _) => t,
+                            _ => String::new(),
+                        })
+                        .collect();
+                    nodes.push(Node::ThemeAsset {
+                        javascript: name == "javascript",
+                        body: text,
+                        line,
+                    });
+                }
+            }
+            // Read by the theme loader before parsing (which layout wraps the template).
+            "layout" => {}
             "" => return Err(self.err(line, "a tag needs a name")),
             other => return Err(self.err(line, format!("unknown tag '{other}'"))),
         }
@@ -530,6 +605,73 @@ impl TreeBuilder<'_> {
             kwargs,
             line,
         })
+    }
+
+    /// `section 'x'`, `sections 'x'`, `content_for 'blocks'`, `form 'type', obj, k: v`:
+    /// comma-separated values, then `key: value` pairs.
+    fn theme_call(&mut self, tag: &str, markup: &str, line: u32) -> Result<ThemeCall, LiquidError> {
+        let tag = match tag {
+            "section" => "section",
+            "sections" => "sections",
+            "content_for" => "content_for",
+            _ => "form",
+        };
+        let mut p = self.parser(line, markup)?;
+        let mut args = Vec::new();
+        let mut kwargs = Vec::new();
+        while !p.at_end() {
+            if !args.is_empty() || !kwargs.is_empty() {
+                p.expect(&Tok::Comma)?;
+            }
+            let is_key =
+                matches!(p.peek(), Some(Tok::Ident(_))) && matches!(p.peek_at(1), Some(Tok::Colon));
+            if is_key {
+                let key = p.target_name()?;
+                p.expect(&Tok::Colon)?;
+                kwargs.push((key, p.expr()?));
+            } else if kwargs.is_empty() {
+                args.push(p.expr()?);
+            } else {
+                return Err(p.error("a value after keyword arguments"));
+            }
+        }
+        if args.is_empty() {
+            return Err(self.err(line, format!("'{tag}' needs a name")));
+        }
+        Ok(ThemeCall {
+            tag,
+            args,
+            kwargs,
+            line,
+        })
+    }
+
+    /// `paginate items by n [, window_size: w]`.
+    fn paginate_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let mut p = self.parser(line, markup)?;
+        let items = p.expr()?;
+        if !p.eat_word("by") {
+            return Err(p.error("'paginate' needs 'by' and a page size"));
+        }
+        let page_size = p.expr()?;
+        let mut window = None;
+        while !p.at_end() {
+            p.eat(&Tok::Comma);
+            let key = p.target_name()?;
+            p.expect(&Tok::Colon)?;
+            let value = p.expr()?;
+            if key == "window_size" {
+                window = Some(value);
+            }
+        }
+        let (body, _, _, _) = self.block_until("paginate", &["endpaginate"], line)?;
+        Ok(Node::Paginate(Box::new(Paginate {
+            items,
+            page_size,
+            window,
+            body,
+            line,
+        })))
     }
 
     /// A comment's body is lexed but not parsed: only nested `comment`/`endcomment` (and raw,
