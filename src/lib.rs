@@ -40,7 +40,19 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
+/// A Shopify theme's layout and sections carry inline scripts and event handlers (`onclick=`):
+/// they run, from this origin only. vitrine's own theme needs none.
+const OS2_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+    script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+
 pub fn app(state: AppState) -> Router {
+    let csp = if state.theme().is_os2() {
+        OS2_CONTENT_SECURITY_POLICY
+    } else {
+        CONTENT_SECURITY_POLICY
+    };
     let shop = state.catalog().shop();
     let mut router = Router::new().merge(routes::for_locale(Locale::primary(&shop.primary_locale)));
     for code in shop.locales.iter().filter(|l| **l != shop.primary_locale) {
@@ -84,7 +96,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(csp),
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // htmx and plain requests to the same URL get different answers: say so to caches.
@@ -122,8 +134,17 @@ async fn healthz(
 /// does, instead of ServeDir's redirect to the path with a slash, which is built from the path
 /// nested under `/static` (so it dropped the prefix, and `/static///x` sent the browser to
 /// `//x/`, another host).
-fn static_files(state: &AppState) -> ServeDir {
-    ServeDir::new(state.theme().static_dir()).append_index_html_on_directories(false)
+/// A Shopify theme's `assets/` holds no catalog images: those come from its working folder.
+fn static_files(state: &AppState) -> ServeDir<ServeDir> {
+    let theme = state.theme();
+    let fallback = if theme.is_os2() {
+        storefront::workspace::media_dir(theme.dir())
+    } else {
+        theme.static_dir()
+    };
+    ServeDir::new(theme.static_dir())
+        .append_index_html_on_directories(false)
+        .fallback(ServeDir::new(fallback).append_index_html_on_directories(false))
 }
 
 fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {

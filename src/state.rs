@@ -39,6 +39,16 @@ pub struct Config {
     pub sweep_interval: Duration,
 }
 
+/// A Shopify theme brings no catalog of its own: it gets the demo catalog in its working folder
+/// (see [`workspace`](crate::storefront::workspace)).
+fn data_dir_of(theme_dir: &std::path::Path) -> PathBuf {
+    if crate::theme::engine::os2::is_os2(theme_dir) && !theme_dir.join("data").is_dir() {
+        crate::storefront::workspace::folder(theme_dir).join("data")
+    } else {
+        theme_dir.join("data")
+    }
+}
+
 /// The longest cart lifetime honoured, in days (100 years): longer ones would overflow dates.
 pub const MAX_CART_TTL_DAYS: i64 = 36_500;
 
@@ -53,7 +63,7 @@ impl Config {
     pub fn for_theme(theme_dir: impl Into<PathBuf>) -> Config {
         let theme_dir = theme_dir.into();
         Config {
-            db: theme_dir.join("data").join("store.db"),
+            db: data_dir_of(&theme_dir).join("store.db"),
             postgres: None,
             theme_dir,
             watch: false,
@@ -77,8 +87,9 @@ impl Config {
         chrono::Duration::days(self.ttl_days())
     }
 
+    /// The catalog's JSON files: `<theme>/data`, or `<theme>/.vitrine/data` in a Shopify theme.
     pub fn data_dir(&self) -> PathBuf {
-        self.theme_dir.join("data")
+        data_dir_of(&self.theme_dir)
     }
 }
 
@@ -113,6 +124,16 @@ impl AppState {
     /// Opens the database (creating and seeding it on first run; sessions live in the same
     /// file) and loads the theme.
     pub async fn open(config: Config) -> Result<AppState, StartError> {
+        if crate::theme::engine::os2::is_os2(&config.theme_dir)
+            && !config.theme_dir.join("data").is_dir()
+        {
+            crate::storefront::workspace::prepare(&config.theme_dir).map_err(|e| {
+                StartError::Theme(format!(
+                    "cannot prepare {}: {e}",
+                    crate::storefront::workspace::FOLDER
+                ))
+            })?;
+        }
         let store = match &config.postgres {
             Some(options) => Store::open_postgres(options).await?,
             None => Store::open(&config.db)?,

@@ -13,3 +13,4 @@ pub mod line_json;
 pub mod sections;
 pub mod shipping;
 pub mod visitor;
+pub mod workspace;

@@ -300,6 +300,9 @@ impl Theme {
     pub fn render_page(&self, ctx: &PageContext) -> Result<String, RenderError> {
         let compiled = self.inner.compiled();
         let name = ctx.template();
+        if compiled.os2 {
+            return render_os2_page(&compiled, ctx);
+        }
         if let Some(err) = compiled.template_errors.get(name) {
             return Err(err.clone());
         }
@@ -348,9 +351,15 @@ impl Theme {
         self.inner.changes.subscribe()
     }
 
-    /// The directory the HTTP layer serves at `/static/`.
+    /// The directory the HTTP layer serves at `/static/`: `assets/` of a Shopify theme.
     pub fn static_dir(&self) -> PathBuf {
-        self.inner.dir.join("static")
+        let folder = if self.is_os2() { "assets" } else { "static" };
+        self.inner.dir.join(folder)
+    }
+
+    /// Whether the theme is laid out as a Shopify Online Store 2.0 theme.
+    pub fn is_os2(&self) -> bool {
+        self.inner.compiled().os2
     }
 
     /// The exact root context `render_section` gives the section `id` (for benchmarks and
@@ -377,6 +386,62 @@ impl Theme {
     pub fn template_source(&self, file: &str) -> Option<String> {
         self.inner.compiled().sources.get(file).cloned()
     }
+}
+
+/// A page of a Shopify-layout theme: its JSON template's sections or its Liquid template,
+/// inside `layout/{name}.liquid` (the JSON `layout` key or the `{% layout %}` tag).
+fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, RenderError> {
+    let name = ctx.template();
+    let page = &ctx.page;
+    let (content, layout) = if let Some(layout) = compiled.liquid_templates.get(name) {
+        let file = format!("templates/{name}.liquid");
+        let scope = Scope::value(Layer::Section(Value::from(())), page.clone(), 0);
+        let html = engine::render::render_liquid(
+            &compiled.liquid_env,
+            &compiled.broken,
+            &file,
+            scope,
+            page,
+        )
+        .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))?;
+        (html, layout.clone())
+    } else {
+        if let Some(err) = compiled.template_errors.get(name) {
+            return Err(err.clone());
+        }
+        let Some((template, _)) = compiled.templates.get(name) else {
+            return Err(RenderError::new(
+                format!("templates/{name}.json"),
+                None,
+                "template not found",
+            ));
+        };
+        let mut content = String::new();
+        for (key, _) in template.ordered() {
+            let Some(entry) = compiled.sections.get(&instance_id(name, key)) else {
+                continue;
+            };
+            let html = entry
+                .render(&compiled.env, &compiled.broken, page.clone(), 0)
+                .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))?;
+            content.push_str(&html);
+        }
+        (content, template.layout_name())
+    };
+    let Some(layout) = layout else {
+        return Ok(content);
+    };
+    let file = format!("layout/{layout}.liquid");
+    let scope = Scope::value(
+        Layer::Layout {
+            content_for_layout: Value::from_safe_string(content),
+            content_for_header: Value::from_safe_string(content_for_header(page)),
+        },
+        page.clone(),
+        0,
+    );
+    engine::render::render_liquid(&compiled.liquid_env, &compiled.broken, &file, scope, page)
+        .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))
 }
 
 /// `content_for_header`: the storefront globals Shopify puts on `window.Shopify` (locale,

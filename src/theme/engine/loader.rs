@@ -17,13 +17,19 @@ use serde_json::Value as Json;
 
 use super::error::{Problem, RenderError};
 use super::liquid;
-use super::render::{Broken, SectionEntry, render_function, section_function, wrapper};
+use super::os2;
+use super::render::{
+    Broken, SectionEntry, SharedSections, register_theme_tags, render_function, section_function,
+    wrapper,
+};
 use super::schema::{
     self, BlockInstance, JsonTemplate, SectionInstance, SectionSchema, SettingSchema, instance_id,
     line_of, split_section,
 };
 use crate::theme::objects::context::{AssetVersions, LocaleValues};
-use crate::theme::objects::filters::{configure_environment, register as register_filters};
+use crate::theme::objects::filters::{
+    configure_environment, is_theme_filter, register as register_filters,
+};
 use crate::theme::objects::fragments::Fragments;
 use crate::theme::objects::locale::{Locale, Locales};
 
@@ -56,6 +62,12 @@ pub struct Compiled {
     pub sources: HashMap<String, String>,
     /// Problems found while loading files that are not templates (locales, settings).
     pub problems: Vec<Problem>,
+    /// Laid out as a Shopify theme (`layout/`, `snippets/`, `assets/` at the top).
+    pub os2: bool,
+    /// Where `.liquid` files render.
+    pub liquid_env: Arc<Environment<'static>>,
+    /// Liquid page templates (`templates/gift_card.liquid`) and the layout each asks for.
+    pub liquid_templates: HashMap<String, Option<String>>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -70,7 +82,9 @@ impl std::fmt::Debug for Compiled {
 
 impl Compiled {
     pub fn has_template(&self, name: &str) -> bool {
-        self.templates.contains_key(name) || self.template_errors.contains_key(name)
+        self.templates.contains_key(name)
+            || self.template_errors.contains_key(name)
+            || self.liquid_templates.contains_key(name)
     }
 
     /// Adds the source line to an error about one of our templates.
@@ -144,7 +158,21 @@ pub fn load(
     let mut locales = Locales::default();
     let mut settings = Value::from_pairs(Vec::<(String, Value)>::new());
 
-    for path in walk(&dir.join("templates")) {
+    let os2 = os2::is_os2(dir);
+    let mut liquid_templates = HashMap::new();
+    let mut groups = HashMap::new();
+    if os2 {
+        let files = os2::read_all(dir);
+        templates = files.templates;
+        template_errors = files.template_errors;
+        locales = files.locales;
+        settings = Value::from(Serde(&files.settings));
+        sources.extend(files.sources);
+        problems.extend(files.problems);
+        liquid_templates = files.liquid_templates;
+        groups = files.groups;
+    }
+    for path in walk(&dir.join("templates")).into_iter().filter(|_| !os2) {
         let Some(file) = relative(dir, &path) else {
             continue;
         };
@@ -262,13 +290,13 @@ pub fn load(
 
     let mut env = Environment::new();
     configure_environment(&mut env);
-    let mut liquid_env = liquid_environment(dir);
+    let mut liquid_env = liquid_environment(dir, os2);
     for (file, source) in &sources {
         if broken.contains_key(file) {
             continue;
         }
         if is_liquid(file) {
-            match liquid::compile(file, source) {
+            match liquid::compile_with(file, source, Some(is_theme_filter)) {
                 Ok(lowered) => {
                     if let Err(e) = liquid_env.add_template_owned(lowered.name, lowered.source) {
                         // The lowering wrote code minijinja refuses: our bug, not the author's.
@@ -290,12 +318,20 @@ pub fn load(
     }
 
     let mut sections = build_sections(&section_files, &templates, catalogs);
+    let group_ids = add_groups(&mut sections, &groups, &section_files, catalogs);
+    let shared_sections = SharedSections::default();
+    register_theme_tags(
+        &mut liquid_env,
+        shared_sections.clone(),
+        Arc::new(group_ids),
+    );
     let liquid_env = Arc::new(liquid_env);
     for entry in sections.values_mut().filter(|e| is_liquid(&e.file)) {
         entry.liquid = Some(liquid_env.clone());
     }
     let broken = Arc::new(broken);
     let sections = Arc::new(sections);
+    let _ = shared_sections.set((Arc::downgrade(&broken), Arc::downgrade(&sections)));
     let fragments = Arc::new(Fragments::new(reuse));
     env.add_function("render", render_function(broken.clone(), fragments));
     // `render_section` works everywhere; inside a section `section` is the section object, so
@@ -318,9 +354,16 @@ pub fn load(
         broken,
         locales,
         settings,
-        assets: Arc::new(asset_versions(&dir.join("static"))),
+        assets: Arc::new(asset_versions(&dir.join(if os2 {
+            "assets"
+        } else {
+            "static"
+        }))),
         sources,
         problems,
+        os2,
+        liquid_env,
+        liquid_templates,
     }
 }
 
@@ -333,22 +376,65 @@ pub fn is_liquid(file: &str) -> bool {
 /// The environment `.liquid` files render in: the theme's own filters and functions (`money`,
 /// `t`, `asset_url`, ...) under Liquid's settings, with `render 'x'` and `include 'x'` read from
 /// `templates/snippets/x.liquid`.
-fn liquid_environment(dir: &Path) -> Environment<'static> {
+fn liquid_environment(dir: &Path, os2: bool) -> Environment<'static> {
     let mut env = Environment::new();
     register_filters(&mut env);
     liquid::configure(&mut env);
-    let snippets = dir.join("templates").join("snippets");
+    let folder = if os2 {
+        "snippets"
+    } else {
+        "templates/snippets"
+    };
+    let snippets = dir.join(folder);
     env.set_loader(move |name| {
         // A snippet name is a file name, never a path out of the folder.
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Ok(None);
         }
         match std::fs::read_to_string(snippets.join(format!("{name}.liquid"))) {
-            Ok(source) => liquid::load(&format!("templates/snippets/{name}.liquid"), &source),
+            Ok(source) => liquid::load_with(
+                &format!("{folder}/{name}.liquid"),
+                &source,
+                Some(is_theme_filter),
+            ),
             Err(_) => Ok(None),
         }
     });
     env
+}
+
+/// The sections of each section group (`sections/header-group.json`), as entries with the ids
+/// `sections--{group}__{key}`; returns each group's ids in order. A group is on every page.
+fn add_groups(
+    sections: &mut HashMap<String, SectionEntry>,
+    groups: &HashMap<String, (JsonTemplate, String)>,
+    files: &HashMap<String, SectionFile>,
+    catalogs: &HashMap<String, Arc<LocaleValues>>,
+) -> HashMap<String, Vec<String>> {
+    let mut out = HashMap::new();
+    for (group, (template, _)) in groups {
+        let mut ids = Vec::new();
+        for (index, (key, instance)) in template.ordered().enumerate() {
+            let Some(file) = files.get(&instance.kind) else {
+                continue;
+            };
+            if instance.disabled {
+                continue;
+            }
+            let id = format!("sections--{group}__{key}");
+            let mut entry = entry_for(&id, None, instance, file, index + 1, catalogs);
+            let schema = file.schema.clone().unwrap_or_default();
+            let class = match schema.class.as_deref() {
+                Some(extra) => format!("shopify-section-group-{group} {extra}"),
+                None => format!("shopify-section-group-{group}"),
+            };
+            (entry.open, entry.close) = wrapper(&id, schema.wrapper_tag(), Some(&class));
+            sections.insert(id.clone(), entry);
+            ids.push(id);
+        }
+        out.insert(group.clone(), ids);
+    }
+    out
 }
 
 /// Builds the static entries (one per section file) and the JSON template instances.

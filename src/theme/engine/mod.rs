@@ -8,6 +8,7 @@ pub mod error;
 pub mod liquid;
 pub mod live;
 pub mod loader;
+pub mod os2;
 pub mod render;
 pub mod schema;
 pub mod watch;

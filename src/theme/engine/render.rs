@@ -6,7 +6,7 @@
 //! copied: every lookup falls through to the page's prebuilt values.
 
 use foldhash::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use minijinja::value::{Enumerator, Kwargs, Object};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
@@ -35,6 +35,11 @@ pub enum Layer {
     Layout {
         content_for_layout: Value,
         content_for_header: Value,
+    },
+    /// A theme block (`blocks/x.liquid`): its `block` and the `section` it is in.
+    Block {
+        section: Value,
+        block: Value,
     },
 }
 
@@ -74,6 +79,11 @@ impl Object for Scope {
                     _ => self.page.snippet_global(key),
                 }
             }
+            Layer::Block { section, block } => match key {
+                "section" => Some(section.clone()),
+                "block" => Some(block.clone()),
+                _ => self.page.get(key),
+            },
             Layer::Layout {
                 content_for_layout,
                 content_for_header,
@@ -91,6 +101,7 @@ impl Object for Scope {
         let mut keys: Vec<Value> = match &self.layer {
             Layer::Section(_) => vec![Value::from("section")],
             Layer::Snippet(args) => args.iter().map(|(name, _)| name.clone()).collect(),
+            Layer::Block { .. } => vec![Value::from("section"), Value::from("block")],
             Layer::Layout { .. } => vec![
                 Value::from("content_for_layout"),
                 Value::from("content_for_header"),
@@ -131,7 +142,7 @@ pub fn render_file(
 
 /// Renders a Liquid file with `ctx` as its global objects. A Liquid error keeps its own file
 /// and line (the `RenderError` rides along as the error's source).
-fn render_liquid(
+pub fn render_liquid(
     env: &Environment<'_>,
     broken: &Broken,
     file: &str,
@@ -339,4 +350,149 @@ pub fn wrapper(id: &str, tag: &str, class: Option<&str>) -> (String, String) {
         ),
         format!("</{tag}>"),
     )
+}
+
+/// The compiled theme's sections, for the Liquid theme tags, set once the theme is built. Weak:
+/// the sections hold the Liquid environment that holds these functions.
+pub type SharedSections =
+    Arc<std::sync::OnceLock<(Weak<Broken>, Weak<HashMap<String, SectionEntry>>)>>;
+
+fn tag_error(message: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message)
+}
+
+/// Registers `{% section %}`, `{% sections %}` and `{% content_for %}` on a theme's Liquid
+/// environment. <https://shopify.dev/docs/api/liquid/tags/section>,
+/// <https://shopify.dev/docs/api/liquid/tags/sections>,
+/// <https://shopify.dev/docs/api/liquid/tags/content_for>
+pub fn register_theme_tags(
+    env: &mut Environment<'static>,
+    shared: SharedSections,
+    groups: Arc<HashMap<String, Vec<String>>>,
+) {
+    let get = |shared: &SharedSections| {
+        let (broken, sections) = shared
+            .get()
+            .and_then(|(b, s)| Some((b.upgrade()?, s.upgrade()?)))
+            .ok_or_else(|| tag_error("the theme is reloading".into()))?;
+        Ok::<_, Error>((broken, sections))
+    };
+    let cell = shared.clone();
+    env.add_function(
+        "_lq_section",
+        move |state: &State, name: String, _: Value| {
+            let (broken, sections) = get(&cell)?;
+            section_function(broken, sections)(state, &name)
+        },
+    );
+    let cell = shared.clone();
+    env.add_function(
+        "_lq_sections",
+        move |state: &State, group: String, _: Value| {
+            let (broken, sections) = get(&cell)?;
+            let ids = groups.get(&group).ok_or_else(|| {
+                tag_error(format!(
+                    "section group '{group}' not found (looked for sections/{group}.json)"
+                ))
+            })?;
+            let page = current_page(state)
+                .ok_or_else(|| tag_error("sections needs a page context".into()))?;
+            page.note_per_request_read();
+            let depth = current_depth(state) + 1;
+            let mut out = String::new();
+            for id in ids {
+                if let Some(entry) = sections.get(id) {
+                    out.push_str(&entry.render(state.env(), &broken, page.clone(), depth)?);
+                }
+            }
+            Ok(Value::from_safe_string(out))
+        },
+    );
+    env.add_function(
+        "_lq_content_for",
+        move |state: &State, kind: String, args: Value| {
+            let (broken, _) = get(&shared)?;
+            content_for(state, &broken, &kind, &args)
+        },
+    );
+}
+
+/// `content_for 'blocks'` renders the section's (or block's) theme blocks in order;
+/// `content_for 'block', type: 't', id: 'i'` one static block.
+fn content_for(state: &State, broken: &Broken, kind: &str, args: &Value) -> Result<Value, Error> {
+    let page =
+        current_page(state).ok_or_else(|| tag_error("content_for needs a page context".into()))?;
+    let depth = current_depth(state) + 1;
+    if depth > MAX_DEPTH {
+        return Err(tag_error(format!(
+            "content_for nests deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    let section = state.lookup("section").unwrap_or_default();
+    // Inside a block, its own children; in a section, the section's.
+    let parent = state
+        .lookup("block")
+        .filter(|b| !b.is_undefined() && !b.is_none())
+        .unwrap_or_else(|| section.clone());
+    let blocks: Vec<Value> = parent
+        .get_attr("blocks")
+        .ok()
+        .and_then(|b| b.try_iter().ok().map(Iterator::collect))
+        .unwrap_or_default();
+    let chosen: Vec<Value> = match kind {
+        "blocks" => blocks,
+        "block" => {
+            let attr = |name: &str| {
+                args.get_attr(name)
+                    .ok()
+                    .filter(|v| !v.is_undefined())
+                    .map(|v| v.to_string())
+            };
+            let kind =
+                attr("type").ok_or_else(|| tag_error("content_for 'block' needs a type".into()))?;
+            let id = attr("id").unwrap_or_else(|| kind.clone());
+            let found = blocks.into_iter().find(|b| {
+                b.get_attr("id")
+                    .ok()
+                    .is_some_and(|v| v.as_str() == Some(id.as_str()))
+            });
+            vec![found.unwrap_or_else(|| {
+                Value::from_pairs([
+                    ("id", Value::from(id)),
+                    ("type", Value::from(kind)),
+                    ("settings", Value::from_pairs(Vec::<(String, Value)>::new())),
+                    ("shopify_attributes", Value::from("")),
+                ])
+            })]
+        }
+        other => return Err(tag_error(format!("unknown content_for type '{other}'"))),
+    };
+    let mut out = String::new();
+    for block in chosen {
+        let kind = block
+            .get_attr("type")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        // `@app` blocks and blocks without a file of their own print nothing, as on Shopify.
+        if !valid_snippet_name(&kind) {
+            continue;
+        }
+        let file = format!("blocks/{kind}.liquid");
+        if let Some(err) = broken.get(&file) {
+            return Err(broken_error(err));
+        }
+        if state.env().get_template(&file).is_err() {
+            continue;
+        }
+        let ctx = Scope::value(
+            Layer::Block {
+                section: section.clone(),
+                block,
+            },
+            page.clone(),
+            depth,
+        );
+        out.push_str(&render_liquid(state.env(), broken, &file, ctx, &page)?);
+    }
+    Ok(Value::from_safe_string(out))
 }

@@ -94,6 +94,46 @@ const ESCAPED: [bool; 256] = {
     table
 };
 
+/// Every filter name a theme's environment has besides Liquid's standard ones (`register`
+/// and the modules it calls). A test reads the sources to keep this list complete.
+pub const THEME_FILTERS: &[&str] = &[
+    "append",
+    "asset_url",
+    "count",
+    "date",
+    "default",
+    "downcase",
+    "handle",
+    "handleize",
+    "image_url",
+    "img_url",
+    "json",
+    "length",
+    "money",
+    "money_with_currency",
+    "money_without_currency",
+    "money_without_trailing_zeros",
+    "newline_to_br",
+    "pluralize",
+    "prepend",
+    "script_tag",
+    "size",
+    "strip_html",
+    "stylesheet_tag",
+    "t",
+    "tojson",
+    "translate",
+    "truncate",
+    "truncatewords",
+    "upcase",
+    "url_encode",
+];
+
+/// Whether a theme has a filter of this name (for Liquid's pass-through of unknown filters).
+pub fn is_theme_filter(name: &str) -> bool {
+    THEME_FILTERS.contains(&name)
+}
+
 /// Registers the filters only.
 pub fn register(env: &mut Environment<'_>) {
     env.add_filter("money", money);
@@ -515,6 +555,32 @@ fn date(state: &State, value: Value, format: Option<String>) -> Result<String, E
 
 #[cfg(test)]
 mod tests {
+    /// Every `add_filter("name"` under src/theme/objects is in THEME_FILTERS, so a theme's
+    /// Liquid never passes a filter we have through as unknown.
+    #[test]
+    fn theme_filters_lists_every_registered_filter() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/theme/objects");
+        let mut stack = vec![root];
+        let mut missing = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).expect("read");
+                for part in source.split("add_filter(\"").skip(1) {
+                    let name = part.split('"').next().unwrap_or_default();
+                    if !name.is_empty() && !super::THEME_FILTERS.contains(&name) {
+                        missing.push(name.to_owned());
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "not in THEME_FILTERS: {missing:?}");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -212,13 +212,20 @@ struct Lowerer<'a> {
     /// Whether any `for` in this template uses `offset: continue`; then every loop records
     /// where it stopped.
     tracks_offsets: bool,
+    /// In a theme, the filters its environment has; others pass their input through.
+    known: Option<super::KnownFilters>,
     /// Paths a `paginate` tag replaced by its page of items, innermost last.
     paginated: Vec<(Path, String)>,
 }
 
 /// Lowers a parsed template to minijinja source.
-pub fn lower(file: &str, nodes: &[Node]) -> Result<String, LiquidError> {
+pub fn lower(
+    file: &str,
+    nodes: &[Node],
+    known: Option<super::KnownFilters>,
+) -> Result<String, LiquidError> {
     let mut lowerer = Lowerer {
+        known,
         file,
         out: String::new(),
         line: 1,
@@ -783,6 +790,10 @@ impl Lowerer<'_> {
     fn filter(&mut self, input: String, filter: &Filter, line: u32) -> Result<String, LiquidError> {
         let name = if STANDARD_FILTERS.contains(&filter.name.as_str()) {
             format!("liquid_{}", filter.name)
+        } else if let Some(known) = self.known
+            && !known(&filter.name)
+        {
+            return Ok(input);
         } else if is_plain_ident(&filter.name) {
             filter.name.clone()
         } else {

@@ -58,10 +58,23 @@ pub struct Lowered {
 
 /// Parses `source` (named `name` in errors) and lowers it.
 pub fn compile(name: &str, source: &str) -> Result<Lowered, LiquidError> {
+    compile_with(name, source, None)
+}
+
+/// The filter names a theme's environment knows: a filter outside them passes its input
+/// through, as on Shopify (`vitrine check` names it).
+pub type KnownFilters = fn(&str) -> bool;
+
+/// [`compile`], for a theme: unknown filters pass their input through.
+pub fn compile_with(
+    name: &str,
+    source: &str,
+    known: Option<KnownFilters>,
+) -> Result<Lowered, LiquidError> {
     let tokens = lexer::tokenize(name, source)?;
     let mut nodes = parser::parse(name, tokens)?;
     parser::strip_blank_bodies(&mut nodes);
-    let source = lower::lower(name, &nodes)?;
+    let source = lower::lower(name, &nodes, known)?;
     Ok(Lowered {
         name: name.to_string(),
         source,
@@ -71,7 +84,16 @@ pub fn compile(name: &str, source: &str) -> Result<Lowered, LiquidError> {
 /// For a minijinja loader: the lowered source of a Liquid file, or a minijinja error that
 /// carries the [`LiquidError`] (recovered by [`render_error`]).
 pub fn load(name: &str, source: &str) -> Result<Option<String>, minijinja::Error> {
-    match compile(name, source) {
+    load_with(name, source, None)
+}
+
+/// [`load`] with a theme's known filters (see [`compile_with`]).
+pub fn load_with(
+    name: &str,
+    source: &str,
+    known: Option<KnownFilters>,
+) -> Result<Option<String>, minijinja::Error> {
+    match compile_with(name, source, known) {
         Ok(lowered) => Ok(Some(lowered.source)),
         Err(err) => Err(minijinja::Error::new(
             minijinja::ErrorKind::SyntaxError,

@@ -1,0 +1,256 @@
+//! Online Store 2.0 theme folders, as Shopify lays them out: `layout/`, `templates/` (JSON and
+//! Liquid, `customers/`), `sections/` (with section groups as `*.json`), `blocks/`,
+//! `snippets/`, `assets/`, `config/settings_schema.json` + `settings_data.json`, `locales/`.
+//! vitrine's own theme keeps these under `templates/`; both load into one [`Compiled`].
+//!
+//! <https://shopify.dev/docs/storefronts/themes/architecture>
+//!
+//! [`Compiled`]: super::loader::Compiled
+
+use std::path::Path;
+
+use foldhash::HashMap;
+use serde_json::Value as Json;
+
+use super::error::{Problem, RenderError};
+use super::schema::{self, JsonTemplate, SettingSchema};
+use crate::theme::objects::locale::{Locale, Locales};
+
+/// Whether `dir` is laid out as a Shopify theme (a `layout/theme.liquid`), not as vitrine's.
+pub fn is_os2(dir: &Path) -> bool {
+    dir.join("layout").join("theme.liquid").is_file()
+}
+
+/// What the OS 2.0 folders hold besides sections.
+#[derive(Default)]
+pub struct Os2Files {
+    /// JSON templates by name (`product`, `product.alt`, `customers/account`), with source.
+    pub templates: HashMap<String, (JsonTemplate, String)>,
+    pub template_errors: HashMap<String, RenderError>,
+    /// Liquid page templates by name, with the layout their `{% layout %}` tag names
+    /// (`None` for `layout none`).
+    pub liquid_templates: HashMap<String, Option<String>>,
+    /// Section groups (`sections/header-group.json`) by name.
+    pub groups: HashMap<String, (JsonTemplate, String)>,
+    pub locales: Locales,
+    pub settings: serde_json::Map<String, Json>,
+    /// `config/settings_schema.json`'s settings, to resolve font and resource settings.
+    pub settings_schema: Vec<SettingSchema>,
+    /// Liquid files to compile (layouts, Liquid templates, theme blocks), by theme path.
+    pub sources: HashMap<String, String>,
+    pub problems: Vec<Problem>,
+}
+
+fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            problems.push(Problem::new(file, 1, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+fn read_json(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<Json> {
+    let source = read(path, file, problems)?;
+    // Shopify's own files start with a `/* ... */` comment the theme editor writes.
+    let body = strip_leading_comment(&source);
+    match serde_json::from_str::<Json>(&body) {
+        Ok(json) => Some(json),
+        Err(e) => {
+            problems.push(Problem::new(
+                file,
+                e.line(),
+                format!("invalid JSON: {}", schema::json_error(&e)),
+            ));
+            None
+        }
+    }
+}
+
+/// Shopify writes JSON templates and settings with a leading `/* ... */` comment; blank it
+/// (keeping its newlines, so error lines still match the file).
+fn strip_leading_comment(source: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = source.trim_start();
+    if let Some(rest) = trimmed.strip_prefix("/*")
+        && let Some(end) = rest.find("*/")
+    {
+        let start = source.len() - trimmed.len();
+        let comment_len = 2 + end + 2;
+        let blank: String = source[start..start + comment_len]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        return format!(
+            "{}{blank}{}",
+            &source[..start],
+            &source[start + comment_len..]
+        )
+        .into();
+    }
+    source.into()
+}
+
+/// The `{% layout 'name' %}` / `{% layout none %}` of a Liquid template: `Some(None)` for
+/// none, `None` when the template names no layout (then `theme`).
+pub fn layout_tag(source: &str) -> Option<Option<String>> {
+    let mut rest = source;
+    while let Some(i) = rest.find("{%") {
+        let after = rest[i + 2..].trim_start_matches('-').trim_start();
+        if let Some(markup) = after.strip_prefix("layout") {
+            let end = markup.find("%}").unwrap_or(markup.len());
+            let arg = markup[..end].trim().trim_end_matches('-').trim();
+            let name = arg.trim_matches(|c| c == '\'' || c == '"');
+            return Some((name != "none" && !name.is_empty()).then(|| name.to_owned()));
+        }
+        rest = &rest[i + 2..];
+    }
+    None
+}
+
+pub fn read_all(dir: &Path) -> Os2Files {
+    let mut out = Os2Files::default();
+    let problems = &mut out.problems;
+    for path in super::loader::walk(&dir.join("templates")) {
+        let Some(file) = super::loader::relative(dir, &path) else {
+            continue;
+        };
+        let inner = &file["templates/".len()..];
+        if let Some(name) = inner.strip_suffix(".json") {
+            let Some(source) = read(&path, &file, problems) else {
+                continue;
+            };
+            match JsonTemplate::parse(&strip_leading_comment(&source)) {
+                Ok(t) => {
+                    out.templates.insert(name.to_owned(), (t, source));
+                }
+                Err(e) => {
+                    out.template_errors.insert(
+                        name.to_owned(),
+                        RenderError::new(&file, Some(e.line), e.message),
+                    );
+                }
+            }
+        } else if let Some(name) = inner.strip_suffix(".liquid") {
+            if let Some(source) = read(&path, &file, problems) {
+                let layout = layout_tag(&source).unwrap_or_else(|| Some("theme".into()));
+                out.liquid_templates.insert(name.to_owned(), layout);
+                out.sources.insert(file, source);
+            }
+        }
+    }
+    for folder in ["layout", "blocks"] {
+        for path in super::loader::walk(&dir.join(folder)) {
+            let Some(file) = super::loader::relative(dir, &path) else {
+                continue;
+            };
+            if file.ends_with(".liquid")
+                && let Some(source) = read(&path, &file, problems)
+            {
+                out.sources.insert(file, source);
+            }
+        }
+    }
+    for path in super::loader::walk(&dir.join("sections")) {
+        let Some(file) = super::loader::relative(dir, &path) else {
+            continue;
+        };
+        let Some(name) = file
+            .strip_prefix("sections/")
+            .and_then(|f| f.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let Some(source) = read(&path, &file, problems) else {
+            continue;
+        };
+        match JsonTemplate::parse(&strip_leading_comment(&source)) {
+            Ok(group) => {
+                out.groups.insert(name.to_owned(), (group, source));
+            }
+            Err(e) => problems.push(Problem::new(&file, e.line, e.message)),
+        }
+    }
+    for path in super::loader::walk(&dir.join("locales")) {
+        let Some(file) = super::loader::relative(dir, &path) else {
+            continue;
+        };
+        let Some(code) = file
+            .strip_prefix("locales/")
+            .and_then(|f| f.strip_suffix(".json"))
+            .filter(|c| !c.ends_with(".schema"))
+        else {
+            continue;
+        };
+        let Some(json) = read_json(&path, &file, problems) else {
+            continue;
+        };
+        let (code, is_default) = match code.strip_suffix(".default") {
+            Some(code) => (code, true),
+            None => (code, false),
+        };
+        out.locales
+            .insert(Locale::from_json(code, &json), is_default);
+    }
+    let schema_file = "config/settings_schema.json";
+    if let Some(json) = read_json(&dir.join(schema_file), schema_file, problems) {
+        // A list of groups, each with its `settings`.
+        for group in json.as_array().into_iter().flatten() {
+            for setting in group
+                .get("settings")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Ok(s) = serde_json::from_value::<SettingSchema>(setting.clone()) {
+                    out.settings_schema.push(s);
+                }
+            }
+        }
+    }
+    let mut settings = schema::defaults(&out.settings_schema);
+    let data_file = "config/settings_data.json";
+    if dir.join(data_file).is_file()
+        && let Some(json) = read_json(&dir.join(data_file), data_file, problems)
+    {
+        // `current` is either the settings or the name of one of `presets`.
+        let current = match json.get("current") {
+            Some(Json::String(preset)) => json.get("presets").and_then(|p| p.get(preset)),
+            Some(current) => Some(current),
+            None => None,
+        };
+        if let Some(Json::Object(values)) = current {
+            for (k, v) in values {
+                if k != "sections" && k != "content_for_index" && k != "blocks" {
+                    settings.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    out.settings = settings;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_tag_names_the_layout_or_none() {
+        assert_eq!(
+            layout_tag("{% layout 'giftcard' %}x"),
+            Some(Some("giftcard".into()))
+        );
+        assert_eq!(layout_tag("a{%- layout none -%}"), Some(None));
+        assert_eq!(layout_tag("{% if x %}{% endif %}"), None);
+    }
+
+    #[test]
+    fn a_leading_comment_keeps_its_lines() {
+        let source = "/*\n * generated\n */\n{\"a\": 1}";
+        let stripped = strip_leading_comment(source);
+        assert_eq!(stripped.lines().count(), source.lines().count());
+        let json: Json = serde_json::from_str(&stripped).expect("json");
+        assert_eq!(json["a"], 1);
+    }
+}
