@@ -541,3 +541,20 @@ pub async fn gift_card_quantity(client: &reqwest::Client, base: &str) -> i64 {
         .map(|i| i["quantity"].as_i64().unwrap_or(0))
         .sum()
 }
+
+impl TestApp {
+    /// A store serving a copy of the Shopify-layout theme at `theme` (its demo catalog and
+    /// database land in the copy's `.vitrine/`, never in the source).
+    pub async fn with_os2_theme(theme: &Path) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_tree(theme, dir.path());
+        let state = AppState::open(Config::for_theme(dir.path()))
+            .await
+            .expect("the app starts");
+        TestApp {
+            router: vitrine::app(state.clone()),
+            state,
+            dir,
+        }
+    }
+}

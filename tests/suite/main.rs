@@ -43,6 +43,7 @@ mod theme_check;
 mod theme_errors;
 mod theme_fragments;
 mod theme_liquid;
+mod theme_os2;
 mod theme_real;
 mod theme_reload;
 mod theme_sections;

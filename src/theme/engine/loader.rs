@@ -317,6 +317,9 @@ pub fn load(
         }
     }
 
+    if os2 {
+        add_theme_block_schemas(&mut section_files, &sources, &mut broken);
+    }
     let mut sections = build_sections(&section_files, &templates, catalogs);
     let group_ids = add_groups(&mut sections, &groups, &section_files, catalogs);
     let shared_sections = SharedSections::default();
@@ -401,6 +404,54 @@ fn liquid_environment(dir: &Path, os2: bool) -> Environment<'static> {
         }
     });
     env
+}
+
+/// Theme blocks (`blocks/*.liquid`) carry their own schema; a section's blocks of those types
+/// take their defaults from it, as if the section had declared them.
+fn add_theme_block_schemas(
+    section_files: &mut HashMap<String, SectionFile>,
+    sources: &HashMap<String, String>,
+    broken: &mut Broken,
+) {
+    let mut theme_blocks = Vec::new();
+    for (file, source) in sources {
+        let Some(kind) = file
+            .strip_prefix("blocks/")
+            .and_then(|f| f.strip_suffix(".liquid"))
+        else {
+            continue;
+        };
+        let Ok(split) = split_section(source) else {
+            continue;
+        };
+        let Some((json, line)) = split.schema else {
+            continue;
+        };
+        match SectionSchema::parse(&json, line) {
+            Ok(schema) => theme_blocks.push(schema::BlockSchema {
+                kind: kind.to_owned(),
+                name: None,
+                settings: schema.settings,
+                limit: None,
+            }),
+            Err(e) => {
+                broken.insert(
+                    file.clone(),
+                    RenderError::new(file, Some(e.line), e.message),
+                );
+            }
+        }
+    }
+    for file in section_files.values_mut() {
+        let Some(schema) = file.schema.as_mut() else {
+            continue;
+        };
+        for block in &theme_blocks {
+            if schema.block(&block.kind).is_none() {
+                schema.blocks.push(block.clone());
+            }
+        }
+    }
 }
 
 /// The sections of each section group (`sections/header-group.json`), as entries with the ids

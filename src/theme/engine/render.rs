@@ -66,6 +66,13 @@ impl Object for Scope {
         match key {
             PAGE_KEY => return Some(Value::from_dyn_object(self.page.clone())),
             DEPTH_KEY => return Some(Value::from(self.depth)),
+            liquid::runtime::SNIPPET_GLOBALS_KEY => {
+                return Some(Scope::value(
+                    Layer::Snippet(Vec::new()),
+                    self.page.clone(),
+                    self.depth + 1,
+                ));
+            }
             _ => {}
         }
         match &self.layer {

@@ -430,8 +430,21 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         }
         Route::NotFound => None,
     };
+    // `?view=alt` picks `product.alt` when the theme has it (Shopify's alternate templates).
+    let found = found.map(|(template, title)| {
+        let alternate = req
+            .param("view")
+            .filter(|v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            })
+            .map(|view| format!("{template}.{view}"))
+            .filter(|name| (files.has_template)(name));
+        (alternate.unwrap_or_else(|| template.to_owned()), title)
+    });
     let (template, title) = match found {
-        Some((template, title)) if (files.has_template)(template) => (template.to_owned(), title),
+        Some((template, title)) if (files.has_template)(&template) => (template, title),
         _ => {
             page.status = 404;
             page.product = Value::UNDEFINED;
@@ -450,11 +463,14 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             Value::from(format!("{}{}", values.prefix, req.path)),
         ),
         ("locale", values.request_locale.clone()),
-        ("page_type", Value::from(template.as_str())),
+        (
+            "page_type",
+            Value::from(template.split('.').next().unwrap_or(&template)),
+        ),
         ("design_mode", Value::from(false)),
         ("visual_preview_mode", Value::from(false)),
     ]);
-    page.template_value = Value::from(template.as_str());
+    page.template_value = Value::from_object(TemplateObject(template.clone()));
     page.page_title = Value::from(title);
     page.template = template;
     page
@@ -537,6 +553,42 @@ fn page_slice(items: &[usize], page: usize) -> &[usize] {
     let start = (page - 1).saturating_mul(PAGE_SIZE).min(items.len());
     let end = start.saturating_add(PAGE_SIZE).min(items.len());
     &items[start..end]
+}
+
+/// Shopify's `template` object: prints as its full name (`product.alt`), with `name`
+/// (`product`), `suffix` (`alt`, or nil) and `directory` (`customers`, or nil).
+#[derive(Debug)]
+struct TemplateObject(String);
+
+impl Object for TemplateObject {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let (directory, file) = match self.0.rsplit_once('/') {
+            Some((dir, file)) => (Some(dir), file),
+            None => (None, self.0.as_str()),
+        };
+        let (name, suffix) = match file.split_once('.') {
+            Some((name, suffix)) => (name, Some(suffix)),
+            None => (file, None),
+        };
+        Some(match key.as_str()? {
+            "name" => Value::from(name),
+            "suffix" => suffix.map_or(Value::from(()), Value::from),
+            "directory" => directory.map_or(Value::from(()), Value::from),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["name", "suffix", "directory"])
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Where the page's listings link to: its path and query (for `?page=N` links).
@@ -711,6 +763,11 @@ impl Drop for Rendering {
 
 /// The page of the template being rendered: the thread's mark, else the hidden context key
 /// (templates rendered outside [`render_file`], e.g. by benchmarks).
+/// The page being rendered on this thread, for values that have no template state at hand.
+pub fn rendering_page() -> Option<Arc<Page>> {
+    RENDERING.with(|current| current.borrow().clone())
+}
+
 pub fn current_page(state: &minijinja::State) -> Option<Arc<Page>> {
     RENDERING
         .with(|current| current.borrow().clone())

@@ -112,6 +112,30 @@ impl Keyed {
         name_bytes(&self.json, &field.name)
     }
 
+    /// A cart line's `product` and `variant` (Shopify's line item has both), from the catalog
+    /// of the page being rendered: the Ajax line JSON only carries their ids and handle.
+    fn linked(&self, name: &str) -> Option<Value> {
+        if !matches!(name, "product" | "variant") {
+            return None;
+        }
+        let handle = self.field("handle")?;
+        let product = super::context::rendering_page()?
+            .get("all_products")?
+            .get_item(&handle)
+            .ok()
+            .filter(|p| !p.is_undefined())?;
+        if name == "product" {
+            return Some(product);
+        }
+        let id = self.field("variant_id")?;
+        product
+            .get_attr("variants")
+            .ok()?
+            .try_iter()
+            .ok()?
+            .find(|v| v.get_attr("id").ok().is_some_and(|vid| vid == id))
+    }
+
     fn field(&self, name: &str) -> Option<Value> {
         // The last of repeated names wins, as when the whole object is parsed.
         let wanted = tag(name.as_bytes());
@@ -153,11 +177,11 @@ impl Object for Keyed {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.field(key.as_str()?)
+        self.get_value_by_str(key.as_str()?)
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        self.field(key)
+        self.field(key).or_else(|| self.linked(key))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

@@ -88,6 +88,9 @@ fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
 }
 
+/// The key under which a host's globals offer the globals of a `render`ed file.
+pub const SNIPPET_GLOBALS_KEY: &str = "__vitrine_snippet_globals";
+
 impl Scope {
     pub fn new(globals: Value, budget: Arc<Budget>) -> Scope {
         Scope {
@@ -207,10 +210,18 @@ impl Scope {
         let alias = alias
             .unwrap_or_else(|| name.strip_suffix(".liquid").unwrap_or(name))
             .to_string();
+        // A theme's page scope offers what a rendered snippet may see (Shopify's global
+        // objects, not the page's `product` or `section`); plain data is seen whole.
+        let globals = self
+            .globals
+            .get_attr(SNIPPET_GLOBALS_KEY)
+            .ok()
+            .filter(|g| !g.is_undefined())
+            .unwrap_or_else(|| self.globals.clone());
         let new_scope = |bound: Option<Value>, forloop: Option<Value>| {
             let scope = Scope {
                 state: Mutex::new(ScopeState::default()),
-                globals: self.globals.clone(),
+                globals: globals.clone(),
                 depth: self.depth + 1,
                 budget: self.budget.clone(),
             };
@@ -658,6 +669,9 @@ pub fn liquid_eq(a: &Value, b: &Value) -> bool {
         (ValueKind::Bool, _) | (_, ValueKind::Bool) => false,
         (ValueKind::Number, ValueKind::Number) => a == b,
         (ValueKind::String, ValueKind::String) => a.as_str() == b.as_str(),
+        // A drop that prints as text (Shopify's `template`) compares as that text.
+        (ValueKind::Plain, ValueKind::String) => b.as_str() == Some(a.to_string().as_str()),
+        (ValueKind::String, ValueKind::Plain) => a.as_str() == Some(b.to_string().as_str()),
         (ValueKind::Seq, ValueKind::Seq) => {
             a.len() == b.len()
                 && match (a.try_iter(), b.try_iter()) {
