@@ -37,11 +37,20 @@ enum Command {
     Check {
         #[arg(long, env = "VITRINE_THEME", default_value = ".")]
         theme: PathBuf,
+        /// `text` (file:line: message) or `json` (theme-check's shape, for editors and CI).
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
     },
     /// Drive a fresh copy of the demo store over loopback HTTP and print throughput and latency.
     Bench(vitrine::bench::BenchArgs),
     /// Render one template (.liquid or .html) with JSON data and print exactly the output.
     Render(vitrine::theme::engine::liquid::cli::RenderArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Clone)]
@@ -191,7 +200,7 @@ async fn run() -> std::process::ExitCode {
     let result = match cli.command {
         None => return serve_or_exit(cli.serve).await,
         Some(Command::Serve(args)) => return serve_or_exit(args).await,
-        Some(Command::Check { theme }) => return check(&theme),
+        Some(Command::Check { theme, format }) => return check(&theme, format),
         Some(Command::Bench(args)) => vitrine::bench::run(args).await,
         Some(Command::Render(args)) => return vitrine::theme::engine::liquid::cli::run(&args),
     };
@@ -257,8 +266,19 @@ async fn serve(args: ServeArgs, config: Config) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
-fn check(theme: &std::path::Path) -> std::process::ExitCode {
+fn check(theme: &std::path::Path, format: CheckFormat) -> std::process::ExitCode {
     let problems = vitrine::theme::check(theme);
+    if let CheckFormat::Json = format {
+        println!(
+            "{}",
+            vitrine::theme::engine::check::problems_json(&problems)
+        );
+        return if problems.is_empty() {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        };
+    }
     for problem in &problems {
         println!("{problem}");
     }

@@ -239,3 +239,27 @@ async fn helium_renders_every_page_unmodified() {
     );
     app.visitor().get("/static/base.css").await.expect(200);
 }
+
+#[test]
+fn check_names_unknown_filters_at_their_line_in_theme_checks_json_shape() {
+    let problems = vitrine::theme::check(&os2_fixture());
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        listed,
+        [
+            "sections/footer.liquid:1: unknown filter 'no_such_filter' (it passes its input through unchanged)"
+        ],
+    );
+    let json = vitrine::theme::engine::check::problems_json(&problems);
+    assert_eq!(json[0]["path"], "sections/footer.liquid");
+    assert_eq!(json[0]["offenses"][0]["check"], "UnknownFilter");
+    assert_eq!(json[0]["offenses"][0]["start_row"], 0);
+}
+
+#[test]
+fn helium_checks_clean_but_for_filters_still_missing() {
+    let Some(helium) = helium() else { return };
+    for problem in vitrine::theme::check(&helium) {
+        assert!(problem.message.starts_with("unknown filter"), "{problem}");
+    }
+}

@@ -46,10 +46,81 @@ pub fn check(dir: &Path) -> Vec<Problem> {
         check_template(name, template, source, &compiled, &mut problems);
     }
     check_references(&compiled, &mut problems);
+    check_filters(dir, &compiled, &mut problems);
 
     problems.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     problems.dedup();
     problems
+}
+
+/// The problems in theme-check's JSON shape: one entry per file, each finding an offense with
+/// 0-based rows (`start_row` is the line minus one), severity 0 (an error).
+pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
+    let mut by_file: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    for problem in problems {
+        let row = problem.line.saturating_sub(1);
+        let check = if problem.message.starts_with("unknown filter") {
+            "UnknownFilter"
+        } else {
+            "VitrineCheck"
+        };
+        let offense = serde_json::json!({
+            "check": check,
+            "severity": 0,
+            "start_row": row,
+            "start_column": 0,
+            "end_row": row,
+            "end_column": 0,
+            "message": problem.message,
+        });
+        match by_file.iter_mut().find(|(file, _)| *file == problem.file) {
+            Some((_, offenses)) => offenses.push(offense),
+            None => by_file.push((problem.file.clone(), vec![offense])),
+        }
+    }
+    serde_json::Value::Array(
+        by_file
+            .into_iter()
+            .map(|(path, offenses)| serde_json::json!({"path": path, "offenses": offenses}))
+            .collect(),
+    )
+}
+
+/// Liquid files whose filters Shopify would not know: on Shopify (and here) such a filter
+/// passes its input through silently, which is almost always a typo.
+fn check_filters(dir: &Path, compiled: &loader::Compiled, problems: &mut Vec<Problem>) {
+    let mut files: Vec<(String, String)> = compiled
+        .sources
+        .iter()
+        .filter(|(file, _)| loader::is_liquid(file))
+        .map(|(f, s)| (f.clone(), s.clone()))
+        .collect();
+    let snippets = if compiled.os2 {
+        "snippets"
+    } else {
+        "templates/snippets"
+    };
+    for path in loader::walk(&dir.join(snippets)) {
+        if let (Some(file), Ok(source)) =
+            (loader::relative(dir, &path), std::fs::read_to_string(&path))
+            && loader::is_liquid(&file)
+        {
+            files.push((file, source));
+        }
+    }
+    for (file, source) in files {
+        for (filter, line) in crate::theme::engine::liquid::used_filters(&file, &source) {
+            if !crate::theme::engine::liquid::is_standard_filter(&filter)
+                && !crate::theme::objects::filters::is_theme_filter(&filter)
+            {
+                problems.push(Problem::new(
+                    &file,
+                    line as usize,
+                    format!("unknown filter '{filter}' (it passes its input through unchanged)"),
+                ));
+            }
+        }
+    }
 }
 
 /// The line, in the section file, of the `n`th (0-based) occurrence of `needle` in the schema.
@@ -219,7 +290,11 @@ fn check_template(
 ) {
     let file = format!("templates/{name}.json");
     if let Some(layout) = template.layout_name() {
-        let layout_file = format!("templates/layout/{layout}.html");
+        let layout_file = if compiled.os2 {
+            format!("layout/{layout}.liquid")
+        } else {
+            format!("templates/layout/{layout}.html")
+        };
         if !compiled.sources.contains_key(&layout_file) {
             out.push(Problem::new(
                 &file,

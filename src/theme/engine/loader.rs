@@ -430,7 +430,10 @@ fn add_theme_block_schemas(
         match SectionSchema::parse(&json, line) {
             Ok(schema) => theme_blocks.push(schema::BlockSchema {
                 kind: kind.to_owned(),
-                name: None,
+                name: Some(match &schema.name {
+                    Some(Json::String(name)) => name.clone(),
+                    _ => kind.to_owned(),
+                }),
                 settings: schema.settings,
                 limit: None,
             }),

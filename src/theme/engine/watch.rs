@@ -17,7 +17,17 @@ const QUIET: Duration = Duration::from_millis(20);
 const MAX_BURST: Duration = Duration::from_millis(50);
 
 /// The theme subdirectories that hold theme files.
-pub const WATCHED: &[&str] = &["templates", "sections", "static"];
+pub const WATCHED: &[&str] = &[
+    "templates",
+    "sections",
+    "static",
+    "layout",
+    "snippets",
+    "blocks",
+    "assets",
+    "config",
+    "locales",
+];
 
 /// Starts watching `dir`. `on_change` receives each debounced batch of changed paths and
 /// returns `false` to stop (the theme was dropped). The watcher stops when it is dropped.
@@ -91,7 +101,11 @@ fn is_scratch(path: &Path) -> bool {
 /// What a changed path means for the browser.
 pub fn classify(dir: &Path, path: &Path) -> Option<ThemeChange> {
     let rel = relative(dir, path)?;
-    if let Some(file) = rel.strip_prefix("static/") {
+    // A Shopify theme's `assets/` is served at `/static/` too.
+    if let Some(file) = rel
+        .strip_prefix("static/")
+        .or_else(|| rel.strip_prefix("assets/"))
+    {
         if file.ends_with(".css") {
             return Some(ThemeChange::Css {
                 path: format!("/static/{file}"),
@@ -109,7 +123,17 @@ pub fn classify(dir: &Path, path: &Path) -> Option<ThemeChange> {
     {
         return Some(ThemeChange::Section { id: id.to_owned() });
     }
-    if rel.starts_with("templates/") || rel.starts_with("sections/") {
+    // The rest of a theme: vitrine's own folders and Shopify's (never `.vitrine/`, our files).
+    const THEME_FOLDERS: &[&str] = &[
+        "templates/",
+        "sections/",
+        "layout/",
+        "snippets/",
+        "blocks/",
+        "config/",
+        "locales/",
+    ];
+    if THEME_FOLDERS.iter().any(|f| rel.starts_with(f)) {
         return Some(ThemeChange::Other { path: rel });
     }
     None
@@ -118,6 +142,31 @@ pub fn classify(dir: &Path, path: &Path) -> Option<ThemeChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classifies_shopify_theme_folders() {
+        let dir = Path::new("/theme");
+        assert_eq!(
+            classify(dir, Path::new("/theme/assets/base.css")),
+            Some(ThemeChange::Css {
+                path: "/static/base.css".into()
+            })
+        );
+        for file in [
+            "layout/theme.liquid",
+            "snippets/price.liquid",
+            "blocks/b.liquid",
+        ] {
+            assert_eq!(
+                classify(dir, &dir.join(file)),
+                Some(ThemeChange::Other { path: file.into() })
+            );
+        }
+        assert_eq!(
+            classify(dir, Path::new("/theme/.vitrine/data/store.db")),
+            None
+        );
+    }
 
     #[test]
     fn classifies_paths() {

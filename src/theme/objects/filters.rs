@@ -555,7 +555,7 @@ fn date(state: &State, value: Value, format: Option<String>) -> Result<String, E
 
 #[cfg(test)]
 mod tests {
-    /// Every `add_filter("name"` under src/theme/objects is in THEME_FILTERS, so a theme's
+    /// Every filter registered under src/theme/objects is in THEME_FILTERS, so a theme's
     /// Liquid never passes a filter we have through as unknown.
     #[test]
     fn theme_filters_lists_every_registered_filter() {

@@ -81,6 +81,40 @@ pub fn compile_with(
     })
 }
 
+/// The filters a template uses, by name and line (for `vitrine check`): every identifier
+/// after a `|` in outputs and tags. A template that does not lex gives none (its error is
+/// reported on its own).
+pub fn used_filters(name: &str, source: &str) -> Vec<(String, u32)> {
+    let Ok(tokens) = lexer::tokenize(name, source) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for token in tokens {
+        let (markup, line) = match token {
+            lexer::Token::Output { markup, line } | lexer::Token::Tag { markup, line, .. } => {
+                (markup, line)
+            }
+            lexer::Token::Text { .. } => continue,
+        };
+        // A `liquid` tag holds one tag per line.
+        for (offset, text) in markup.split('\n').enumerate() {
+            let Ok(toks) = expr::lex(text) else { continue };
+            for pair in toks.windows(2) {
+                if let [expr::Tok::Pipe, expr::Tok::Ident(filter)] = pair {
+                    let line = line + u32::try_from(offset).unwrap_or(0);
+                    out.push((filter.clone(), line));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `name` is one of Liquid's standard filters.
+pub fn is_standard_filter(name: &str) -> bool {
+    lower::STANDARD_FILTERS.contains(&name)
+}
+
 /// For a minijinja loader: the lowered source of a Liquid file, or a minijinja error that
 /// carries the [`LiquidError`] (recovered by [`render_error`]).
 pub fn load(name: &str, source: &str) -> Result<Option<String>, minijinja::Error> {

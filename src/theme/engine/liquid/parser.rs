@@ -333,6 +333,9 @@ impl TreeBuilder<'_> {
                 }
             }
             "liquid" => self.liquid_tag(markup, line, nodes)?,
+            // `{% render block %}`: an app block (Shopify's apps inject them). No app runs
+            // offline, so it renders nothing.
+            "render" if markup.trim() == "block" => {}
             "render" | "include" => {
                 let partial = self.partial(name, markup, line)?;
                 nodes.push(if name == "render" {
