@@ -7,7 +7,7 @@
 //! renders it, so the server keeps serving while the author fixes it.
 
 use foldhash::{HashMap, HashMapExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -16,6 +16,7 @@ use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 
 use super::error::{Problem, RenderError};
+pub use super::files::{relative, walk};
 use super::liquid;
 use super::os2;
 use super::render::{
@@ -94,42 +95,6 @@ impl Compiled {
             _ => err,
         }
     }
-}
-
-/// A file under the theme directory: its path relative to the theme, with `/` separators.
-pub fn relative(dir: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(dir).ok()?;
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Some(parts.join("/"))
-}
-
-/// Every regular file under `root`, recursively, sorted for deterministic output.
-pub fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            // Editor swap files and dotfiles are never theme files.
-            if name.to_string_lossy().starts_with('.') {
-                continue;
-            }
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(t) if t.is_file() => out.push(path),
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> {

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod error;
+pub mod files;
 pub mod liquid;
 pub mod live;
 pub mod loader;

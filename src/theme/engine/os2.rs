@@ -111,8 +111,8 @@ pub fn layout_tag(source: &str) -> Option<Option<String>> {
 pub fn read_all(dir: &Path) -> Os2Files {
     let mut out = Os2Files::default();
     let problems = &mut out.problems;
-    for path in super::loader::walk(&dir.join("templates")) {
-        let Some(file) = super::loader::relative(dir, &path) else {
+    for path in super::files::walk(&dir.join("templates")) {
+        let Some(file) = super::files::relative(dir, &path) else {
             continue;
         };
         let inner = &file["templates/".len()..];
@@ -140,8 +140,8 @@ pub fn read_all(dir: &Path) -> Os2Files {
         }
     }
     for folder in ["layout", "blocks"] {
-        for path in super::loader::walk(&dir.join(folder)) {
-            let Some(file) = super::loader::relative(dir, &path) else {
+        for path in super::files::walk(&dir.join(folder)) {
+            let Some(file) = super::files::relative(dir, &path) else {
                 continue;
             };
             if file.ends_with(".liquid")
@@ -151,8 +151,8 @@ pub fn read_all(dir: &Path) -> Os2Files {
             }
         }
     }
-    for path in super::loader::walk(&dir.join("sections")) {
-        let Some(file) = super::loader::relative(dir, &path) else {
+    for path in super::files::walk(&dir.join("sections")) {
+        let Some(file) = super::files::relative(dir, &path) else {
             continue;
         };
         let Some(name) = file
@@ -171,8 +171,8 @@ pub fn read_all(dir: &Path) -> Os2Files {
             Err(e) => problems.push(Problem::new(&file, e.line, e.message)),
         }
     }
-    for path in super::loader::walk(&dir.join("locales")) {
-        let Some(file) = super::loader::relative(dir, &path) else {
+    for path in super::files::walk(&dir.join("locales")) {
+        let Some(file) = super::files::relative(dir, &path) else {
             continue;
         };
         let Some(code) = file

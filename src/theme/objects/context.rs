@@ -746,11 +746,16 @@ thread_local! {
 /// times per section, and a context lookup walks every frame of the template to its root.
 /// A render is synchronous and all of its filters belong to its page, so the mark is exact;
 /// nested renders of the same page keep it, and dropping restores what was there.
-pub struct Rendering(Option<Arc<Page>>);
+/// Cart lines link to the page's products through the same mark (see `keyed::link_products`).
+pub struct Rendering(Option<Arc<Page>>, Option<Value>);
 
 impl Rendering {
     pub fn enter(page: &Arc<Page>) -> Rendering {
-        Rendering(RENDERING.with(|current| current.replace(Some(page.clone()))))
+        let products = super::keyed::link_products(Some(page.all_products.clone()));
+        Rendering(
+            RENDERING.with(|current| current.replace(Some(page.clone()))),
+            products,
+        )
     }
 }
 
@@ -758,16 +763,12 @@ impl Drop for Rendering {
     fn drop(&mut self) {
         let previous = self.0.take();
         RENDERING.with(|current| *current.borrow_mut() = previous);
+        super::keyed::link_products(self.1.take());
     }
 }
 
 /// The page of the template being rendered: the thread's mark, else the hidden context key
 /// (templates rendered outside [`render_file`], e.g. by benchmarks).
-/// The page being rendered on this thread, for values that have no template state at hand.
-pub fn rendering_page() -> Option<Arc<Page>> {
-    RENDERING.with(|current| current.borrow().clone())
-}
-
 pub fn current_page(state: &minijinja::State) -> Option<Arc<Page>> {
     RENDERING
         .with(|current| current.borrow().clone())

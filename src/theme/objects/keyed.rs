@@ -119,8 +119,8 @@ impl Keyed {
             return None;
         }
         let handle = self.field("handle")?;
-        let product = super::context::rendering_page()?
-            .get("all_products")?
+        let product = PRODUCTS
+            .with(|products| products.borrow().clone())?
             .get_item(&handle)
             .ok()
             .filter(|p| !p.is_undefined())?;
@@ -168,6 +168,16 @@ impl Keyed {
         self.whole
             .get_or_init(|| serde_json::from_slice::<Value>(&self.json).unwrap_or(Value::UNDEFINED))
     }
+}
+
+thread_local! {
+    /// `all_products` of the page this thread renders, set with the page's mark.
+    static PRODUCTS: std::cell::RefCell<Option<Value>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sets the products cart lines on this thread link to; returns the previous ones.
+pub fn link_products(products: Option<Value>) -> Option<Value> {
+    PRODUCTS.with(|current| current.replace(products))
 }
 
 impl Object for Keyed {
