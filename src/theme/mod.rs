@@ -209,6 +209,7 @@ impl Theme {
         let has_template = |name: &str| compiled.has_template(name);
         let files = ThemeFiles {
             has_template: &has_template,
+            paginates_itself: compiled.os2,
             locale: compiled.locales.get(&values.code),
             default_locale: compiled.locales.default_locale(),
             settings: compiled.settings.clone(),

@@ -87,6 +87,9 @@ pub struct LocaleValues {
 /// The theme files a context needs (a snapshot: a reload mid-request does not mix versions).
 pub struct ThemeFiles<'a> {
     pub has_template: &'a dyn Fn(&str) -> bool,
+    /// The theme pages its lists itself (Shopify's `{% paginate %}`): `collection.products`
+    /// and `search.results` hold every item, not the server's page of 12.
+    pub paginates_itself: bool,
     pub locale: Option<Arc<Locale>>,
     pub default_locale: Option<Arc<Locale>>,
     pub settings: Value,
@@ -367,6 +370,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             path: req.path.clone(),
             query: req.query.clone(),
             page: page_number(req),
+            whole: files.paginates_itself,
         },
         snippet_memo: Default::default(),
         per_request_reads: AtomicU64::new(0),
@@ -503,7 +507,12 @@ fn collection_page(
     let mut members = base.members.clone();
     sort_members(&mut members, sort_by, &values.catalog.products);
     let current = page_number(req);
-    let products = page_slice(&members, current)
+    let shown = if page.listing.whole {
+        &members[..]
+    } else {
+        page_slice(&members, current)
+    };
+    let products = shown
         .iter()
         .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
         .collect::<Vec<_>>();
@@ -529,7 +538,12 @@ fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> Str
         .map(|(i, _)| i)
         .collect();
     let current = page_number(req);
-    let results = page_slice(&matches, current)
+    let shown = if page.listing.whole {
+        &matches[..]
+    } else {
+        page_slice(&matches, current)
+    };
+    let results = shown
         .iter()
         .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
         .collect::<Vec<_>>();
@@ -599,6 +613,8 @@ pub(crate) struct Listing {
     query: Vec<(String, String)>,
     /// `?page=N`, 1-based.
     pub(crate) page: usize,
+    /// Lists hold every item: the theme's `paginate` tag picks the page.
+    whole: bool,
 }
 
 /// The URL of page `n` of the current listing, keeping the other query parameters.
