@@ -300,31 +300,10 @@ impl Theme {
     /// Renders the whole page: the layout around the page's JSON template sections, in `order`.
     pub fn render_page(&self, ctx: &PageContext) -> Result<String, RenderError> {
         let compiled = self.inner.compiled();
-        let name = ctx.template();
         if compiled.os2 {
             return render_os2_page(&compiled, ctx);
         }
-        if let Some(err) = compiled.template_errors.get(name) {
-            return Err(err.clone());
-        }
-        let Some((template, _)) = compiled.templates.get(name) else {
-            return Err(RenderError::new(
-                format!("templates/{name}.json"),
-                None,
-                "template not found",
-            ));
-        };
-        let mut content = String::new();
-        for (key, _) in template.ordered() {
-            let id = instance_id(name, key);
-            let Some(entry) = compiled.sections.get(&id) else {
-                continue;
-            };
-            let html = entry
-                .render(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
-                .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))?;
-            content.push_str(&html);
-        }
+        let (template, content) = json_template_sections(&compiled, ctx)?;
         let Some(layout) = template.layout_name() else {
             return Ok(content);
         };
@@ -389,6 +368,35 @@ impl Theme {
     }
 }
 
+/// The page's JSON template and its sections rendered in `order`, each wrapped.
+fn json_template_sections<'a>(
+    compiled: &'a Compiled,
+    ctx: &PageContext,
+) -> Result<(&'a engine::schema::JsonTemplate, String), RenderError> {
+    let name = ctx.template();
+    if let Some(err) = compiled.template_errors.get(name) {
+        return Err(err.clone());
+    }
+    let Some((template, _)) = compiled.templates.get(name) else {
+        return Err(RenderError::new(
+            format!("templates/{name}.json"),
+            None,
+            "template not found",
+        ));
+    };
+    let mut content = String::new();
+    for (key, _) in template.ordered() {
+        let Some(entry) = compiled.sections.get(&instance_id(name, key)) else {
+            continue;
+        };
+        let html = entry
+            .render(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
+            .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))?;
+        content.push_str(&html);
+    }
+    Ok((template, content))
+}
+
 /// A page of a Shopify-layout theme: its JSON template's sections or its Liquid template,
 /// inside `layout/{name}.liquid` (the JSON `layout` key or the `{% layout %}` tag).
 fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, RenderError> {
@@ -407,26 +415,7 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
         .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))?;
         (html, layout.clone())
     } else {
-        if let Some(err) = compiled.template_errors.get(name) {
-            return Err(err.clone());
-        }
-        let Some((template, _)) = compiled.templates.get(name) else {
-            return Err(RenderError::new(
-                format!("templates/{name}.json"),
-                None,
-                "template not found",
-            ));
-        };
-        let mut content = String::new();
-        for (key, _) in template.ordered() {
-            let Some(entry) = compiled.sections.get(&instance_id(name, key)) else {
-                continue;
-            };
-            let html = entry
-                .render(&compiled.env, &compiled.broken, page.clone(), 0)
-                .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))?;
-            content.push_str(&html);
-        }
+        let (template, content) = json_template_sections(compiled, ctx)?;
         (content, template.layout_name())
     };
     let Some(layout) = layout else {

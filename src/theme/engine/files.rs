@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::Problem;
+
 /// A file under the theme directory: its path relative to the theme, with `/` separators.
 pub fn relative(dir: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(dir).ok()?;
@@ -36,4 +38,15 @@ pub fn walk(root: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// A theme file's text; a file that cannot be read is a problem at its line 1.
+pub fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            problems.push(Problem::new(file, 1, format!("cannot read: {e}")));
+            None
+        }
+    }
 }

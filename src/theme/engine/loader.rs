@@ -16,6 +16,7 @@ use minijinja::{Environment, Value};
 use serde_json::Value as Json;
 
 use super::error::{Problem, RenderError};
+use super::files::read;
 pub use super::files::{relative, walk};
 use super::liquid;
 use super::os2;
@@ -93,16 +94,6 @@ impl Compiled {
         match self.sources.get(&err.file) {
             Some(source) if err.excerpt.is_none() => err.with_excerpt_from(source),
             _ => err,
-        }
-    }
-}
-
-fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            problems.push(Problem::new(file, 1, format!("cannot read: {e}")));
-            None
         }
     }
 }

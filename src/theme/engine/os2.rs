@@ -13,6 +13,7 @@ use foldhash::HashMap;
 use serde_json::Value as Json;
 
 use super::error::{Problem, RenderError};
+use super::files::read;
 use super::schema::{self, JsonTemplate, SettingSchema};
 use crate::theme::objects::locale::{Locale, Locales};
 
@@ -39,16 +40,6 @@ pub struct Os2Files {
     /// Liquid files to compile (layouts, Liquid templates, theme blocks), by theme path.
     pub sources: HashMap<String, String>,
     pub problems: Vec<Problem>,
-}
-
-fn read(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            problems.push(Problem::new(file, 1, format!("cannot read: {e}")));
-            None
-        }
-    }
 }
 
 fn read_json(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<Json> {
