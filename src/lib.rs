@@ -8,6 +8,7 @@ pub mod api;
 pub mod bench;
 pub mod cart;
 pub mod catalog;
+pub mod imaging;
 pub mod pages;
 pub mod routes;
 pub mod server;
