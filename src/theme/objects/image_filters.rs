@@ -560,6 +560,15 @@ mod tests {
             ),
             "/static/products/hat.jpg?width=400&height=300&crop=top&format=webp&pad_color=ffffff"
         );
+        // Parameters Shopify ignores here (`scale` belongs to `img_url`) are ignored.
+        assert_eq!(
+            ok("{{ image|image_url(width=5, scale=2) }}", c.clone()),
+            "/static/products/hat.jpg?width=5"
+        );
+        assert_eq!(
+            ok("{{ image|img_url('5x', scale=2, crop='top') }}", c.clone()),
+            "/static/products/hat.jpg?width=5&crop=top"
+        );
         assert_eq!(
             ok("{{ image|image_url(height=300.0)|safe }}", c.clone()),
             "/static/products/hat.jpg?height=300"
