@@ -228,3 +228,39 @@ impl NodeLocal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DbTarget;
+
+    #[test]
+    fn the_image_cache_sits_beside_the_sqlite_file_unless_set() {
+        let mut config = Config::for_theme("/shop");
+        assert_eq!(
+            config.image_cache_dir(),
+            PathBuf::from("/shop/data/cache/images")
+        );
+        config.db = PathBuf::from("store.db");
+        assert_eq!(config.image_cache_dir(), PathBuf::from("./cache/images"));
+        config.image_cache = Some(PathBuf::from("/var/cache/vitrine"));
+        assert_eq!(
+            config.image_cache_dir(),
+            PathBuf::from("/var/cache/vitrine")
+        );
+    }
+
+    #[test]
+    fn with_postgres_the_image_cache_is_in_the_temporary_directory() {
+        let mut config = Config::for_theme("/shop");
+        let Ok(DbTarget::Postgres(options)) = DbTarget::from_arg("postgres://u:p@localhost/db")
+        else {
+            panic!("a PostgreSQL URL");
+        };
+        config.postgres = Some(*options);
+        assert_eq!(
+            config.image_cache_dir(),
+            std::env::temp_dir().join("vitrine-cache").join("images")
+        );
+    }
+}

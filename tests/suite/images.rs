@@ -241,3 +241,28 @@ async fn image_tag_on_a_page_knows_the_catalog_image() {
     assert!(tag.contains("&amp;width=832 832w, "), "{tag}");
     assert!(tag.contains("&amp;width=1000 1000w\""), "{tag}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_for_one_new_size_all_get_the_whole_image() {
+    let app = app().await;
+    let url = "/static/products/red-rain-coat.svg?width=320&format=jpg";
+    let answers = futures_util::future::join_all((0..6).map(|_| {
+        let visitor = app.visitor();
+        async move { visitor.get(url).await }
+    }))
+    .await;
+    let first = &answers[0];
+    for answer in &answers {
+        answer.expect(200);
+        assert_eq!(answer.header("content-type"), Some("image/jpeg"));
+        assert_eq!(answer.body, first.body);
+    }
+    let image = image::load_from_memory(&first.body).expect("a whole JPEG");
+    assert_eq!((image.width(), image.height()), (320, 320));
+    let entries = cached_files(&app.state.config().image_cache_dir());
+    assert_eq!(
+        entries.len(),
+        1,
+        "one entry, no temporary files left: {entries:?}"
+    );
+}
