@@ -8,6 +8,7 @@ pub mod api;
 pub mod bench;
 pub mod cart;
 pub mod catalog;
+pub mod imaging;
 pub mod pages;
 pub mod routes;
 pub mod server;
@@ -73,7 +74,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route(theme::EVENTS_PATH, get(pages::live::events))
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
-        .nest_service("/static", static_files(&state))
+        .nest_service("/static", static_service(&state))
         .fallback(pages::not_found)
         .with_state(state);
     // The middleware wraps the whole router once, not each route: axum clones a route's
@@ -130,21 +131,37 @@ async fn healthz(
     }
 }
 
+/// The folders `/static` serves from, in order. A Shopify theme's `assets/` holds no catalog
+/// images: those come from its working folder.
+fn static_roots(state: &AppState) -> Vec<std::path::PathBuf> {
+    let theme = state.theme();
+    if theme.is_os2() {
+        vec![
+            theme.static_dir(),
+            storefront::workspace::media_dir(theme.dir()),
+        ]
+    } else {
+        vec![theme.static_dir()]
+    }
+}
+
 /// The theme's `static/` files. A directory is not an asset: it answers 404, as a missing file
 /// does, instead of ServeDir's redirect to the path with a slash, which is built from the path
 /// nested under `/static` (so it dropped the prefix, and `/static///x` sent the browser to
 /// `//x/`, another host).
-/// A Shopify theme's `assets/` holds no catalog images: those come from its working folder.
-fn static_files(state: &AppState) -> ServeDir<ServeDir> {
-    let theme = state.theme();
-    let fallback = if theme.is_os2() {
-        storefront::workspace::media_dir(theme.dir())
-    } else {
-        theme.static_dir()
-    };
-    ServeDir::new(theme.static_dir())
-        .append_index_html_on_directories(false)
-        .fallback(ServeDir::new(fallback).append_index_html_on_directories(false))
+fn static_files(roots: &[std::path::PathBuf]) -> ServeDir<ServeDir> {
+    let serve =
+        |dir: &std::path::PathBuf| ServeDir::new(dir).append_index_html_on_directories(false);
+    let first = roots.first().cloned().unwrap_or_default();
+    let fallback = roots.get(1).unwrap_or(&first);
+    serve(&first).fallback(serve(fallback))
+}
+
+/// `/static`: the files, and images resized on request (`?width=400`) through the disk cache.
+fn static_service(state: &AppState) -> pages::images::StaticFiles {
+    let roots = static_roots(state);
+    let files = static_files(&roots);
+    pages::images::StaticFiles::new(roots, files, state.config().image_cache_dir())
 }
 
 fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {

@@ -92,6 +92,10 @@ struct ServeArgs {
     #[arg(long, env = "VITRINE_CART_TTL_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(i64).range(1..=vitrine::state::MAX_CART_TTL_DAYS))]
     cart_ttl_days: i64,
+    /// Directory for resized images [default: cache/images beside the SQLite file; for
+    /// PostgreSQL, vitrine-cache/images in the system's temporary directory].
+    #[arg(long, env = "VITRINE_IMAGE_CACHE")]
+    image_cache: Option<PathBuf>,
     /// Seconds a connection gets to send a complete request head, counted from when it opens
     /// or its previous response was sent (so an idle keep-alive connection closes after this
     /// too).
@@ -140,6 +144,7 @@ impl ServeArgs {
         config.ep_client_id = self.ep_client_id.clone();
         config.secure_cookies = self.secure_cookies;
         config.cart_ttl_days = self.cart_ttl_days;
+        config.image_cache = self.image_cache.clone();
         Ok(config)
     }
 

@@ -37,6 +37,8 @@ pub struct Config {
     pub cart_ttl_days: i64,
     /// How often the housekeeping task sweeps expired carts and sessions (an hour by default).
     pub sweep_interval: Duration,
+    /// Where resized images are kept; `None` for the default of [`Config::image_cache_dir`].
+    pub image_cache: Option<PathBuf>,
 }
 
 /// A Shopify theme brings no catalog of its own: it gets the demo catalog in its working folder
@@ -73,6 +75,7 @@ impl Config {
             secure_cookies: false,
             cart_ttl_days: 30,
             sweep_interval: DEFAULT_SWEEP_INTERVAL,
+            image_cache: None,
         }
     }
 
@@ -85,6 +88,23 @@ impl Config {
     /// How long an untouched cart (and an idle session) lives.
     pub fn cart_ttl(&self) -> chrono::Duration {
         chrono::Duration::days(self.ttl_days())
+    }
+
+    /// The directory of resized images: `image_cache` when set, else `cache/images` beside the
+    /// SQLite file, or `vitrine-cache/images` in the system's temporary directory when the
+    /// database is PostgreSQL (which has no directory of its own here).
+    pub fn image_cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.image_cache {
+            return dir.clone();
+        }
+        if self.postgres.is_some() {
+            return std::env::temp_dir().join("vitrine-cache").join("images");
+        }
+        let beside_db = match self.db.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        beside_db.join("cache").join("images")
     }
 
     /// The catalog's JSON files: `<theme>/data`, or `<theme>/.vitrine/data` in a Shopify theme.
@@ -206,5 +226,41 @@ impl NodeLocal {
             // Not reached: the entry of `TypeId::of::<T>()` always holds a `T`.
             Err(_) => Arc::new(T::default()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DbTarget;
+
+    #[test]
+    fn the_image_cache_sits_beside_the_sqlite_file_unless_set() {
+        let mut config = Config::for_theme("/shop");
+        assert_eq!(
+            config.image_cache_dir(),
+            PathBuf::from("/shop/data/cache/images")
+        );
+        config.db = PathBuf::from("store.db");
+        assert_eq!(config.image_cache_dir(), PathBuf::from("./cache/images"));
+        config.image_cache = Some(PathBuf::from("/var/cache/vitrine"));
+        assert_eq!(
+            config.image_cache_dir(),
+            PathBuf::from("/var/cache/vitrine")
+        );
+    }
+
+    #[test]
+    fn with_postgres_the_image_cache_is_in_the_temporary_directory() {
+        let mut config = Config::for_theme("/shop");
+        let Ok(DbTarget::Postgres(options)) = DbTarget::from_arg("postgres://u:p@localhost/db")
+        else {
+            panic!("a PostgreSQL URL");
+        };
+        config.postgres = Some(*options);
+        assert_eq!(
+            config.image_cache_dir(),
+            std::env::temp_dir().join("vitrine-cache").join("images")
+        );
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod forms;
 pub mod htmx;
+pub mod images;
 pub mod live;
 
 use axum::Router;

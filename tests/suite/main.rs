@@ -32,6 +32,7 @@ mod hostile_ep_carts;
 mod hostile_memory;
 mod hostile_shutdown;
 mod hostile_static;
+mod images;
 mod keep_alive;
 mod limits;
 mod liquid_golden;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use minijinja::Value;
 
 use super::collection::{AllProducts, CollectionBase, CollectionsObject};
+use super::image::ImageIndex;
 use super::product::{ProductBase, ProductObject};
 use crate::catalog::Catalog;
 
@@ -31,6 +32,8 @@ pub struct CatalogValues {
     pub shop: Value,
     pub money_format: String,
     pub money_with_currency_format: String,
+    /// Every catalog image by URL, for `image_tag`.
+    pub images: Arc<ImageIndex>,
 }
 
 impl CatalogValues {
@@ -78,6 +81,7 @@ impl CatalogValues {
                 .collect(),
         });
         let (shop, money_format, money_with_currency_format) = shop_value(&catalog);
+        let images = Arc::new(ImageIndex::build(&catalog));
         CatalogValues {
             products,
             by_handle,
@@ -89,6 +93,7 @@ impl CatalogValues {
             shop,
             money_format,
             money_with_currency_format,
+            images,
         }
     }
 

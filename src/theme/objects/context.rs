@@ -138,6 +138,8 @@ pub struct Page {
     pub(crate) money_format: String,
     pub(crate) money_with_currency_format: String,
     pub(crate) assets: Arc<AssetVersions>,
+    /// The catalog's images by URL (`image_tag` reads their size and alt text).
+    pub(crate) images: Arc<super::image::ImageIndex>,
     pub(crate) prefix: String,
     // Objects visible to snippets too.
     cart: Value,
@@ -384,6 +386,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         money_format: catalog.money_format.clone(),
         money_with_currency_format: catalog.money_with_currency_format.clone(),
         assets: files.assets,
+        images: catalog.images.clone(),
         prefix: values.prefix.clone(),
         cart,
         shop: catalog.shop.clone(),

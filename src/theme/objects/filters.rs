@@ -98,6 +98,7 @@ const ESCAPED: [bool; 256] = {
 /// and the modules it calls). A test reads the sources to keep this list complete.
 pub const THEME_FILTERS: &[&str] = &[
     "append",
+    "asset_img_url",
     "asset_url",
     "count",
     "date",
@@ -105,6 +106,7 @@ pub const THEME_FILTERS: &[&str] = &[
     "downcase",
     "handle",
     "handleize",
+    "image_tag",
     "image_url",
     "img_url",
     "json",
@@ -136,6 +138,7 @@ pub fn is_theme_filter(name: &str) -> bool {
 
 /// Registers the filters only.
 pub fn register(env: &mut Environment<'_>) {
+    super::image_filters::register(env);
     env.add_filter("money", money);
     env.add_filter("money_with_currency", money_with_currency);
     env.add_filter("money_without_currency", money_without_currency);
@@ -145,8 +148,6 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("asset_url", asset_url);
     env.add_filter("stylesheet_tag", stylesheet_tag);
     env.add_filter("script_tag", script_tag);
-    env.add_filter("image_url", image_url);
-    env.add_filter("img_url", img_url);
     env.add_filter("handleize", handleize);
     env.add_filter("handle", handleize);
     env.add_filter("pluralize", pluralize);
@@ -296,59 +297,6 @@ fn script_tag(url: Value) -> Value {
         "<script src=\"{}\" type=\"text/javascript\"></script>",
         escape_html(&text(&url))
     ))
-}
-
-/// The URL of an image object (`src` or `url`) or of a plain string.
-fn image_src(value: &Value) -> String {
-    if value.kind() == ValueKind::Map {
-        for key in ["src", "url"] {
-            if let Ok(v) = value.get_attr(key)
-                && !v.is_undefined()
-                && !v.is_none()
-            {
-                return text(&v).into_owned();
-            }
-        }
-        return String::new();
-    }
-    text(value).into_owned()
-}
-
-fn with_params(mut url: String, params: &[(&str, u64)]) -> String {
-    if url.is_empty() {
-        return url;
-    }
-    for (name, value) in params {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        let _ = write!(url, "{name}={value}");
-    }
-    url
-}
-
-/// `image|image_url(width=400)`.
-fn image_url(value: Value, args: Kwargs) -> String {
-    let mut params = Vec::new();
-    for name in ["width", "height"] {
-        if let Ok(Some(n)) = args.peek::<Option<u64>>(name) {
-            params.push((name, n));
-        }
-    }
-    with_params(image_src(&value), &params)
-}
-
-/// `image|img_url('300x')`, the older size-string form.
-fn img_url(value: Value, size: Option<String>) -> String {
-    let mut params = Vec::new();
-    if let Some(size) = size {
-        let mut parts = size.splitn(2, 'x');
-        if let Some(Ok(w)) = parts.next().map(str::parse::<u64>) {
-            params.push(("width", w));
-        }
-        if let Some(Ok(h)) = parts.next().map(str::parse::<u64>) {
-            params.push(("height", h));
-        }
-    }
-    with_params(image_src(&value), &params)
 }
 
 /// `'Red Rain Coat!'|handleize` → `red-rain-coat`.
@@ -680,19 +628,6 @@ mod tests {
             minijinja::context! { x => "</script><b>&'" },
         );
         assert_eq!(out, r#""\u003c/script\u003e\u003cb\u003e\u0026\u0027""#);
-    }
-
-    #[test]
-    fn images() {
-        let ctx = minijinja::context! { img => minijinja::context! { src => "/static/a.png" } };
-        assert_eq!(
-            render("{{ img|image_url(width=300) }}", ctx.clone()),
-            "/static/a.png?width=300"
-        );
-        assert_eq!(
-            render("{{ '/a.png?v=1'|img_url('300x200')|safe }}", ctx),
-            "/a.png?v=1&width=300&height=200"
-        );
     }
 
     #[test]

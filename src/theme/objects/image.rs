@@ -1,8 +1,46 @@
-//! Small values several objects share: `image` objects and lists of strings.
+//! Small values several objects share: `image` objects and lists of strings, and the index
+//! of the catalog's images by URL that `image_tag` reads sizes and alt text from.
 
+use foldhash::HashMap;
 use minijinja::Value;
 
-use crate::catalog::Image;
+use crate::catalog::{Catalog, Image};
+
+/// What the catalog says of one image: its pixel size and alt text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFacts {
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+/// The catalog's images (products' and collections'), by `src`. `image_url` returns a plain
+/// string, as in Shopify; `image_tag` finds the image behind that string here.
+#[derive(Debug, Default)]
+pub struct ImageIndex(HashMap<String, ImageFacts>);
+
+impl ImageIndex {
+    pub fn build(catalog: &Catalog) -> ImageIndex {
+        let products = catalog.products.iter().flat_map(|p| p.images.iter());
+        let collections = catalog.collections.iter().filter_map(|c| c.image.as_ref());
+        let mut index = HashMap::default();
+        for image in products.chain(collections) {
+            index
+                .entry(image.src.clone())
+                .or_insert_with(|| ImageFacts {
+                    width: image.width,
+                    height: image.height,
+                    alt: image.alt.clone(),
+                });
+        }
+        ImageIndex(index)
+    }
+
+    /// The image at `src` (a path without query).
+    pub fn get(&self, src: &str) -> Option<&ImageFacts> {
+        self.0.get(src)
+    }
+}
 
 /// An `image` object: `src` and `url` are the same path.
 pub fn image_value(image: &Image) -> Value {

@@ -9,6 +9,7 @@ pub mod filters;
 pub mod fragments;
 pub mod html;
 pub mod image;
+pub mod image_filters;
 pub mod keyed;
 pub mod locale;
 pub mod money;
