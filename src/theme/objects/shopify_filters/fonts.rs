@@ -360,8 +360,9 @@ fn font_modify(value: Value, property: Value, change: Value) -> Value {
 /// CSS's weight keywords and Shopify's `+100`/`-100` steps; weights stay within 100..=900.
 fn new_weight(current: u16, change: &str) -> Option<u16> {
     let step = |delta: i32| {
-        let w = i32::from(current) + delta;
-        (100..=900).contains(&w).then(|| w as u16)
+        // `checked_add`: the step comes from the template and may be absurd.
+        let w = i32::from(current).checked_add(delta)?;
+        u16::try_from(w).ok().filter(|w| (100..=900).contains(w))
     };
     match change {
         "normal" => Some(400),
@@ -485,6 +486,7 @@ mod tests {
         );
         assert_eq!(modified("'weight', '+600'"), "");
         assert_eq!(modified("'weight', 'heavy'"), "");
+        assert_eq!(modified("'weight', '+2147483647'"), "");
         assert_eq!(
             render("{{ 'assistant_n4'|font_url('woff') }}", Value::UNDEFINED),
             "/static/fonts/assistant_n4.woff"
