@@ -48,3 +48,4 @@ mod theme_os2;
 mod theme_real;
 mod theme_reload;
 mod theme_sections;
+mod theme_shopify_filters;

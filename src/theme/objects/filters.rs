@@ -21,6 +21,7 @@ use super::context::current_page;
 use super::html::escape_html;
 use super::locale::interpolate;
 use super::money::{format_amount_only, format_money, format_money_without_trailing_zeros};
+use super::shopify_filters::{self, SHOPIFY_FILTERS};
 
 const DEFAULT_MONEY_FORMAT: &str = "${{amount}}";
 
@@ -94,8 +95,9 @@ const ESCAPED: [bool; 256] = {
     table
 };
 
-/// Every filter name a theme's environment has besides Liquid's standard ones (`register`
-/// and the modules it calls). A test reads the sources to keep this list complete.
+/// Every filter name a theme's environment has besides Liquid's standard ones and Shopify's
+/// in `shopify_filters::SHOPIFY_FILTERS` (`register` and the modules it calls). A test reads
+/// the sources to keep the two lists complete.
 pub const THEME_FILTERS: &[&str] = &[
     "append",
     "asset_img_url",
@@ -133,7 +135,7 @@ pub const THEME_FILTERS: &[&str] = &[
 
 /// Whether a theme has a filter of this name (for Liquid's pass-through of unknown filters).
 pub fn is_theme_filter(name: &str) -> bool {
-    THEME_FILTERS.contains(&name)
+    THEME_FILTERS.contains(&name) || SHOPIFY_FILTERS.contains(&name)
 }
 
 /// Registers the filters only.
@@ -171,6 +173,7 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("size", length);
     env.add_filter("length", length);
     env.add_filter("count", length);
+    shopify_filters::register(env);
 }
 
 fn length(value: Value) -> usize {
@@ -520,7 +523,7 @@ mod tests {
                 let source = std::fs::read_to_string(&path).expect("read");
                 for part in source.split("add_filter(\"").skip(1) {
                     let name = part.split('"').next().unwrap_or_default();
-                    if !name.is_empty() && !super::THEME_FILTERS.contains(&name) {
+                    if !name.is_empty() && !super::is_theme_filter(name) {
                         missing.push(name.to_owned());
                     }
                 }

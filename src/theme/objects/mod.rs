@@ -14,3 +14,4 @@ pub mod keyed;
 pub mod locale;
 pub mod money;
 pub mod product;
+pub mod shopify_filters;

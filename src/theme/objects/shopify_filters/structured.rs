@@ -1,0 +1,210 @@
+//! Data filters: `structured_data` (<https://shopify.dev/docs/api/liquid/filters/structured_data>)
+//! and the metafield filters (<https://shopify.dev/docs/api/liquid/filters/metafield-filters>).
+
+use minijinja::value::ValueKind;
+use minijinja::{Environment, State, Value};
+use serde_json::json;
+
+use super::super::context::current_page;
+use super::{attr, attr_text, escape, markup, number, text};
+
+pub fn register(env: &mut Environment<'_>) {
+    env.add_filter("structured_data", structured_data);
+    env.add_filter("metafield_tag", metafield_tag);
+    env.add_filter("metafield_text", |m: Value| metafield_text(&m));
+}
+
+/// Cents as schema.org wants a price: `1999` → `"19.99"`.
+fn decimal_price(cents: &Value) -> Option<String> {
+    let cents = number(cents)?;
+    Some(format!("{:.2}", cents / 100.0))
+}
+
+/// The URL of an image value (an image object or a string).
+fn image_url(image: &Value) -> Option<String> {
+    if image.kind() == ValueKind::Map {
+        return attr(image, "src")
+            .or_else(|| attr(image, "url"))
+            .map(|v| text(&v).into_owned());
+    }
+    let url = text(image);
+    (!url.is_empty()).then(|| url.into_owned())
+}
+
+/// `product | structured_data`: a `<script type="application/ld+json">` with schema.org's
+/// `Product` and an `Offer` per variant. Anything but a product gives nothing.
+fn structured_data(state: &State, product: Value) -> Value {
+    if product.kind() != ValueKind::Map || attr(&product, "variants").is_none() {
+        return Value::from("");
+    }
+    let currency = current_page(state)
+        .and_then(|p| p.global("shop"))
+        .map(|shop| attr_text(&shop, "currency"))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "USD".into());
+    let url = attr_text(&product, "url");
+    let mut offers = Vec::new();
+    if let Some(variants) = attr(&product, "variants")
+        && let Ok(variants) = variants.try_iter()
+    {
+        for variant in variants {
+            let available = attr(&variant, "available").is_some_and(|a| a.is_true());
+            let id = attr_text(&variant, "id");
+            let mut offer = json!({
+                "@type": "Offer",
+                "availability": if available {
+                    "http://schema.org/InStock"
+                } else {
+                    "http://schema.org/OutOfStock"
+                },
+                "price": attr(&variant, "price").and_then(|p| decimal_price(&p)),
+                "priceCurrency": currency,
+                "url": if id.is_empty() { url.clone() } else { format!("{url}?variant={id}") },
+            });
+            let sku = attr_text(&variant, "sku");
+            if !sku.is_empty() {
+                offer["sku"] = json!(sku);
+            }
+            offers.push(offer);
+        }
+    }
+    let mut data = json!({
+        "@context": "http://schema.org/",
+        "@type": "Product",
+        "name": attr_text(&product, "title"),
+        "url": url,
+        "offers": offers,
+    });
+    let description = attr_text(&product, "description");
+    if !description.is_empty() {
+        data["description"] = json!(description);
+    }
+    if let Some(image) = attr(&product, "featured_image").and_then(|i| image_url(&i)) {
+        data["image"] = json!(image);
+    }
+    let vendor = attr_text(&product, "vendor");
+    if !vendor.is_empty() {
+        data["brand"] = json!({ "@type": "Brand", "name": vendor });
+    }
+    // `<` and `>` as escapes: the JSON cannot close the script element.
+    let body = data
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e");
+    markup(format!(
+        "<script type=\"application/ld+json\">{body}</script>"
+    ))
+}
+
+/// A metafield's value as text; a list type's values joined by `, `.
+fn metafield_text(metafield: &Value) -> String {
+    let value = attr(metafield, "value").unwrap_or(Value::UNDEFINED);
+    if matches!(value.kind(), ValueKind::Seq)
+        && let Ok(items) = value.try_iter()
+    {
+        return items
+            .map(|v| text(&v).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    text(&value).into_owned()
+}
+
+/// `metafield | metafield_tag`: the value in the element Shopify uses for its type.
+fn metafield_tag(metafield: Value) -> Value {
+    let kind = attr_text(&metafield, "type");
+    let value = attr(&metafield, "value").unwrap_or(Value::UNDEFINED);
+    let class = format!("metafield-{}", kind.replace('.', "_"));
+    if let Some(item_type) = kind.strip_prefix("list.") {
+        let items: String = value
+            .try_iter()
+            .map(|items| {
+                items
+                    .map(|v| {
+                        format!(
+                            "<li class=\"metafield-{}\">{}</li>",
+                            escape(item_type),
+                            escape(&text(&v))
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return markup(format!(
+            "<ul class=\"metafield-{}_array\">{items}</ul>",
+            escape(item_type)
+        ));
+    }
+    let shown = escape(&text(&value));
+    markup(match kind.as_str() {
+        "url" => format!("<a class=\"{class}\" href=\"{shown}\">{shown}</a>"),
+        "multi_line_text_field" => {
+            format!(
+                "<span class=\"{class}\">{}</span>",
+                shown.replace('\n', "<br>")
+            )
+        }
+        "date" | "date_time" => {
+            format!("<time class=\"{class}\" datetime=\"{shown}\">{shown}</time>")
+        }
+        _ => format!("<span class=\"{}\">{shown}</span>", escape(&class)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::render;
+    use minijinja::context;
+
+    #[test]
+    fn product_json_ld() {
+        let ctx = context! { product => context! {
+            title => "Health potion", url => "/products/health-potion", vendor => "Polina",
+            description => "Heals </script>",
+            variants => vec![context! { id => 7, price => 1999, available => true, sku => "HP-1" }],
+        }};
+        assert_eq!(
+            render("{{ product|structured_data }}", ctx),
+            "<script type=\"application/ld+json\">{\"@context\":\"http://schema.org/\",\
+             \"@type\":\"Product\",\"name\":\"Health potion\",\"url\":\"/products/health-potion\",\
+             \"offers\":[{\"@type\":\"Offer\",\"availability\":\"http://schema.org/InStock\",\
+             \"price\":\"19.99\",\"priceCurrency\":\"USD\",\
+             \"url\":\"/products/health-potion?variant=7\",\"sku\":\"HP-1\"}],\
+             \"description\":\"Heals \\u003c/script\\u003e\",\
+             \"brand\":{\"@type\":\"Brand\",\"name\":\"Polina\"}}</script>"
+        );
+        assert_eq!(
+            render("[{{ 'x'|structured_data }}]", minijinja::Value::UNDEFINED),
+            "[]"
+        );
+    }
+
+    #[test]
+    fn metafields() {
+        let ctx = context! {
+            text => context! { type => "single_line_text_field", value => "Fresh & new" },
+            lines => context! { type => "multi_line_text_field", value => "a\nb" },
+            link => context! { type => "url", value => "https://example.com" },
+            list => context! { type => "list.single_line_text_field", value => vec!["a", "b"] },
+        };
+        assert_eq!(
+            render("{{ text|metafield_tag }}", ctx.clone()),
+            "<span class=\"metafield-single_line_text_field\">Fresh &amp; new</span>"
+        );
+        assert_eq!(
+            render("{{ lines|metafield_tag }}", ctx.clone()),
+            "<span class=\"metafield-multi_line_text_field\">a<br>b</span>"
+        );
+        assert_eq!(
+            render("{{ link|metafield_tag }}", ctx.clone()),
+            "<a class=\"metafield-url\" href=\"https://example.com\">https://example.com</a>"
+        );
+        assert_eq!(
+            render("{{ list|metafield_tag }}", ctx.clone()),
+            "<ul class=\"metafield-single_line_text_field_array\">\
+             <li class=\"metafield-single_line_text_field\">a</li>\
+             <li class=\"metafield-single_line_text_field\">b</li></ul>"
+        );
+        assert_eq!(render("{{ list|metafield_text }}", ctx), "a, b");
+    }
+}
