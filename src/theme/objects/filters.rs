@@ -7,7 +7,7 @@
 //! them from the page through the hidden context key, so the filters themselves are stateless
 //! and can be registered on any environment.
 
-use std::borrow::Cow;
+use crate::theme::objects::values::{number, text};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
@@ -178,25 +178,6 @@ pub fn register(env: &mut Environment<'_>) {
 
 fn length(value: Value) -> usize {
     value.len().unwrap_or(0)
-}
-
-/// The text of a value as Liquid prints it: nothing for nil/undefined.
-fn text(value: &Value) -> Cow<'_, str> {
-    if value.is_undefined() || value.is_none() {
-        Cow::Borrowed("")
-    } else if let Some(s) = value.as_str() {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(value.to_string())
-    }
-}
-
-fn number(value: &Value) -> Option<f64> {
-    match value.kind() {
-        ValueKind::Number => f64::try_from(value.clone()).ok(),
-        ValueKind::String => value.as_str()?.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// Minor units from an integer, a float or a numeric string; nil prints nothing.

@@ -22,19 +22,6 @@ use crate::imaging::{SourceKind, Transform, plan};
 /// The widths of `image_tag`'s default `srcset` (Shopify's), kept below the image's width.
 pub const DEFAULT_SRCSET_WIDTHS: &[u32] = &[352, 832, 1200, 1920, 2560, 3840];
 
-/// The `image_url` parameters a theme may pass, in the order they are written.
-const IMAGE_URL_KWARGS: &[&str] = &[
-    "width",
-    "height",
-    "crop",
-    "crop_left",
-    "crop_top",
-    "crop_width",
-    "crop_height",
-    "format",
-    "pad_color",
-];
-
 /// `image_tag` parameters that are not printed as attributes of their own name.
 const TAG_OPTIONS: &[&str] = &["width", "height", "srcset", "widths", "alt", "preload"];
 
@@ -192,7 +179,8 @@ fn image_url(
         return Ok(String::new());
     };
     let mut pairs: Vec<(&str, String)> = Vec::new();
-    for name in IMAGE_URL_KWARGS {
+    // The parameters a theme may pass: those the endpoint reads, in its order.
+    for name in PARAM_NAMES {
         if let Some(text) = args
             .get::<Option<Value>>(name)?
             .as_ref()

@@ -15,3 +15,4 @@ pub mod locale;
 pub mod money;
 pub mod product;
 pub mod shopify_filters;
+pub mod values;

@@ -19,7 +19,7 @@ mod structured;
 mod text;
 mod urls;
 
-use std::borrow::Cow;
+use crate::theme::objects::values::{number, text};
 
 use minijinja::value::ValueKind;
 use minijinja::{Environment, Value};
@@ -111,26 +111,6 @@ pub fn register(env: &mut Environment<'_>) {
     storefront::register(env);
     structured::register(env);
     commerce::register(env);
-}
-
-/// The text of a value as Liquid prints it: nothing for nil/undefined.
-fn text(value: &Value) -> Cow<'_, str> {
-    if value.is_undefined() || value.is_none() {
-        Cow::Borrowed("")
-    } else if let Some(s) = value.as_str() {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(value.to_string())
-    }
-}
-
-/// A number from a number or a numeric string.
-fn number(value: &Value) -> Option<f64> {
-    match value.kind() {
-        ValueKind::Number => f64::try_from(value.clone()).ok(),
-        ValueKind::String => value.as_str()?.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// An attribute of a map or object that is there and not nil.
