@@ -14,6 +14,7 @@ mod catalog_seed;
 mod checkpoint;
 mod pg_carts;
 mod pg_schema;
+mod pg_tls;
 mod pool;
 mod postgres;
 mod retry;
@@ -34,7 +35,7 @@ pub use catalog_seed::SeedError;
 pub use pg_schema::MIGRATIONS as PG_MIGRATIONS;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use target::{DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT, DbTarget, PgOptions, TargetError};
+pub use target::{DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT, DbTarget, PgOptions, TargetError, TlsMode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -22,9 +22,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
+use super::pg_tls;
 use super::target::PgOptions;
 use super::{
     AfterCommand, IfMissing, MutateError, Mutation, StoreError, catalog_seed, pg_carts, pg_schema,
@@ -118,13 +118,6 @@ fn unavailable_state(code: &SqlState) -> bool {
 impl PgStore {
     /// Connects, then brings the schema up to date (every node does; see `pg_schema`).
     pub async fn open(options: &PgOptions) -> Result<PgStore, StoreError> {
-        if options.require_tls {
-            return Err(StoreError::Unavailable(
-                "sslmode=require: this build connects without TLS; put the database on a \
-                 private network or a TLS proxy, or use sslmode=disable"
-                    .into(),
-            ));
-        }
         let pool = build_pool(options, options.pool_size)?;
         let store = PgStore {
             pool,
@@ -592,7 +585,7 @@ async fn load_catalog(client: &tokio_postgres::Client) -> Result<Catalog, StoreE
 fn build_pool(options: &PgOptions, size: usize) -> Result<Pool, StoreError> {
     let manager = Manager::from_config(
         options.config.clone(),
-        NoTls,
+        pg_tls::connector(options)?,
         ManagerConfig {
             // A connection the server closed is seen as closed and replaced; checking each
             // with a query first would cost a round trip per request.
@@ -611,7 +604,7 @@ fn build_pool(options: &PgOptions, size: usize) -> Result<Pool, StoreError> {
 
 /// One connection outside the pool, for work done on a thread of its own.
 async fn connect_once(options: &PgOptions) -> Result<tokio_postgres::Client, StoreError> {
-    let (client, connection) = options.config.connect(NoTls).await?;
+    let (client, connection) = options.config.connect(pg_tls::connector(options)?).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "a start-up database connection ended");

@@ -24,9 +24,50 @@ pub struct PgOptions {
     /// How long a request waits for a connection, and a connection for the server
     /// (`--db-timeout-ms`): past it the request answers 503 instead of hanging.
     pub timeout: Duration,
-    /// `sslmode=require`: connect only over TLS.
-    pub require_tls: bool,
+    /// `sslmode`: whether and how the connection is encrypted.
+    pub tls: TlsMode,
+    /// `sslrootcert`: the certificates `verify-ca` and `verify-full` trust (a PEM file, or
+    /// `system` for the system's roots).
+    pub root_cert: Option<PathBuf>,
 }
+
+/// libpq's `sslmode` values, with libpq's meaning: `prefer` (the default) and `require` encrypt
+/// without checking the server's certificate, `verify-ca` checks it was issued by a trusted
+/// authority, `verify-full` also that it names the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl TlsMode {
+    fn parse(text: &str) -> Option<TlsMode> {
+        Some(match text {
+            "disable" => TlsMode::Disable,
+            // libpq's `allow` tries without TLS first; trying TLS first reaches the same servers.
+            "allow" | "prefer" => TlsMode::Prefer,
+            "require" => TlsMode::Require,
+            "verify-ca" => TlsMode::VerifyCa,
+            "verify-full" => TlsMode::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    /// Whether the server's certificate is checked against trusted roots.
+    pub fn verifies(self) -> bool {
+        matches!(self, TlsMode::VerifyCa | TlsMode::VerifyFull)
+    }
+}
+
+/// URL parameters this module handles itself: the client library knows only some `sslmode`
+/// values and no `sslrootcert`.
+const OWN_PARAMETERS: [&str; 2] = ["sslmode", "sslrootcert"];
+
+/// Client certificates are not supported: refused by name rather than as an unknown option.
+const UNSUPPORTED_PARAMETERS: [&str; 3] = ["sslcert", "sslkey", "sslpassword"];
 
 pub const DEFAULT_POOL_SIZE: usize = 16;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -79,7 +120,15 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
 
 impl PgOptions {
     fn from_url(url: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, TargetError> {
-        let mut config = tokio_postgres::Config::from_str(url)
+        if let Some(name) = UNSUPPORTED_PARAMETERS
+            .iter()
+            .find(|name| query_value(url, name).is_some())
+        {
+            return Err(TargetError::Invalid(format!(
+                "{name}: client certificates are not supported; authenticate with a password"
+            )));
+        }
+        let mut config = tokio_postgres::Config::from_str(&without_own_parameters(url))
             .map_err(|e| TargetError::Invalid(scrub(&e.to_string(), url)))?;
         if config.get_hosts().is_empty() {
             let hosts = env("PGHOST").unwrap_or_else(|| "localhost".into());
@@ -115,17 +164,26 @@ impl PgOptions {
             config.application_name(env("PGAPPNAME").as_deref().unwrap_or("vitrine"));
         }
         let sslmode = query_value(url, "sslmode").or_else(|| env("PGSSLMODE"));
-        let require_tls = match sslmode.as_deref() {
-            None | Some("disable" | "allow" | "prefer") => false,
-            Some("require" | "verify-ca" | "verify-full") => true,
-            Some(other) => {
-                return Err(TargetError::Invalid(format!(
-                    "sslmode `{other}` is not one of disable, prefer, require"
-                )));
-            }
+        let tls = match sslmode.as_deref() {
+            None => TlsMode::Prefer,
+            Some(text) => TlsMode::parse(text).ok_or_else(|| {
+                TargetError::Invalid(format!(
+                    "sslmode `{text}` is not one of disable, allow, prefer, require, verify-ca, \
+                     verify-full"
+                ))
+            })?,
         };
-        // Our own TLS decision: the client's `prefer` would need a TLS connector to try.
-        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        config.ssl_mode(match tls {
+            TlsMode::Disable => tokio_postgres::config::SslMode::Disable,
+            TlsMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => {
+                tokio_postgres::config::SslMode::Require
+            }
+        });
+        let root_cert = query_value(url, "sslrootcert")
+            .or_else(|| env("PGSSLROOTCERT"))
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from);
         let timeout = match config.get_connect_timeout() {
             Some(t) => *t,
             None => match env("PGCONNECT_TIMEOUT").and_then(|s| s.parse::<u64>().ok()) {
@@ -138,7 +196,8 @@ impl PgOptions {
             config,
             pool_size: DEFAULT_POOL_SIZE,
             timeout,
-            require_tls,
+            tls,
+            root_cert,
         })
     }
 
@@ -175,7 +234,8 @@ impl std::fmt::Debug for PgOptions {
             .field("database", &self.redacted())
             .field("pool_size", &self.pool_size)
             .field("timeout", &self.timeout)
-            .field("require_tls", &self.require_tls)
+            .field("tls", &self.tls)
+            .field("root_cert", &self.root_cert)
             .finish()
     }
 }
@@ -186,6 +246,24 @@ fn query_value(url: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
+}
+
+/// `url` without the parameters this module reads itself.
+fn without_own_parameters(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let kept: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| !OWN_PARAMETERS.contains(&key.as_ref()))
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        return base.to_string();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    format!("{base}?{query}")
 }
 
 /// `message` without anything of the URL's password in it (a parser may quote its input).
@@ -237,9 +315,46 @@ mod tests {
         assert_eq!(pg.config.get_password(), Some(&b"s3cret"[..]));
         assert_eq!(pg.config.get_dbname(), Some("carts"));
         assert_eq!(pg.config.get_ports(), &[6543]);
-        assert!(pg.require_tls);
+        assert_eq!(pg.tls, TlsMode::Require);
         assert_eq!(pg.redacted(), "postgres://shop@db.example:6543/carts");
         assert!(!format!("{pg:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn sslmode_takes_libpq_values_and_sslrootcert_a_path() {
+        for (mode, expected) in [
+            ("disable", TlsMode::Disable),
+            ("allow", TlsMode::Prefer),
+            ("prefer", TlsMode::Prefer),
+            ("require", TlsMode::Require),
+            ("verify-ca", TlsMode::VerifyCa),
+            ("verify-full", TlsMode::VerifyFull),
+        ] {
+            let url = format!(
+                "postgres://u@h/d?sslmode={mode}&sslrootcert=%2Fetc%2Fca.pem&application_name=x"
+            );
+            let Ok(DbTarget::Postgres(pg)) = DbTarget::parse(&url, no_env) else {
+                panic!("{url} is not postgres");
+            };
+            assert_eq!(pg.tls, expected, "{mode}");
+            assert_eq!(pg.root_cert, Some(PathBuf::from("/etc/ca.pem")));
+            // The client library's own parameters still reach it.
+            assert_eq!(pg.config.get_application_name(), Some("x"));
+        }
+        let Ok(DbTarget::Postgres(pg)) = DbTarget::parse("postgres://u@h/d", no_env) else {
+            panic!("not postgres");
+        };
+        assert_eq!(pg.tls, TlsMode::Prefer, "libpq's default");
+        assert_eq!(pg.root_cert, None);
+    }
+
+    #[test]
+    fn client_certificates_are_refused_by_name() {
+        let Err(e) = DbTarget::parse("postgres://u@h/d?sslcert=/c.pem&sslkey=/k.pem", no_env)
+        else {
+            panic!("accepted a client certificate");
+        };
+        assert!(e.to_string().contains("sslcert"), "{e}");
     }
 
     #[test]
@@ -258,7 +373,7 @@ mod tests {
         };
         assert_eq!(pg.redacted(), "postgres://app@10.0.0.5:5433/shop");
         assert_eq!(pg.config.get_password(), Some(&b"from-env"[..]));
-        assert!(pg.require_tls);
+        assert_eq!(pg.tls, TlsMode::Require);
         // The URL wins over the environment.
         let Ok(DbTarget::Postgres(pg)) = DbTarget::parse("postgres://me@h:1/d", env) else {
             panic!("not postgres");

@@ -7,6 +7,7 @@ mod common;
 mod hostile_support;
 mod pg_nodes;
 mod pg_support;
+mod pg_tls;
 mod platform_common;
 mod theme_support;
 

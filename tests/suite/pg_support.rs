@@ -28,6 +28,15 @@ pub struct PgServer {
     pub port: u16,
     /// `runuser -u postgres --` when running as root.
     as_user: Option<String>,
+    /// Server settings beyond the defaults (`-c name=value ...`).
+    settings: String,
+}
+
+/// The certificates of a server started with TLS: `ca` signed its certificate, which names
+/// `localhost` only (not `127.0.0.1`); `other_ca` signed nothing of it.
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub other_ca: PathBuf,
 }
 
 /// Where the PostgreSQL binaries are, or why the tests cannot run.
@@ -91,7 +100,7 @@ impl PgServer {
         let bin = bin_or_skip(test)?;
         SHARED
             .get_or_init(|| {
-                let server = PgServer::start_with(bin);
+                let server = PgServer::start_with(bin, false);
                 server.watch_parent();
                 Some(server)
             })
@@ -101,12 +110,27 @@ impl PgServer {
     /// A server of its own, for a test that stops or restarts it; removed on drop.
     pub fn dedicated(test: &str) -> Option<PgServer> {
         let bin = bin_or_skip(test)?;
-        let server = PgServer::start_with(bin);
+        let server = PgServer::start_with(bin, false);
         server.watch_parent();
         Some(server)
     }
 
-    fn start_with(bin: PathBuf) -> PgServer {
+    /// A server of its own that accepts TCP connections only over TLS (`hostssl`).
+    pub fn dedicated_tls(test: &str) -> Option<(PgServer, TlsFiles)> {
+        let bin = bin_or_skip(test)?;
+        let server = PgServer::start_with(bin, true);
+        server.watch_parent();
+        let tls = server.root.join("tls");
+        Some((
+            server,
+            TlsFiles {
+                ca: tls.join("ca.pem"),
+                other_ca: tls.join("other-ca.pem"),
+            },
+        ))
+    }
+
+    fn start_with(bin: PathBuf, tls: bool) -> PgServer {
         let root = std::env::temp_dir().join(format!("vitrine-pg-{}", vitrine::cart::new_token()));
         std::fs::create_dir_all(&root).expect("pg temp dir");
         let as_user = running_as_root().then(|| "postgres".to_string());
@@ -126,11 +150,12 @@ impl PgServer {
                 .arg(&pwfile)
                 .status();
         }
-        let server = PgServer {
+        let mut server = PgServer {
             bin,
             root,
             port: free_port(),
             as_user,
+            settings: String::new(),
         };
         let data = server.root.join("data");
         server.run(
@@ -150,8 +175,100 @@ impl PgServer {
             ],
         );
         let _ = std::fs::remove_file(&pwfile);
+        if tls {
+            server.settings = server.make_certificates();
+            let hba = data.join("pg_hba.conf");
+            let rules = std::fs::read_to_string(&hba).expect("pg_hba.conf");
+            let ssl_only: String = rules
+                .lines()
+                .map(|line| match line.strip_prefix("host ") {
+                    Some(rest) => format!("hostssl {rest}\n"),
+                    None => format!("{line}\n"),
+                })
+                .collect();
+            std::fs::write(&hba, ssl_only).expect("pg_hba.conf");
+        }
         server.start();
         server
+    }
+
+    /// A test CA, a server certificate it signs for `localhost`, and an unrelated CA, made with
+    /// the `openssl` command. Returns the server settings that use them.
+    fn make_certificates(&self) -> String {
+        let dir = self.root.join("tls");
+        std::fs::create_dir_all(&dir).expect("tls dir");
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        for (name, subject) in [("ca", "/CN=vitrine test CA"), ("other-ca", "/CN=other CA")] {
+            let (key, pem) = (format!("{name}.key"), format!("{name}.pem"));
+            let mut args = vec!["req", "-x509", "-days", "2", "-subj", subject];
+            args.extend(ec);
+            args.extend(["-keyout", &key, "-out", &pem]);
+            args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+            args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+            openssl(&args);
+        }
+        let mut args = vec!["req", "-subj", "/CN=localhost", "-keyout", "server.key"];
+        args.extend(ec);
+        args.extend(["-out", "server.csr"]);
+        openssl(&args);
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+             extendedKeyUsage=serverAuth\n",
+        )
+        .expect("server.ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.pem",
+        ]);
+        // PostgreSQL wants its key readable by its own user only.
+        let key = dir.join("server.key");
+        if self.as_user.is_some() {
+            let _ = Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(&dir)
+                .status();
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        format!(
+            " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            dir.join("server.pem").display(),
+            key.display()
+        )
     }
 
     fn command(&self, tool: &str) -> Command {
@@ -188,9 +305,10 @@ impl PgServer {
     /// Starts (or starts again) the server and waits until it accepts connections.
     pub fn start(&self) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300{}",
             self.port,
-            self.root.display()
+            self.root.display(),
+            self.settings
         );
         let log = self.root.join("server.log");
         self.run(
