@@ -106,6 +106,9 @@ pub fn app(state: AppState) -> Router {
         // A page handler that panics answers 500 instead of dropping the connection (each API
         // router answers its own panics in its shape).
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(
+            routes::answer_session_save_failure,
+        ))
         .layer(sessions)
         .service(routes);
     Router::new().fallback_service(stack)

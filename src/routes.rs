@@ -161,3 +161,32 @@ async fn product(
     }
     pages::page(state, session, locale, uri).await
 }
+
+/// tower-sessions answers a bare, empty 500 when it cannot save the session after the handler
+/// answered (the database went away in between; the cause is in its log line). Such a request
+/// is answered as the outage it is, a 503 in the shape its caller reads: Shopify's JSON error
+/// for Ajax callers, the unavailable page for the rest. Nothing the visitor can reach changed:
+/// without the cookie, a cart the handler created is an orphan the expiry sweep removes.
+pub async fn answer_session_save_failure(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let format = negotiate(
+        request.uri().path(),
+        request.headers().contains_key("hx-request"),
+        request.headers(),
+    );
+    let response = next.run(request).await;
+    let bare_500 = response.status() == axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+        && axum::body::HttpBody::size_hint(response.body()).exact() == Some(0);
+    if !bare_500 {
+        return response;
+    }
+    match format {
+        Format::Json => {
+            ShopifyError::Unavailable("the session could not be saved".into()).into_response()
+        }
+        Format::Htmx | Format::Html => pages::unavailable(),
+    }
+}

@@ -59,7 +59,7 @@ pub async fn page(
         Ok(cart) => cart,
         Err(e) => {
             tracing::error!(error = %e, "cart read failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, Html(UNAVAILABLE)).into_response();
+            return unavailable();
         }
     };
     let request = PageRequest {
@@ -118,6 +118,11 @@ pub async fn page(
                 .into_response()
         }
     }
+}
+
+/// The page answered while the database cannot be reached (the caller logs the cause).
+pub fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, Html(UNAVAILABLE)).into_response()
 }
 
 /// Shown when the cart cannot be read (the cause is logged, never shown).

@@ -500,3 +500,44 @@ async fn wrong_methods_do_not_answer_html() {
         );
     }
 }
+
+// --- a session that cannot be saved ----------------------------------------------------------
+
+/// The database refuses the session write that follows a successful handler (here: a trigger
+/// refuses every new session row). The visitor gets a 503 in the shape their request expects, not the
+/// session layer's empty 500, and no cookie for a session that was never stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_cannot_be_saved_answers_503_in_the_callers_shape() {
+    let app = TestApp::new().await;
+    let db = rusqlite::Connection::open(&app.state.config().db).expect("open the store's file");
+    db.execute_batch(
+        "CREATE TRIGGER refuse_sessions BEFORE INSERT ON tower_sessions
+         BEGIN SELECT RAISE(FAIL, 'no new sessions'); END;",
+    )
+    .expect("add the trigger");
+
+    let visitor = app.visitor();
+    let ajax = visitor
+        .post_json("/cart/add.js", json!({ "id": HAT, "quantity": 1 }))
+        .await;
+    ajax.expect(503);
+    assert_eq!(ajax.json()["status"], 503, "{}", ajax.text());
+    assert_eq!(ajax.json()["message"], "Service Unavailable");
+    assert!(
+        ajax.header(http::header::SET_COOKIE).is_none(),
+        "a cookie for an unsaved session"
+    );
+
+    let form = visitor
+        .post_form(
+            "/cart/add",
+            &[("id", HAT.to_string().as_str()), ("quantity", "1")],
+        )
+        .await;
+    form.expect(503);
+    assert!(
+        form.text().contains("cannot be reached right now"),
+        "{}",
+        form.text()
+    );
+}
