@@ -3,12 +3,15 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::cart::pricing::price;
 use crate::cart::{
     AddItem, Cart, CartError, ChangeRequest, ChangeTarget, PricedCart, StockPolicy, UpdateRequest,
 };
+use crate::catalog::Catalog;
 use crate::state::AppState;
-use crate::store::{AfterCommand, IfMissing, MutateError, StoreError};
+use crate::store::{AfterCommand, IfMissing, MutateError, Mutation, StoreError};
 use crate::theme::KeyedJson;
 
 use super::json::CartJson;
@@ -95,41 +98,68 @@ fn empty_cart(state: &AppState, id: String) -> Cart {
     Cart::new(id, &state.catalog().shop().currency, chrono::Utc::now())
 }
 
-/// Runs `command` on cart `cart_id` (created when missing) in one store transaction, if
-/// `if_match` allows. A refusal leaves the cart as it was.
+/// The one way every dialect and form changes a cart: `step` runs on cart `cart_id` (created
+/// when missing, if `if_missing` allows) in one store transaction, against the catalog as it
+/// is now and one timestamp; `after` says whether the result is kept or the cart goes. An `Err`
+/// from `step` writes nothing. The dialects bring only their own rules (Shopify's stock clamp,
+/// BigCommerce's all-or-nothing, Elastic Path's per-item rollback) as `step`.
+pub async fn run<R, E>(
+    state: &AppState,
+    cart_id: &str,
+    if_missing: IfMissing,
+    after: AfterCommand,
+    step: impl FnOnce(&mut Cart, &Catalog, DateTime<Utc>) -> Result<R, E> + Send + 'static,
+) -> Result<Mutation<R>, MutateError<E>>
+where
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    let catalog = state.catalog().clone();
+    state
+        .store()
+        .mutate(cart_id, if_missing, move |cart| {
+            let value = step(cart, &catalog, Utc::now())?;
+            Ok((value, after))
+        })
+        .await
+}
+
+/// Runs Shopify's `command` on cart `cart_id` (created when missing), if `if_match` allows. A
+/// refusal leaves the cart as it was.
 pub async fn apply(
     state: &AppState,
     cart_id: String,
     if_match: Option<String>,
     command: CartCommand,
 ) -> Result<Applied, MutateError<CommandError>> {
-    let catalog = state.catalog().clone();
-    let mutation = state
-        .store()
-        .mutate(&cart_id, IfMissing::Create, move |cart| {
+    let mutation = run(
+        state,
+        &cart_id,
+        IfMissing::Create,
+        AfterCommand::Save,
+        move |cart, catalog, now| {
             if !if_match_ok(if_match.as_deref(), cart) {
                 return Err(CommandError::Stale);
             }
-            let now = chrono::Utc::now();
-            let (touched, warning) = match command {
+            Ok(match command {
                 CartCommand::Add(items) => {
-                    let outcome = cart.add(&catalog, items, StockPolicy::Clamp, now)?;
+                    let outcome = cart.add(catalog, items, StockPolicy::Clamp, now)?;
                     (outcome.touched, outcome.stock_error)
                 }
-                CartCommand::Update(request) => (Vec::new(), cart.update(&catalog, request, now)?),
+                CartCommand::Update(request) => (Vec::new(), cart.update(catalog, request, now)?),
                 CartCommand::Change(target, request) => {
                     let line = cart.find_line(&target).map(|i| cart.lines[i].id);
-                    let warning = cart.change(&catalog, target, request, now)?;
+                    let warning = cart.change(catalog, target, request, now)?;
                     (line.into_iter().collect(), warning)
                 }
                 CartCommand::Clear => {
                     cart.clear();
                     (Vec::new(), None)
                 }
-            };
-            Ok(((touched, warning), AfterCommand::Save))
-        })
-        .await?;
+            })
+        },
+    )
+    .await?;
     let (touched, warning) = mutation.value;
     let cart = mutation
         .cart

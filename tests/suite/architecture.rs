@@ -424,3 +424,67 @@ fn the_checker_sees_a_cycle_and_an_upward_import() {
         Some(module("y"))
     );
 }
+
+/// Finds `.store().mutate(..)` calls outside test modules (a cart transaction opened directly),
+/// by the function they are in.
+struct DirectMutations {
+    function: String,
+    found: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for DirectMutations {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if !is_cfg_test(&item.attrs) {
+            syn::visit::visit_item_mod(self, item);
+        }
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.function = item.sig.ident.to_string();
+        syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.function = item.sig.ident.to_string();
+        syn::visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "mutate"
+            && matches!(&*call.receiver, syn::Expr::MethodCall(inner) if inner.method == "store")
+        {
+            self.found.push(self.function.clone());
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+}
+
+/// Every dialect and page changes carts through the storefront core's `cart::run`, which owns
+/// the transaction, the catalog it runs against and its timestamp; none opens one itself.
+#[test]
+fn only_the_storefront_core_opens_cart_transactions() {
+    let mut direct = Vec::new();
+    for (module, path) in modules() {
+        if matches!(module.first().map(String::as_str), Some("storefront" | "store")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("source is readable");
+        let file = syn::parse_file(&text).expect("source parses");
+        let mut found = DirectMutations {
+            function: String::new(),
+            found: Vec::new(),
+        };
+        found.visit_file(&file);
+        direct.extend(
+            found
+                .found
+                .into_iter()
+                .map(|function| format!("{} in fn {function}", path.display())),
+        );
+    }
+    assert!(
+        direct.is_empty(),
+        "cart transactions opened outside storefront::cart::run:\n{}",
+        direct.join("\n")
+    );
+}

@@ -84,15 +84,15 @@ async fn add(
             (new_token(), IfMissing::Create)
         }
     };
-    let mutation = state
-        .store()
-        .mutate(&id, if_missing, move |cart| {
-            let now = chrono::Utc::now();
-            apply::add_items(cart, &catalog, lines, params, now)?;
-            Ok(((), AfterCommand::Save))
-        })
-        .await
-        .map_err(BcError::from)?;
+    let mutation = crate::storefront::cart::run(
+        state,
+        &id,
+        if_missing,
+        AfterCommand::Save,
+        move |cart, catalog, now| apply::add_items(cart, catalog, lines, params, now),
+    )
+    .await
+    .map_err(BcError::from)?;
     mutation
         .cart
         .map(std::sync::Arc::unwrap_or_clone)
@@ -107,16 +107,15 @@ async fn update(
     params: UpdateParams,
     api: Api,
 ) -> Result<Option<Cart>, BcError> {
-    let catalog = state.catalog().clone();
-    let mutation = state
-        .store()
-        .mutate(cart_id, IfMissing::Fail, move |cart| {
-            let now = chrono::Utc::now();
-            apply::update_item(cart, &catalog, item_id, params, api, now)?;
-            Ok(((), AfterCommand::DeleteIfEmpty))
-        })
-        .await
-        .map_err(BcError::from)?;
+    let mutation = crate::storefront::cart::run(
+        state,
+        cart_id,
+        IfMissing::Fail,
+        AfterCommand::DeleteIfEmpty,
+        move |cart, catalog, now| apply::update_item(cart, catalog, item_id, params, api, now),
+    )
+    .await
+    .map_err(BcError::from)?;
     Ok(mutation.cart.map(std::sync::Arc::unwrap_or_clone))
 }
 
@@ -127,14 +126,15 @@ async fn remove(
     item_id: Uuid,
     version: Option<i64>,
 ) -> Result<Option<Cart>, BcError> {
-    let mutation = state
-        .store()
-        .mutate(cart_id, IfMissing::Fail, move |cart| {
-            apply::remove_item(cart, item_id, version)?;
-            Ok(((), AfterCommand::DeleteIfEmpty))
-        })
-        .await
-        .map_err(BcError::from)?;
+    let mutation = crate::storefront::cart::run(
+        state,
+        cart_id,
+        IfMissing::Fail,
+        AfterCommand::DeleteIfEmpty,
+        move |cart, _, _| apply::remove_item(cart, item_id, version),
+    )
+    .await
+    .map_err(BcError::from)?;
     Ok(mutation.cart.map(std::sync::Arc::unwrap_or_clone))
 }
 

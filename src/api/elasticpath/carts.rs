@@ -18,6 +18,7 @@ use crate::cart::Cart;
 use crate::cart::pricing::price;
 use crate::state::AppState;
 use crate::store::{AfterCommand, IfMissing, MutateError};
+use crate::storefront;
 
 fn items_body(state: &AppState, cart: &Cart) -> Value {
     let priced = price(cart, state.catalog());
@@ -57,17 +58,21 @@ async fn ensure_cart(state: &AppState, id: &str) -> Result<Cart, EpError> {
     if let Some(cart) = state.store().cart(id).await? {
         return Ok(cart);
     }
-    let created = state
-        .store()
-        .mutate(id, IfMissing::Create, |cart| {
+    let created = storefront::cart::run(
+        state,
+        id,
+        IfMissing::Create,
+        AfterCommand::Save,
+        |cart, _, _| {
             // A stored cart has version 1 or more: someone created it meanwhile.
             if cart.version > 0 {
                 Err(AlreadyThere)
             } else {
-                Ok(((), AfterCommand::Save))
+                Ok(())
             }
-        })
-        .await;
+        },
+    )
+    .await;
     match created {
         Ok(mutation) => mutation
             .cart
@@ -92,15 +97,19 @@ pub async fn create_cart(
 ) -> Result<Response, EpError> {
     let (name, description) = params::new_cart(&params::json_body(&body, true)?)?;
     let id = crate::cart::new_token();
-    let mutation = state
-        .store()
-        .mutate(&id, IfMissing::Create, move |cart| {
+    let mutation = storefront::cart::run(
+        &state,
+        &id,
+        IfMissing::Create,
+        AfterCommand::Save,
+        move |cart, _, _| {
             cart.name = Some(name.unwrap_or_else(|| "Cart".into()));
             cart.description = description;
-            Ok::<_, EpError>(((), AfterCommand::Save))
-        })
-        .await
-        .map_err(EpError::from)?;
+            Ok::<_, EpError>(())
+        },
+    )
+    .await
+    .map_err(EpError::from)?;
     let cart = mutation
         .cart
         .ok_or_else(|| EpError::Internal("creating a cart deleted it".into()))?;
@@ -160,15 +169,15 @@ pub async fn add_items(
     let id = params::cart_id(&cart_id)?;
     let params = params::add(&params::json_body(&body, false)?)?;
     let if_match = if_match(&headers)?;
-    let catalog = state.catalog().clone();
-    let mutation = state
-        .store()
-        .mutate(id, IfMissing::Create, move |cart| {
-            let failures = apply::add_items(cart, &catalog, params, if_match, chrono::Utc::now())?;
-            Ok((failures, AfterCommand::Save))
-        })
-        .await
-        .map_err(EpError::from)?;
+    let mutation = storefront::cart::run(
+        &state,
+        id,
+        IfMissing::Create,
+        AfterCommand::Save,
+        move |cart, catalog, now| apply::add_items(cart, catalog, params, if_match, now),
+    )
+    .await
+    .map_err(EpError::from)?;
     let cart = mutation
         .cart
         .ok_or_else(|| EpError::Internal("adding items deleted the cart".into()))?;
@@ -194,16 +203,15 @@ async fn run_update(
     };
     let params = params::update(&params::json_body(body, false)?, item_id)?;
     let if_match = if_match(headers)?;
-    let catalog = state.catalog().clone();
-    let mutation = state
-        .store()
-        .mutate(id, IfMissing::Fail, move |cart| {
-            let failures =
-                apply::update_items(cart, &catalog, params, if_match, chrono::Utc::now())?;
-            Ok((failures, AfterCommand::Save))
-        })
-        .await
-        .map_err(EpError::from)?;
+    let mutation = storefront::cart::run(
+        state,
+        id,
+        IfMissing::Fail,
+        AfterCommand::Save,
+        move |cart, catalog, now| apply::update_items(cart, catalog, params, if_match, now),
+    )
+    .await
+    .map_err(EpError::from)?;
     let cart = mutation
         .cart
         .ok_or_else(|| EpError::Internal("an update deleted the cart".into()))?;
@@ -249,14 +257,15 @@ pub async fn delete_item(
         params::optional_version(&params::json_body(&body, true)?)?,
         if_match(&headers)?,
     ];
-    let mutation = state
-        .store()
-        .mutate(id, IfMissing::Fail, move |cart| {
-            apply::remove_item(cart, item_id, &versions)?;
-            Ok(((), AfterCommand::Save))
-        })
-        .await
-        .map_err(EpError::from)?;
+    let mutation = storefront::cart::run(
+        &state,
+        id,
+        IfMissing::Fail,
+        AfterCommand::Save,
+        move |cart, _, _| apply::remove_item(cart, item_id, &versions),
+    )
+    .await
+    .map_err(EpError::from)?;
     let cart = mutation
         .cart
         .ok_or_else(|| EpError::Internal("removing an item deleted the cart".into()))?;
@@ -277,13 +286,14 @@ pub async fn delete_items(
         params::optional_version(&params::json_body(&body, true)?)?,
         if_match(&headers)?,
     ];
-    let outcome = state
-        .store()
-        .mutate(id, IfMissing::Fail, move |cart| {
-            apply::clear(cart, &versions)?;
-            Ok(((), AfterCommand::Save))
-        })
-        .await;
+    let outcome = storefront::cart::run(
+        &state,
+        id,
+        IfMissing::Fail,
+        AfterCommand::Save,
+        move |cart, _, _| apply::clear(cart, &versions),
+    )
+    .await;
     match outcome {
         // Emptying a cart that does not exist leaves nothing to do.
         Ok(_) | Err(MutateError::NotFound) => Ok(StatusCode::NO_CONTENT),
