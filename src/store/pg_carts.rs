@@ -1,7 +1,14 @@
 //! Cart rows on PostgreSQL: the same layout as SQLite's (`carts` and one `cart_lines` row per
-//! line), read in one round trip (the two queries are pipelined) and written line by line,
-//! only where a line changed.
+//! line), read in one round trip (the queries are pipelined) and written line by line, only
+//! where a line changed.
+//!
+//! A read may name the copy of the cart this node last saw (`known`): when the row still has
+//! that copy's version and `updated_at`, the server sends no lines and the copy's lines are
+//! used, so a node's memory of a cart is checked against the database on every use and never
+//! answers for it. (A cart deleted and created again starts at version 1 again, but with a new
+//! `updated_at`.)
 
+use chrono::{DateTime, Timelike, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use uuid::Uuid;
@@ -20,8 +27,10 @@ const SELECT_CART: &str = "SELECT version, note, attributes, discount_codes, cur
 const LOCK_CART: &str = "SELECT version, note, attributes, discount_codes, currency, locale, \
      name, description, email, created_at, updated_at FROM carts WHERE id = $1 FOR UPDATE";
 
-const SELECT_LINES: &str = "SELECT id, item, quantity, properties, price_override, extras, \
-     created_at, updated_at FROM cart_lines WHERE cart_id = $1 ORDER BY position";
+/// The lines, unless the cart row is still at version `$2` with `updated_at` `$3`.
+const SELECT_LINES_UNLESS_KNOWN: &str = "SELECT id, item, quantity, properties, price_override, \
+     extras, created_at, updated_at FROM cart_lines WHERE cart_id = $1 AND NOT EXISTS \
+     (SELECT 1 FROM carts WHERE id = $1 AND version = $2 AND updated_at = $3) ORDER BY position";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -74,30 +83,46 @@ fn line_from(r: &Row) -> Result<Line, StoreError> {
     })
 }
 
-/// Reads the cart (locking its row first when `lock`), in one round trip.
+/// Reads the cart (locking its row first when `lock`), in one round trip. `known` is this
+/// node's last copy of it, if any.
 pub async fn load(
     client: &impl GenericClient,
     id: &str,
     lock: bool,
+    known: Option<&Cart>,
 ) -> Result<Option<Cart>, StoreError> {
+    let known_version = known.map_or(-1, |k| k.version);
+    // The database keeps microseconds: compared there and here at the same precision, so that
+    // both sides agree on whether the lines were sent.
+    let known_updated_at = known.map_or(DateTime::<Utc>::UNIX_EPOCH, |k| {
+        k.updated_at
+            .with_nanosecond(k.updated_at.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(k.updated_at)
+    });
     let (cart, lines) = {
         let cart_sql = if lock { LOCK_CART } else { SELECT_CART };
         let (cart_stmt, lines_stmt) = tokio::try_join!(
             client.prepare_cached(cart_sql),
-            client.prepare_cached(SELECT_LINES)
+            client.prepare_cached(SELECT_LINES_UNLESS_KNOWN)
         )?;
         // Sent together; the server runs them in order, so the lines are read after the lock.
-        let params: &[&(dyn tokio_postgres::types::ToSql + Sync)] = &[&id];
+        let cart_params: [Param<'_>; 1] = [&id];
+        let lines_params: [Param<'_>; 3] = [&id, &known_version, &known_updated_at];
         tokio::try_join!(
-            client.query_opt(&cart_stmt, params),
-            client.query(&lines_stmt, params)
+            client.query_opt(&cart_stmt, &cart_params),
+            client.query(&lines_stmt, &lines_params)
         )?
     };
     let Some(row) = cart else {
         return Ok(None);
     };
     let mut cart = cart_from(id, &row)?;
-    cart.lines = lines.iter().map(line_from).collect::<Result<_, _>>()?;
+    cart.lines = match known {
+        Some(k) if known_version == cart.version && known_updated_at == cart.updated_at => {
+            k.lines.clone()
+        }
+        _ => lines.iter().map(line_from).collect::<Result<_, _>>()?,
+    };
     Ok(Some(cart))
 }
 
@@ -159,13 +184,25 @@ const PIPELINED: usize = 30;
 
 type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
 
+/// What [`save`] does after the writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThenCommit {
+    Yes,
+    /// The transaction goes on (several carts written in one).
+    No,
+}
+
 /// Writes the cart row (which exists: loaded or reserved) and the lines that differ from
-/// `before`'s. The statements are sent together (pipelined) and run in order, so the cart's
-/// lock is held for one round trip of writes instead of one per statement.
+/// `before`'s, then, with `ThenCommit::Yes`, commits the open transaction. The statements and
+/// the `COMMIT` are sent together (pipelined) and run in order, so the cart's lock is held for
+/// one round trip of writes instead of one per statement. If a write fails, the server answers
+/// the `COMMIT` by rolling back and the write's error is returned. (An error before the
+/// writes went out leaves the transaction open: the caller closes the connection on any error.)
 pub async fn save(
     client: &impl GenericClient,
     cart: &Cart,
     before: Option<&Cart>,
+    then: ThenCommit,
 ) -> Result<(), StoreError> {
     let old: &[Line] = before.map_or(&[], |b| b.lines.as_slice());
     // Lines keep their rows while the same line sits at the same position.
@@ -272,18 +309,59 @@ pub async fn save(
         ));
     }
     if writes.len() <= PIPELINED {
-        // Polled in order on the first poll, so they are sent, and run, in this order.
-        futures_util::future::try_join_all(
+        // Every statement is prepared, so each write is sent on its first poll: the writes are
+        // polled in order on the first poll, then the COMMIT, so they are sent, and run, in
+        // this order.
+        let written = futures_util::future::try_join_all(
             writes
                 .iter()
                 .map(|(statement, params)| client.execute(*statement, params)),
-        )
-        .await?;
+        );
+        let commit = async {
+            match then {
+                ThenCommit::Yes => client.batch_execute("COMMIT").await,
+                ThenCommit::No => Ok(()),
+            }
+        };
+        let (written, committed) = tokio::join!(written, commit);
+        written?;
+        committed?;
     } else {
+        let mut failed = None;
         for (statement, params) in &writes {
-            client.execute(*statement, params).await?;
+            if let Err(e) = client.execute(*statement, params).await {
+                failed = Some(e);
+                break;
+            }
+        }
+        if then == ThenCommit::Yes {
+            // After a failed write this ends the aborted transaction (the server rolls back).
+            let committed = client.batch_execute("COMMIT").await;
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            committed?;
+        } else if let Some(e) = failed {
+            return Err(e.into());
         }
     }
+    Ok(())
+}
+
+/// Deletes the cart and commits the open transaction, both sent together. The statement is
+/// prepared first: a `DELETE` still waiting for its preparation when the `COMMIT` went out
+/// would run after it, outside the transaction and its lock.
+pub async fn delete_and_commit(client: &impl GenericClient, id: &str) -> Result<(), StoreError> {
+    let stmt = client
+        .prepare_cached("DELETE FROM carts WHERE id = $1")
+        .await?;
+    let params: [Param<'_>; 1] = [&id];
+    let (deleted, committed) = tokio::join!(
+        client.execute(&stmt, &params),
+        client.batch_execute("COMMIT")
+    );
+    deleted?;
+    committed?;
     Ok(())
 }
 

@@ -4,8 +4,10 @@
 //! (`SELECT ... FOR UPDATE`; a new cart is reserved with `INSERT ... ON CONFLICT DO NOTHING`
 //! and then locked), runs the command on the cart as the database holds it, writes the
 //! changed rows and commits before the caller is answered. Writers of one cart, on any node,
-//! take turns on that lock; nothing is cached between requests, so no node can answer from a
-//! stale copy. A serialization failure or deadlock (SQLSTATE 40001 / 40P01) met before the
+//! take turns on that lock. A node remembers the carts it last read or wrote, but only to skip
+//! re-reading lines the database confirms are unchanged (`pg_carts::load`): no node answers
+//! from a stale copy. `BEGIN` goes out with the lock and `COMMIT` with the writes, so a
+//! mutation is two round trips. A serialization failure or deadlock (SQLSTATE 40001 / 40P01) met before the
 //! command ran is retried with a bounded, jittered backoff; after it ran (the command is
 //! `FnOnce`), the caller gets `StoreError::Conflict`, which answers 503, and nothing was
 //! written.
@@ -38,6 +40,8 @@ use super::retry::{MAX_ATTEMPTS, backoff};
 pub struct PgStore {
     pool: Pool,
     options: Arc<PgOptions>,
+    /// The carts this node last read or committed, checked against the database on each use.
+    known: Arc<KnownCarts>,
     /// The shop's currency, for carts the store creates (set when the catalog is synced).
     currency: ShopCurrency,
 }
@@ -122,6 +126,7 @@ impl PgStore {
         let store = PgStore {
             pool,
             options: Arc::new(options.clone()),
+            known: Arc::new(KnownCarts::new()),
             currency: ShopCurrency::default(),
         };
         let mut client = store.pool.get().await?;
@@ -211,11 +216,18 @@ impl PgStore {
     }
 
     pub async fn cart(&self, id: &str) -> Result<Option<Cart>, StoreError> {
-        self.bounded(async {
-            let client = self.client().await?;
-            pg_carts::load(&client, id, false).await
-        })
-        .await
+        let known = self.known.get(id);
+        let cart = self
+            .bounded(async {
+                let client = self.client().await?;
+                pg_carts::load(&client, id, false, known.as_deref()).await
+            })
+            .await?;
+        match &cart {
+            Some(cart) => self.known.remember(cart),
+            None => self.known.forget(id),
+        }
+        Ok(cart)
     }
 
     /// Runs `command` on the cart, as the database holds it, under the cart's row lock; on
@@ -262,6 +274,7 @@ impl PgStore {
     }
 
     pub async fn delete_cart(&self, id: &str) -> Result<bool, StoreError> {
+        self.known.forget(id);
         self.retried(|| async {
             let client = self.client().await?;
             pg_carts::delete(&client, id).await
@@ -303,7 +316,7 @@ impl PgStore {
             let tx = client.transaction().await?;
             for cart in &carts {
                 pg_carts::reserve(&tx, cart).await?;
-                pg_carts::save(&tx, cart, None).await?;
+                pg_carts::save(&tx, cart, None, pg_carts::ThenCommit::No).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -457,21 +470,33 @@ where
     F: FnOnce(&mut Cart) -> Result<(T, AfterCommand), E>,
 {
     let now = Utc::now();
-    let mut client = store.client().await?;
-    let tx = client.transaction().await.map_err(StoreError::from)?;
-    let before = match pg_carts::load(&tx, id, true).await? {
+    let known = store.known.get(id);
+    let tx = InTransaction::begin(store.client().await?);
+    let client = tx.client();
+    // `BEGIN` is sent on its first poll, before the lock: one round trip for both.
+    let (begun, loaded) = tokio::join!(
+        client.batch_execute("BEGIN"),
+        pg_carts::load(client, id, true, known.as_deref())
+    );
+    begun.map_err(StoreError::from)?;
+    let before = match loaded? {
         Some(cart) => Some(cart),
-        None if if_missing == IfMissing::Fail => return Err(MutateError::NotFound),
+        None if if_missing == IfMissing::Fail => {
+            tx.rollback().await;
+            store.known.forget(id);
+            return Err(MutateError::NotFound);
+        }
         None => {
             let fresh = Cart::new(id.to_string(), currency, now);
-            if pg_carts::reserve(&tx, &fresh).await? {
+            if pg_carts::reserve(client, &fresh).await? {
                 None
             } else {
                 // Another node created it meanwhile: lock and read theirs. Gone again
                 // (deleted in between): let the caller try once more.
-                match pg_carts::load(&tx, id, true).await? {
+                match pg_carts::load(client, id, true, None).await? {
                     Some(cart) => Some(cart),
                     None => {
+                        tx.rollback().await;
                         return Err(MutateError::Store(StoreError::Conflict(
                             "the cart was created and deleted meanwhile".into(),
                         )));
@@ -481,6 +506,7 @@ where
         }
     };
     let Some(command) = command.take() else {
+        tx.rollback().await;
         return Err(MutateError::Store(StoreError::Task(
             "a mutation ran twice".into(),
         )));
@@ -494,11 +520,11 @@ where
         Ok(Ok(done)) => done,
         Ok(Err(e)) => {
             // Nothing was written but the reserved row, which this takes back.
-            let _ = tx.rollback().await;
+            tx.rollback().await;
             return Err(MutateError::Command(e));
         }
         Err(panic) => {
-            let _ = tx.rollback().await;
+            tx.rollback().await;
             return Err(MutateError::Store(super::panicked(panic)));
         }
     };
@@ -508,17 +534,110 @@ where
         AfterCommand::Delete => true,
     };
     if delete {
-        pg_carts::delete(&tx, id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        store.known.forget(id);
+        let deleted = pg_carts::delete_and_commit(client, id).await;
+        if deleted.is_ok() {
+            tx.ended();
+        }
+        deleted?;
         return Ok(Mutation { value, cart: None });
     }
     cart.bump(now);
-    pg_carts::save(&tx, &cart, before.as_ref()).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let saved = pg_carts::save(client, &cart, before.as_ref(), pg_carts::ThenCommit::Yes).await;
+    if let Err(e) = saved {
+        // The transaction may still be open: the connection closes with `tx`.
+        store.known.forget(id);
+        return Err(e.into());
+    }
+    tx.ended();
+    let cart = Arc::new(cart);
+    store.known.remember_shared(&cart);
     Ok(Mutation {
         value,
-        cart: Some(Arc::new(cart)),
+        cart: Some(cart),
     })
+}
+
+/// A pooled connection in a transaction opened with a pipelined `BEGIN` (so without
+/// tokio-postgres's `Transaction`, which waits for the `BEGIN`). Dropped before the transaction
+/// ended (the operation timed out, or its future was dropped), the connection leaves the pool
+/// and closes, and the server rolls the transaction back: no later request can find it open.
+struct InTransaction {
+    client: Option<Object>,
+}
+
+impl InTransaction {
+    fn begin(client: Object) -> Self {
+        InTransaction {
+            client: Some(client),
+        }
+    }
+
+    fn client(&self) -> &Object {
+        match &self.client {
+            Some(client) => client,
+            // `ended` and `rollback` take `self`, so the client is there while `self` lives.
+            None => unreachable!("the transaction's connection is gone"),
+        }
+    }
+
+    /// The `COMMIT` or `ROLLBACK` was answered: the connection goes back to the pool.
+    fn ended(mut self) {
+        self.client.take();
+    }
+
+    /// Rolls back; a connection that cannot is closed instead (by `Drop`).
+    async fn rollback(self) {
+        if self.client().batch_execute("ROLLBACK").await.is_ok() {
+            self.ended();
+        }
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            drop(Object::take(client));
+        }
+    }
+}
+
+/// The carts this node last read or committed, with their lines: what `pg_carts::load` may
+/// reuse when the database confirms the version. Bounded; long carts are not kept.
+struct KnownCarts {
+    carts: quick_cache::sync::Cache<String, Arc<Cart>>,
+}
+
+/// Carts kept per node, and the longest kept (bounds the memory: 4,096 carts of 64 lines).
+const KNOWN_CARTS: usize = 4096;
+const KNOWN_MAX_LINES: usize = 64;
+
+impl KnownCarts {
+    fn new() -> Self {
+        KnownCarts {
+            carts: quick_cache::sync::Cache::new(KNOWN_CARTS),
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<Cart>> {
+        self.carts.get(id)
+    }
+
+    fn remember(&self, cart: &Cart) {
+        if cart.lines.len() <= KNOWN_MAX_LINES {
+            self.carts.insert(cart.id.clone(), Arc::new(cart.clone()));
+        }
+    }
+
+    fn remember_shared(&self, cart: &Arc<Cart>) {
+        if cart.lines.len() <= KNOWN_MAX_LINES {
+            self.carts.insert(cart.id.clone(), cart.clone());
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        self.carts.remove(id);
+    }
 }
 
 async fn sync_catalog_once(

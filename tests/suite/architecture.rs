@@ -465,7 +465,10 @@ impl<'ast> Visit<'ast> for DirectMutations {
 fn only_the_storefront_core_opens_cart_transactions() {
     let mut direct = Vec::new();
     for (module, path) in modules() {
-        if matches!(module.first().map(String::as_str), Some("storefront" | "store")) {
+        if matches!(
+            module.first().map(String::as_str),
+            Some("storefront" | "store")
+        ) {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("source is readable");

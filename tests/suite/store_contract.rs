@@ -82,6 +82,7 @@ contract!(
     concurrent_adds_to_one_cart_lose_nothing,
     concurrent_first_writes_of_one_id_make_one_cart,
     a_write_through_another_node_is_seen,
+    lines_changed_by_another_node_are_never_answered_from_memory,
     sessions_are_stored_expire_and_are_swept,
     the_catalog_is_seeded_once_and_read_back,
     remembered_keys_are_seen_by_every_node_until_they_expire,
@@ -459,6 +460,58 @@ async fn a_write_through_another_node_is_seen(db: Backend) {
     assert_eq!(seen.value.as_deref(), Some("b"));
     let cart = b.cart(&id).await.expect("read").expect("exists");
     assert_eq!(cart.version, 3);
+}
+
+async fn lines_changed_by_another_node_are_never_answered_from_memory(db: Backend) {
+    // Node A reads and writes a cart (and remembers it); node B changes its lines, then deletes
+    // it and creates it again, at version 1 once more. Each time, A's reads and writes see B's
+    // lines, not the ones A remembers.
+    let a = db.open().await;
+    let b = db.open().await;
+    let id = new_token();
+    let variants =
+        |cart: &Cart| -> Vec<Option<i64>> { cart.lines.iter().map(|l| l.variant_id()).collect() };
+    let add = |variant_id: i64| {
+        move |cart: &mut Cart| {
+            cart.lines.push(line(variant_id, 1));
+            save()
+        }
+    };
+    a.mutate(&id, IfMissing::Create, add(1))
+        .await
+        .expect("a adds 1");
+    let read = a.cart(&id).await.expect("read").expect("exists");
+    assert_eq!((read.version, variants(&read)), (1, vec![Some(1)]));
+
+    assert!(b.delete_cart(&id).await.expect("delete"));
+    let again = b
+        .mutate(&id, IfMissing::Create, add(3))
+        .await
+        .expect("b adds 3");
+    assert_eq!(again.cart.expect("saved").version, 1);
+    let read = a.cart(&id).await.expect("read").expect("exists");
+    assert_eq!(
+        variants(&read),
+        [Some(3)],
+        "a took the new cart for its old copy"
+    );
+
+    b.mutate(&id, IfMissing::Fail, add(2))
+        .await
+        .expect("b adds 2");
+    let read = a.cart(&id).await.expect("read").expect("exists");
+    assert_eq!(variants(&read), [Some(3), Some(2)], "a read from memory");
+    let written = a
+        .mutate(&id, IfMissing::Fail, add(4))
+        .await
+        .expect("a adds 4");
+    assert_eq!(
+        variants(&written.cart.expect("saved")),
+        [Some(3), Some(2), Some(4)],
+        "a wrote over b's lines from memory"
+    );
+    let read = b.cart(&id).await.expect("read").expect("exists");
+    assert_eq!(variants(&read), [Some(3), Some(2), Some(4)]);
 }
 
 async fn sessions_are_stored_expire_and_are_swept(db: Backend) {
