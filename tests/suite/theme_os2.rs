@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::common::*;
+use crate::theme_support::copy_dir;
 
 fn os2_fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2")
@@ -258,6 +259,10 @@ async fn helium_renders_every_page_unmodified() {
         &[
             "Supports Shopify CLI",
             "Modern Shopify<br>development Workflow.",
+            // font_picker and color settings are font and color objects in the layout's style
+            "--font-heading-family: sans-serif, sans-serif;",
+            "--font-body-weight: 400;",
+            "--color-base-text: 37, 37, 37;",
         ],
     );
     app.visitor().get("/static/base.css").await.expect(200);
@@ -285,4 +290,88 @@ fn helium_checks_clean_but_for_filters_still_missing() {
     for problem in vitrine::theme::check(&helium) {
         assert!(problem.message.starts_with("unknown filter"), "{problem}");
     }
+}
+
+#[tokio::test]
+async fn liquid_assets_render_with_settings_under_the_name_asset_url_gives() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/").await.text();
+    let url = html
+        .split("href=\"/static/settings.css?v=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|v| format!("/static/settings.css?v={v}"))
+        .expect("asset_url versions the Liquid asset under its served name");
+    let css = app.visitor().get(&url).await;
+    css.expect(200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(
+        css.header("cache-control")
+            .is_some_and(|c| c.contains("immutable")),
+        "a versioned URL is cached for good"
+    );
+    assert_has(
+        &css.text(),
+        &[
+            "--accent: #ff0066;",
+            "--font-body: Assistant, sans-serif;",
+            "--font-heading-weight: 700;",
+            "--shop: \"Vitrine Demo Store\";",
+            "font-family: Assistant;\n  font-weight: 400;\n  font-style: normal;\n  font-display: swap;",
+            "src: url(\"/static/fonts/assistant_n7.woff2\")",
+        ],
+    );
+    let js = app.visitor().get("/static/theme.js").await;
+    js.expect(200);
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        js.text().trim(),
+        "window.themeSettings = { showBadges: true, accent: \"#ff0066\" };"
+    );
+    // The Liquid source itself is not a storefront file.
+    app.visitor()
+        .get("/static/settings.css.liquid")
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn a_liquid_asset_error_names_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&os2_fixture(), dir.path());
+    std::fs::write(
+        dir.path().join("assets/broken.js.liquid"),
+        "let a = 1;\n{{ 'x' | money: }}\n",
+    )
+    .expect("write");
+    let app = TestApp::with_os2_theme(dir.path()).await;
+    let resp = app.visitor().get("/static/broken.js").await;
+    resp.expect(500);
+    let body = resp.text();
+    assert!(
+        body.starts_with("/* Liquid error (assets/broken.js.liquid line 2): "),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn font_picker_settings_are_font_objects() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/").await.text();
+    assert_has(
+        &html,
+        &[
+            // the schema default (settings_data names no body font)
+            "<link rel=\"preload\" href=\"/static/fonts/assistant_n4.woff2\" as=\"font\"",
+            // settings_data's value over the default; a system font loads with local()
+            "font-family: Georgia;\n  font-weight: 700;\n  font-style: normal;\n  src: local(Georgia);",
+            "h1, h2 { font-family: Georgia, Times New Roman, serif; font-weight: 700; }",
+            // section settings: the instance's value, then the schema default
+            "data-font=\"Georgia italic 700\"",
+            "data-font=\"Helvetica normal 400\"",
+        ],
+    );
 }

@@ -34,6 +34,7 @@ use crate::theme::objects::filters::{
 };
 use crate::theme::objects::fragments::Fragments;
 use crate::theme::objects::locale::{Locale, Locales};
+use crate::theme::objects::shopify_filters::{color_value, font_value};
 
 /// A section file after loading.
 #[derive(Debug, Default)]
@@ -70,6 +71,11 @@ pub struct Compiled {
     pub liquid_env: Arc<Environment<'static>>,
     /// Liquid page templates (`templates/gift_card.liquid`) and the layout each asks for.
     pub liquid_templates: HashMap<String, Option<String>>,
+    /// Liquid assets (`assets/theme.css.liquid`) by the name they are served as (`theme.css`).
+    pub liquid_assets: HashMap<String, String>,
+    /// Liquid assets as rendered, by served name: they depend on nothing but the theme, so each
+    /// renders once per compiled theme (a reload builds a new, empty cache).
+    pub rendered_assets: std::sync::Mutex<HashMap<String, Arc<str>>>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -117,12 +123,14 @@ pub fn load(
     let os2 = os2::is_os2(dir);
     let mut liquid_templates = HashMap::new();
     let mut groups = HashMap::new();
+    let mut liquid_assets = HashMap::new();
     if os2 {
+        liquid_assets = read_liquid_assets(dir, &mut sources, &mut problems);
         let files = os2::read_all(dir);
         templates = files.templates;
         template_errors = files.template_errors;
         locales = files.locales;
-        settings = Value::from(Serde(&files.settings));
+        settings = global_settings(&files.settings, &files.settings_schema);
         sources.extend(files.sources);
         problems.extend(files.problems);
         liquid_templates = files.liquid_templates;
@@ -304,6 +312,11 @@ pub fn load(
         section_function(broken.clone(), sections.clone()),
     );
 
+    let assets = Arc::new(asset_versions(
+        &dir.join(if os2 { "assets" } else { "static" }),
+        &liquid_assets,
+        &settings,
+    ));
     Compiled {
         env,
         sections,
@@ -313,17 +326,46 @@ pub fn load(
         broken,
         locales,
         settings,
-        assets: Arc::new(asset_versions(&dir.join(if os2 {
-            "assets"
-        } else {
-            "static"
-        }))),
+        assets,
         sources,
         problems,
         os2,
         liquid_env,
         liquid_templates,
+        liquid_assets,
+        rendered_assets: Default::default(),
     }
+}
+
+/// Whether an asset file is Liquid that renders into a CSS or JavaScript file
+/// (<https://shopify.dev/docs/storefronts/themes/architecture#assets>).
+pub fn served_asset_name(file_in_assets: &str) -> Option<&str> {
+    let name = file_in_assets.strip_suffix(".liquid")?;
+    (name.ends_with(".css") || name.ends_with(".js")).then_some(name)
+}
+
+/// `assets/*.css.liquid` and `assets/*.js.liquid`: their sources go with the other Liquid files
+/// (`assets/theme.css.liquid`); returns served name → file.
+fn read_liquid_assets(
+    dir: &Path,
+    sources: &mut HashMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, String> {
+    let assets = dir.join("assets");
+    let mut out = HashMap::new();
+    for path in walk(&assets) {
+        let (Some(file), Some(inner)) = (relative(dir, &path), relative(&assets, &path)) else {
+            continue;
+        };
+        let Some(served) = served_asset_name(&inner) else {
+            continue;
+        };
+        if let Some(source) = read(&path, &file, problems) {
+            out.insert(served.to_owned(), file.clone());
+            sources.insert(file, source);
+        }
+    }
+    out
 }
 
 /// Whether a theme file is Liquid (rendered through the Liquid front end) rather than our
@@ -637,6 +679,8 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
                 .filter_map(|h| catalog.product_value(h))
                 .collect::<Vec<_>>(),
         ),
+        (Some("font_picker"), Json::String(handle)) => font_value(handle),
+        (Some("color"), Json::String(color)) => color_value(color),
         // Merchant-authored markup, output as-is like Shopify does.
         (Some("richtext" | "inline_richtext" | "html"), Json::String(s)) => {
             Value::from_safe_string(s.clone())
@@ -645,13 +689,51 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
     }
 }
 
-/// Cache-busting versions from each static file's modification time and size.
-fn asset_versions(static_dir: &Path) -> AssetVersions {
+/// `settings`: the theme settings, with each `font_picker` handle as the `font` object it
+/// names (<https://shopify.dev/docs/api/liquid/objects/font>) and each `color` as a `color`
+/// object (<https://shopify.dev/docs/api/liquid/objects/color>); the rest as the JSON says.
+fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema]) -> Value {
+    Value::from_pairs(
+        values
+            .iter()
+            .map(|(id, value)| {
+                let kind = defs
+                    .iter()
+                    .find(|d| d.id.as_deref() == Some(id.as_str()))
+                    .map(|d| d.kind.as_str());
+                let value = match (kind, value) {
+                    (Some("font_picker"), Json::String(handle)) => font_value(handle),
+                    (Some("color"), Json::String(color)) => color_value(color),
+                    _ => Value::from(Serde(value)),
+                };
+                (id.clone(), value)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Cache-busting versions from each static file's modification time and size. A Liquid asset's
+/// version is under the name it is served as and changes with the settings too.
+fn asset_versions(
+    static_dir: &Path,
+    liquid_assets: &HashMap<String, String>,
+    settings: &Value,
+) -> AssetVersions {
+    let settings_hash = if liquid_assets.is_empty() {
+        0
+    } else {
+        fnv64(settings.to_string().as_bytes())
+    };
     let mut out = HashMap::new();
     for path in walk(static_dir) {
-        let Some(rel) = relative(static_dir, &path) else {
+        let Some(mut rel) = relative(static_dir, &path) else {
             continue;
         };
+        let mut salt = 0u128;
+        if let Some(served) = served_asset_name(&rel).filter(|s| liquid_assets.contains_key(*s)) {
+            rel = served.to_owned();
+            salt = u128::from(settings_hash) << 64;
+        }
         let Ok(meta) = std::fs::metadata(&path) else {
             continue;
         };
@@ -660,9 +742,19 @@ fn asset_versions(static_dir: &Path) -> AssetVersions {
             .ok()
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        out.insert(rel, short_hash(nanos ^ u128::from(meta.len())));
+        out.insert(rel, short_hash(nanos ^ u128::from(meta.len()) ^ salt));
     }
     AssetVersions(out)
+}
+
+/// FNV-1a, 64 bits.
+fn fnv64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// FNV-1a, 32 bits, as 8 hex digits: stable across runs (unlike std's random-seeded hasher).
