@@ -375,3 +375,27 @@ async fn font_picker_settings_are_font_objects() {
         ],
     );
 }
+
+#[tokio::test]
+async fn theme_blocks_nest_and_static_blocks_render_where_their_tag_is() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/products/red-rain-coat").await.text();
+    let group = html
+        .split("<div class=\"group\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .expect("the group block renders");
+    let squeezed = |s: &str| s.replace(char::is_whitespace, "");
+    assert_eq!(
+        squeezed(group),
+        squeezed(
+            "data-id=\"g1\" ><h3>Details</h3><span class=\"badge\" >Inner in main-product</span>\
+             <span class=\"children\"><span class=\"badge\" >Deep in main-product</span></span>\
+             <span class=\"badge\" >Pinned in main-product</span>\
+             <span class=\"badge\" >New in main-product</span>"
+        )
+    );
+    // The static block is not among the group's ordered children; the disabled one is gone.
+    assert!(!html.contains("Hidden"), "{html}");
+    assert_eq!(html.matches("Pinned in").count(), 1);
+}

@@ -21,8 +21,8 @@ pub use super::files::{relative, walk};
 use super::liquid;
 use super::os2;
 use super::render::{
-    Broken, SectionEntry, SharedSections, register_theme_tags, render_function, section_function,
-    wrapper,
+    Broken, STATIC_BLOCKS_KEY, SectionEntry, SharedSections, register_theme_tags, render_function,
+    section_function, wrapper,
 };
 use super::schema::{
     self, BlockInstance, JsonTemplate, SectionInstance, SectionSchema, SettingSchema, instance_id,
@@ -281,9 +281,22 @@ pub fn load(
         }
     }
 
-    if os2 {
-        add_theme_block_schemas(&mut section_files, &sources, &mut broken);
-    }
+    let theme_blocks = if os2 {
+        add_theme_block_schemas(&mut section_files, &sources, &mut broken)
+    } else {
+        Vec::new()
+    };
+    // A static block the template's JSON does not list renders with its schema's defaults.
+    let block_defaults: HashMap<String, Value> = match catalogs.values().next() {
+        Some(locale) => theme_blocks
+            .iter()
+            .map(|b| {
+                let defaults = merged_settings(&b.settings, &Default::default(), locale);
+                (b.kind.clone(), defaults)
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
     let mut sections = build_sections(&section_files, &templates, catalogs);
     let group_ids = add_groups(&mut sections, &groups, &section_files, catalogs);
     let shared_sections = SharedSections::default();
@@ -291,6 +304,7 @@ pub fn load(
         &mut liquid_env,
         shared_sections.clone(),
         Arc::new(group_ids),
+        Arc::new(block_defaults),
     );
     let liquid_env = Arc::new(liquid_env);
     for entry in sections.values_mut().filter(|e| is_liquid(&e.file)) {
@@ -410,7 +424,7 @@ fn add_theme_block_schemas(
     section_files: &mut HashMap<String, SectionFile>,
     sources: &HashMap<String, String>,
     broken: &mut Broken,
-) {
+) -> Vec<schema::BlockSchema> {
     let mut theme_blocks = Vec::new();
     for (file, source) in sources {
         let Some(kind) = file
@@ -453,6 +467,7 @@ fn add_theme_block_schemas(
             }
         }
     }
+    theme_blocks
 }
 
 /// The sections of each section group (`sections/header-group.json`), as entries with the ids
@@ -590,23 +605,19 @@ fn section_value(
     locale: &LocaleValues,
 ) -> Value {
     let settings = merged_settings(&schema.settings, &instance.settings, locale);
-    let mut order: Vec<&String> = instance.block_order.iter().collect();
-    if order.is_empty() {
-        // Shopify requires block_order; without it, the blocks' own order is the best guess.
-        order = instance.blocks.keys().collect();
-    }
-    let blocks: Vec<Value> = order
+    let blocks: Vec<Value> = schema::ordered_blocks(&instance.blocks, &instance.block_order)
         .into_iter()
-        .filter_map(|block_id| {
-            let block = instance.blocks.get(block_id.as_str())?;
-            (!block.disabled).then(|| block_value(block_id, block, schema, locale))
-        })
+        .map(|(block_id, block)| block_value(block_id, block, schema, locale, 0))
         .collect();
     Value::from_pairs([
         ("id", Value::from(id)),
         ("type", Value::from(instance.kind.as_str())),
         ("settings", settings),
         ("blocks", Value::from(blocks)),
+        (
+            STATIC_BLOCKS_KEY,
+            static_blocks(&instance.blocks, schema, locale, 0),
+        ),
         ("index", Value::from(index)),
         ("index0", Value::from(index.saturating_sub(1))),
         (
@@ -616,21 +627,59 @@ fn section_value(
     ])
 }
 
+/// How deep blocks nest in a JSON template before deeper ones are dropped (Shopify allows
+/// eight levels; this only guards against absurd files).
+const MAX_BLOCK_DEPTH: usize = 16;
+
+/// The `block` object, with its own child blocks (`content_for 'blocks'` inside a theme block).
 fn block_value(
     id: &str,
     block: &BlockInstance,
     schema: &SectionSchema,
     locale: &LocaleValues,
+    depth: usize,
 ) -> Value {
     let defs = schema
         .block(&block.kind)
         .map_or(&[][..], |b| b.settings.as_slice());
+    let children: Vec<Value> = if depth < MAX_BLOCK_DEPTH {
+        schema::ordered_blocks(&block.blocks, &block.block_order)
+            .into_iter()
+            .map(|(child_id, child)| block_value(child_id, child, schema, locale, depth + 1))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Value::from_pairs([
         ("id", Value::from(id)),
         ("type", Value::from(block.kind.as_str())),
         ("settings", merged_settings(defs, &block.settings, locale)),
         ("shopify_attributes", Value::from("")),
+        ("blocks", Value::from(children)),
+        (
+            STATIC_BLOCKS_KEY,
+            static_blocks(&block.blocks, schema, locale, depth + 1),
+        ),
     ])
+}
+
+/// The static blocks among `blocks`, by id.
+fn static_blocks(
+    blocks: &indexmap::IndexMap<String, BlockInstance>,
+    schema: &SectionSchema,
+    locale: &LocaleValues,
+    depth: usize,
+) -> Value {
+    if depth >= MAX_BLOCK_DEPTH {
+        return Value::from(());
+    }
+    Value::from_pairs(
+        blocks
+            .iter()
+            .filter(|(_, b)| b.is_static)
+            .map(|(id, b)| (id.clone(), block_value(id, b, schema, locale, depth)))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Instance settings over schema defaults; resource settings become the objects they name.
