@@ -141,7 +141,7 @@ fn liquid_files(dir: &Path, compiled: &loader::Compiled) -> Vec<(String, String)
 /// passes its input through silently, which is almost always a typo.
 fn check_filters(files: &[(String, String)], problems: &mut Vec<Problem>) {
     for (file, source) in files {
-        for (filter, line) in crate::theme::engine::liquid::used_filters(&file, &source) {
+        for (filter, line) in crate::theme::engine::liquid::used_filters(file, source) {
             if !crate::theme::engine::liquid::is_standard_filter(&filter)
                 && !crate::theme::objects::filters::is_theme_filter(&filter)
             {
