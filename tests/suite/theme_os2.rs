@@ -373,7 +373,7 @@ async fn font_picker_settings_are_font_objects() {
         &html,
         &[
             // the schema default (settings_data names no body font)
-            "<link rel=\"preload\" href=\"/static/fonts/assistant_n4.woff2\" as=\"font\"",
+            "<meta name=\"body-font\" content=\"/static/fonts/assistant_n4.woff2\">",
             // settings_data's value over the default; a system font loads with local()
             "font-family: Georgia;\n  font-weight: 700;\n  font-style: normal;\n  src: local(Georgia);",
             "h1, h2 { font-family: Georgia, Times New Roman, serif; font-weight: 700; }",
