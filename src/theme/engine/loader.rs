@@ -297,7 +297,7 @@ pub fn load(
             .collect(),
         None => HashMap::new(),
     };
-    let mut sections = build_sections(&section_files, &templates, catalogs);
+    let mut sections = build_sections(&section_files, &templates, catalogs, os2);
     let group_ids = add_groups(&mut sections, &groups, &section_files, catalogs);
     let shared_sections = SharedSections::default();
     register_theme_tags(
@@ -509,7 +509,9 @@ fn build_sections(
     files: &HashMap<String, SectionFile>,
     templates: &HashMap<String, (JsonTemplate, String)>,
     catalogs: &HashMap<String, Arc<LocaleValues>>,
+    os2: bool,
 ) -> HashMap<String, SectionEntry> {
+    let extension = if os2 { "liquid" } else { "html" };
     let mut out = HashMap::new();
     for (kind, file) in files {
         let instance = SectionInstance {
@@ -547,7 +549,7 @@ fn build_sections(
                             file,
                             Some(line),
                             format!(
-                                "unknown section type '{}' (no sections/{}.html)",
+                                "unknown section type '{}' (no sections/{}.{extension})",
                                 instance.kind, instance.kind
                             ),
                         )),
