@@ -461,7 +461,8 @@ fn check_finds_missing_files_and_keys_invalid_schemas_and_unknown_tags_at_their_
     // A theme block missing is reported only once the file's own syntax error is fixed.
     write(
         "sections/promo.liquid",
-        "{% content_for 'block', type: 'no-such-block', id: 'x' %}\n",
+        "{% content_for 'block', type: 'no-such-block', id: 'x' %}\n\
+         {% assign shown = product.title %}{{ shown }}{{ mystery.title | default: section.id }}\n",
     );
     let listed: Vec<String> = vitrine::theme::check(dir.path())
         .iter()
@@ -470,6 +471,16 @@ fn check_finds_missing_files_and_keys_invalid_schemas_and_unknown_tags_at_their_
     assert!(
         listed.iter().any(|l| l
             == "sections/promo.liquid:1: theme block 'no-such-block' does not exist (blocks/no-such-block.liquid)"),
+        "{listed:#?}"
+    );
+    // Shopify's objects and the file's own names are known; anything else is nil.
+    let unknown: Vec<&String> = listed
+        .iter()
+        .filter(|l| l.contains("unknown object"))
+        .collect();
+    assert_eq!(
+        unknown,
+        ["sections/promo.liquid:2: unknown object 'mystery' (it is nil here)"],
         "{listed:#?}"
     );
     let json = vitrine::theme::engine::check::problems_json(&problems);

@@ -49,6 +49,7 @@ pub fn check(dir: &Path) -> Vec<Problem> {
     let liquid_files = liquid_files(dir, &compiled);
     check_filters(&liquid_files, &mut problems);
     check_liquid_references(dir, &compiled, &liquid_files, &mut problems);
+    check_undefined_objects(&liquid_files, &mut problems);
     if compiled.os2 {
         check_groups(dir, &compiled, &mut problems);
     }
@@ -218,6 +219,101 @@ fn check_liquid_references(
             if let Some(message) = missing {
                 out.push(Problem::new(file, line, message).check("MissingTemplate"));
             }
+        }
+    }
+}
+
+/// The objects Shopify gives a theme's Liquid: the global ones, those of a page type (`product`
+/// on a product page), and those of a tag or a file kind (`section`, `block`, `forloop`, `form`).
+/// <https://shopify.dev/docs/api/liquid/objects>
+const SHOPIFY_OBJECTS: &[&str] = &[
+    "additional_checkout_buttons",
+    "all_country_option_tags",
+    "all_products",
+    "app",
+    "article",
+    "articles",
+    "block",
+    "blog",
+    "blogs",
+    "brand",
+    "canonical_url",
+    "cart",
+    "checkout",
+    "closest",
+    "collection",
+    "collections",
+    "comment",
+    "content_for_additional_checkout_buttons",
+    "content_for_header",
+    "content_for_index",
+    "content_for_layout",
+    "country_option_tags",
+    "current_page",
+    "current_tags",
+    "customer",
+    "discount_allocation",
+    "font",
+    "forloop",
+    "form",
+    "gift_card",
+    "handle",
+    "images",
+    "linklists",
+    "localization",
+    "location",
+    "metaobjects",
+    "order",
+    "page",
+    "page_description",
+    "page_image",
+    "page_title",
+    "pages",
+    "paginate",
+    "part",
+    "powered_by_link",
+    "predictive_search",
+    "product",
+    "recipient",
+    "recommendations",
+    "request",
+    "routes",
+    "scripts",
+    "search",
+    "section",
+    "selling_plan",
+    "settings",
+    "shop",
+    "store_availability",
+    "tablerowloop",
+    "template",
+    "theme",
+    "variant",
+];
+
+/// Names a Liquid layout, template, section or theme block reads that neither the file nor
+/// Shopify defines (they are nil). Snippets are left out: their variables come from the
+/// `render` that calls them.
+fn check_undefined_objects(files: &[(String, String)], out: &mut Vec<Problem>) {
+    let known = |name: &str| SHOPIFY_OBJECTS.contains(&name);
+    for (file, source) in files {
+        let checked = ["layout/", "templates/", "sections/", "blocks/"]
+            .iter()
+            .any(|folder| file.starts_with(folder));
+        if !checked || !loader::is_liquid(file) {
+            continue;
+        }
+        for (name, line) in
+            crate::theme::engine::liquid::undefined::undefined_objects(file, source, &known)
+        {
+            out.push(
+                Problem::new(
+                    file,
+                    line as usize,
+                    format!("unknown object '{name}' (it is nil here)"),
+                )
+                .check("UndefinedObject"),
+            );
         }
     }
 }

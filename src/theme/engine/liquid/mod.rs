@@ -38,6 +38,7 @@ pub mod parser;
 mod props;
 pub mod runtime;
 pub mod theme_tags;
+pub mod undefined;
 pub mod value;
 
 use std::collections::HashMap;
