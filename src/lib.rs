@@ -164,7 +164,14 @@ fn static_files(roots: &[std::path::PathBuf]) -> ServeDir<ServeDir> {
 fn static_service(state: &AppState) -> pages::images::StaticFiles {
     let roots = static_roots(state);
     let files = static_files(&roots);
-    pages::images::StaticFiles::new(roots, files, state.config().image_cache_dir())
+    let theme = state.theme();
+    let liquid_assets = theme.is_os2().then(|| theme.clone());
+    pages::images::StaticFiles::new(
+        roots,
+        files,
+        state.config().image_cache_dir(),
+        liquid_assets,
+    )
 }
 
 fn time_days(days: i64) -> tower_sessions::cookie::time::Duration {

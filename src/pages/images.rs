@@ -19,6 +19,7 @@ use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
 
 use crate::imaging::{CacheKey, DiskCache, OutputFormat, RenderError, SourceKind, Transform};
+use crate::theme::Theme;
 
 /// A versioned URL (`?v=`) names one state of its source for good.
 const CACHE_VERSIONED: &str = "public, max-age=31536000, immutable";
@@ -42,19 +43,27 @@ struct Inner {
     roots: Vec<PathBuf>,
     files: ServeDir<ServeDir>,
     cache: DiskCache,
+    /// The theme, for its Liquid assets (`assets/theme.css.liquid` served as `theme.css`).
+    theme: Option<Theme>,
     /// Resizes running at once. They share tokio's blocking threads with the store's reads:
     /// a page of uncached images must not take them all.
     resizing: Semaphore,
 }
 
 impl StaticFiles {
-    pub fn new(roots: Vec<PathBuf>, files: ServeDir<ServeDir>, cache_dir: PathBuf) -> StaticFiles {
+    pub fn new(
+        roots: Vec<PathBuf>,
+        files: ServeDir<ServeDir>,
+        cache_dir: PathBuf,
+        theme: Option<Theme>,
+    ) -> StaticFiles {
         let permits = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         StaticFiles {
             inner: Arc::new(Inner {
                 roots,
                 files,
                 cache: DiskCache::new(cache_dir),
+                theme,
                 resizing: Semaphore::new(permits),
             }),
         }
@@ -64,6 +73,19 @@ impl StaticFiles {
     pub async fn answer(&self, request: Request) -> Response {
         let path = request.uri().path().to_string();
         let query = request.uri().query().unwrap_or("").to_string();
+        if let Some(theme) = &self.inner.theme {
+            let name = path.trim_start_matches('/');
+            if crate::theme::served_asset_name(name).is_some() {
+                // The Liquid source is the theme's, not a file the storefront serves.
+                return plain(StatusCode::NOT_FOUND, "not found".into());
+            }
+            if (request.method() == Method::GET || request.method() == Method::HEAD)
+                && let Some(rendered) = theme.render_asset(name)
+            {
+                let versioned = form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "v");
+                return liquid_asset_response(name, rendered, versioned);
+            }
+        }
         let Some(kind) = SourceKind::from_path(&path) else {
             return self.serve_file(request).await;
         };
@@ -252,6 +274,51 @@ impl Failure {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the image could not be resized".into(),
             ),
+        }
+    }
+}
+
+/// A rendered Liquid asset, or its error as a comment in the asset's own language (so the
+/// browser's developer tools show it) with status 500.
+fn liquid_asset_response(
+    name: &str,
+    rendered: Result<Arc<str>, crate::theme::RenderError>,
+    versioned: bool,
+) -> Response {
+    let content_type = if name.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else {
+        "text/javascript; charset=utf-8"
+    };
+    match rendered {
+        Ok(body) => {
+            let cache_control = if versioned {
+                CACHE_VERSIONED
+            } else {
+                CACHE_UNVERSIONED
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, cache_control),
+                ],
+                body.to_string(),
+            )
+                .into_response()
+        }
+        Err(err) => {
+            tracing::warn!(file = %err.file, line = ?err.line, "theme: {}", err.message);
+            let line = err.line.map(|l| format!(" line {l}")).unwrap_or_default();
+            let text = format!("Liquid error ({}{line}): {}", err.file, err.message);
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                format!("/* {} */\n", text.replace("*/", "* /")),
+            )
+                .into_response()
         }
     }
 }

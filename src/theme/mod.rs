@@ -31,6 +31,7 @@ pub type SectionParts = (String, Vec<Arc<Fragment>>);
 pub use engine::live::{
     EVENTS_PATH, LIVE_RELOAD_JS, LIVE_RELOAD_PATH, ThemeChange, change_event_json, error_page,
 };
+pub use engine::loader::served_asset_name;
 pub use engine::schema::instance_id;
 
 use engine::loader::{self, Compiled};
@@ -329,6 +330,44 @@ impl Theme {
     /// Subscribe to theme changes (for live reload).
     pub fn subscribe(&self) -> broadcast::Receiver<ThemeChange> {
         self.inner.changes.subscribe()
+    }
+
+    /// A Liquid asset (`assets/theme.css.liquid`) by the name `asset_url` gives it
+    /// (`theme.css`), rendered with the theme's settings; `None` when there is no such file.
+    /// Rendered once per compiled theme: an asset sees no page, visitor or cart, only the
+    /// global objects (`settings`, `shop`, `routes`), as on Shopify.
+    pub fn render_asset(&self, name: &str) -> Option<Result<Arc<str>, RenderError>> {
+        let compiled = self.inner.compiled();
+        let file = compiled.liquid_assets.get(name)?;
+        let cached = compiled
+            .rendered_assets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(name)
+            .cloned();
+        if let Some(css_or_js) = cached {
+            return Some(Ok(css_or_js));
+        }
+        let request = PageRequest::new("/", self.inner.primary.code.clone());
+        let ctx = self.context(&request, Value::UNDEFINED);
+        let scope = Scope::value(Layer::Snippet(Vec::new()), ctx.page.clone(), 0);
+        let rendered = engine::render::render_liquid(
+            &compiled.liquid_env,
+            &compiled.broken,
+            file,
+            scope,
+            &ctx.page,
+        )
+        .map(Arc::<str>::from)
+        .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, file)));
+        if let Ok(body) = &rendered {
+            compiled
+                .rendered_assets
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(name.to_owned(), body.clone());
+        }
+        Some(rendered)
     }
 
     /// The directory the HTTP layer serves at `/static/`: `assets/` of a Shopify theme.

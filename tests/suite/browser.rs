@@ -130,6 +130,8 @@ async fn browser(tools: &Tools, driver: &Driver, profile: &Path, javascript: boo
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("chrome"));
     caps.insert("goog:chromeOptions".into(), options);
+    // Console messages and uncaught exceptions, read back with `browser_errors`.
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     ClientBuilder::rustls()
         .expect("a TLS config")
         .capabilities(caps)
@@ -1267,4 +1269,89 @@ async fn purchase_flow_without_javascript() {
 
     eprintln!("browser flow without JavaScript: {:?}", started.elapsed());
     page.client.close().await.expect("close the session");
+}
+
+// --- An Online Store 2.0 theme's own JavaScript --------------------------------------------------
+
+/// ChromeDriver's log of the page's console (`console.error`, uncaught exceptions, failed
+/// loads): not in WebDriver's standard, so asked for by hand.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
+/// The page errors logged since the last call: SEVERE console entries.
+async fn browser_errors(client: &Client) -> Vec<String> {
+    let log = client.issue_cmd(BrowserLog).await.expect("the browser log");
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_section() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let theme = dir.path().join("theme");
+    crate::theme_support::copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2"),
+        &theme,
+    );
+    let mut config = Config::for_theme(&theme);
+    config.db = dir.path().join("store.db");
+    let state = AppState::open(config).await.expect("the app starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, vitrine::app(state)).await;
+    });
+    let driver = start_driver(&tools).await;
+    let client = browser(&tools, &driver, &dir.path().join("profile"), true).await;
+    let page = Page {
+        client,
+        base: format!("http://{addr}"),
+        shots: screenshots_dir(),
+    };
+    page.goto("/products/red-rain-coat").await;
+    assert_eq!(page.text("#cart-count").await, "Cart (0 items)");
+    page.js("document.getElementById('cart-count').dataset.old = 'yes';")
+        .await;
+    page.click("form.buy button[name=add]").await;
+    page.until(
+        "the bundled header section to replace the old one",
+        "document.documentElement.getAttribute('data-cart-updated') === '1' \
+         && !document.getElementById('cart-count').dataset.old",
+    )
+    .await;
+    assert_eq!(page.text("#cart-count").await, "Cart (1 item)");
+    // The theme's script kept the visitor on the page; the server holds the line.
+    assert_eq!(page.path().await, "/products/red-rain-coat");
+    assert_eq!(page.server_quantity().await, json!(1));
+    page.screenshot("os2-product-added", DESKTOP).await;
+    let errors = browser_errors(&page.client).await;
+    assert!(errors.is_empty(), "page errors: {errors:#?}");
+    page.client.close().await.expect("close the browser");
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::common::*;
+use crate::theme_support::copy_dir;
 
 fn os2_fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2")
@@ -258,6 +259,10 @@ async fn helium_renders_every_page_unmodified() {
         &[
             "Supports Shopify CLI",
             "Modern Shopify<br>development Workflow.",
+            // font_picker and color settings are font and color objects in the layout's style
+            "--font-heading-family: sans-serif, sans-serif;",
+            "--font-body-weight: 400;",
+            "--color-base-text: 37, 37, 37;",
         ],
     );
     app.visitor().get("/static/base.css").await.expect(200);
@@ -280,9 +285,232 @@ fn check_names_unknown_filters_at_their_line_in_theme_checks_json_shape() {
 }
 
 #[test]
-fn helium_checks_clean_but_for_filters_still_missing() {
+fn helium_checks_clean_but_for_format_code() {
     let Some(helium) = helium() else { return };
-    for problem in vitrine::theme::check(&helium) {
-        assert!(problem.message.starts_with("unknown filter"), "{problem}");
+    let listed: Vec<String> = vitrine::theme::check(&helium)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // Not in Shopify's filter reference (see docs/theme.md), so named as unknown.
+    assert_eq!(
+        listed,
+        [
+            "templates/gift_card.liquid:12: unknown filter 'format_code' (it passes its input through unchanged)"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn liquid_assets_render_with_settings_under_the_name_asset_url_gives() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/").await.text();
+    let url = html
+        .split("href=\"/static/settings.css?v=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|v| format!("/static/settings.css?v={v}"))
+        .expect("asset_url versions the Liquid asset under its served name");
+    let css = app.visitor().get(&url).await;
+    css.expect(200);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    assert!(
+        css.header("cache-control")
+            .is_some_and(|c| c.contains("immutable")),
+        "a versioned URL is cached for good"
+    );
+    assert_has(
+        &css.text(),
+        &[
+            "--accent: #ff0066;",
+            "--font-body: Assistant, sans-serif;",
+            "--font-heading-weight: 700;",
+            "--shop: \"Vitrine Demo Store\";",
+            "font-family: Assistant;\n  font-weight: 400;\n  font-style: normal;\n  font-display: swap;",
+            "src: url(\"/static/fonts/assistant_n7.woff2\")",
+        ],
+    );
+    let js = app.visitor().get("/static/theme.js").await;
+    js.expect(200);
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(
+        js.text().trim(),
+        "window.themeSettings = { showBadges: true, accent: \"#ff0066\" };"
+    );
+    // The Liquid source itself is not a storefront file.
+    app.visitor()
+        .get("/static/settings.css.liquid")
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn a_liquid_asset_error_names_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&os2_fixture(), dir.path());
+    std::fs::write(
+        dir.path().join("assets/broken.js.liquid"),
+        "let a = 1;\n{{ 'x' | money: }}\n",
+    )
+    .expect("write");
+    let app = TestApp::with_os2_theme(dir.path()).await;
+    let resp = app.visitor().get("/static/broken.js").await;
+    resp.expect(500);
+    let body = resp.text();
+    assert!(
+        body.starts_with("/* Liquid error (assets/broken.js.liquid line 2): "),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn font_picker_settings_are_font_objects() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/").await.text();
+    assert_has(
+        &html,
+        &[
+            // the schema default (settings_data names no body font)
+            "<meta name=\"body-font\" content=\"/static/fonts/assistant_n4.woff2\">",
+            // settings_data's value over the default; a system font loads with local()
+            "font-family: Georgia;\n  font-weight: 700;\n  font-style: normal;\n  src: local(Georgia);",
+            "h1, h2 { font-family: Georgia, Times New Roman, serif; font-weight: 700; }",
+            // section settings: the instance's value, then the schema default
+            "data-font=\"Georgia italic 700\"",
+            "data-font=\"Helvetica normal 400\"",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn theme_blocks_nest_and_static_blocks_render_where_their_tag_is() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/products/red-rain-coat").await.text();
+    let group = html
+        .split("<div class=\"group\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .expect("the group block renders");
+    let squeezed = |s: &str| s.replace(char::is_whitespace, "");
+    assert_eq!(
+        squeezed(group),
+        squeezed(
+            "data-id=\"g1\" ><h3>Details</h3><span class=\"badge\" >Inner in main-product</span>\
+             <span class=\"children\"><span class=\"badge\" >Deep in main-product</span></span>\
+             <span class=\"badge\" >Pinned in main-product</span>\
+             <span class=\"badge\" >New in main-product</span>"
+        )
+    );
+    // The static block is not among the group's ordered children; the disabled one is gone.
+    assert!(!html.contains("Hidden"), "{html}");
+    assert_eq!(html.matches("Pinned in").count(), 1);
+}
+
+#[test]
+fn check_finds_missing_files_and_keys_invalid_schemas_and_unknown_tags_at_their_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&os2_fixture(), dir.path());
+    let write = |file: &str, text: &str| {
+        std::fs::write(dir.path().join(file), text).expect("write");
+    };
+    write(
+        "snippets/card.liquid",
+        "<p>{{ 'product.add' | t }}</p>\n{{ 'product.no_such_key' | t }}\n{% render 'no-such-snippet' %}\n",
+    );
+    write(
+        "sections/promo.liquid",
+        "{% section 'no-such-section' %}\n{% content_for 'block', type: 'no-such-block', id: 'x' %}\n{% sparkle %}\n",
+    );
+    write(
+        "blocks/broken.liquid",
+        "<b></b>\n{% schema %}\n{ \"name\": \"Broken\", }\n{% endschema %}\n",
+    );
+    write(
+        "templates/page.json",
+        "{\n  \"sections\": {\n    \"main\": { \"type\": \"no-such-type\" }\n  },\n  \"order\": [\"main\"]\n}\n",
+    );
+    write(
+        "sections/footer-group.json",
+        "{\n  \"type\": \"footer\",\n  \"name\": \"Footer\",\n  \"sections\": {\n    \"f\": { \"type\": \"gone\" }\n  },\n  \"order\": [\"f\"]\n}\n",
+    );
+    let problems = vitrine::theme::check(dir.path());
+    let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    for expected in [
+        "snippets/card.liquid:2: translation key 'product.no_such_key' is not in the default locale",
+        "snippets/card.liquid:3: snippet 'no-such-snippet' does not exist (snippets/no-such-snippet.liquid)",
+        "sections/promo.liquid:1: section 'no-such-section' does not exist (sections/no-such-section.liquid)",
+        "sections/footer-group.json:5: section 'f' has unknown type 'gone' (no sections/gone.liquid)",
+        "templates/page.json:3: section 'main' has unknown type 'no-such-type' (no sections/no-such-type.liquid)",
+    ] {
+        assert!(
+            listed.iter().any(|l| l == expected),
+            "{expected} not in {listed:#?}"
+        );
     }
+    let starts = |prefix: &str| listed.iter().any(|l| l.starts_with(prefix));
+    assert!(
+        starts("sections/promo.liquid:3: unknown tag 'sparkle'"),
+        "{listed:#?}"
+    );
+    assert!(
+        starts("blocks/broken.liquid:3: invalid schema JSON"),
+        "{listed:#?}"
+    );
+    // A theme block missing is reported only once the file's own syntax error is fixed.
+    write(
+        "sections/promo.liquid",
+        "{% content_for 'block', type: 'no-such-block', id: 'x' %}\n\
+         {% assign shown = product.title %}{{ shown }}{{ mystery.title | default: section.id }}\n",
+    );
+    let listed: Vec<String> = vitrine::theme::check(dir.path())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        listed.iter().any(|l| l
+            == "sections/promo.liquid:1: theme block 'no-such-block' does not exist (blocks/no-such-block.liquid)"),
+        "{listed:#?}"
+    );
+    // Shopify's objects and the file's own names are known; anything else is nil.
+    let unknown: Vec<&String> = listed
+        .iter()
+        .filter(|l| l.contains("unknown object"))
+        .collect();
+    assert_eq!(
+        unknown,
+        ["sections/promo.liquid:2: unknown object 'mystery' (it is nil here)"],
+        "{listed:#?}"
+    );
+    let json = vitrine::theme::engine::check::problems_json(&problems);
+    let check_of = |path: &str, row: u64| {
+        json.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|f| f["path"] == path)
+            .flat_map(|f| f["offenses"].as_array().cloned().unwrap_or_default())
+            .find(|o| o["start_row"] == row)
+            .map(|o| o["check"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(
+        check_of("snippets/card.liquid", 1).as_deref(),
+        Some("TranslationKeyExists")
+    );
+    assert_eq!(
+        check_of("snippets/card.liquid", 2).as_deref(),
+        Some("MissingTemplate")
+    );
+    assert_eq!(
+        check_of("templates/page.json", 2).as_deref(),
+        Some("MissingTemplate")
+    );
+    assert_eq!(
+        check_of("sections/promo.liquid", 2).as_deref(),
+        Some("SyntaxError")
+    );
+    assert_eq!(
+        check_of("blocks/broken.liquid", 2).as_deref(),
+        Some("ValidSchema")
+    );
 }

@@ -192,3 +192,38 @@ fn a_relative_theme_directory_is_watched_too() {
     wait_for("the edit", || contains(&theme, "plain", "relative ok"));
     wait_for_change(&mut rx, &ThemeChange::Section { id: "plain".into() });
 }
+
+#[test]
+fn a_liquid_asset_re_renders_after_its_file_or_the_settings_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2");
+    copy_dir(&fixture, dir.path());
+    let theme = Theme::load(dir.path(), catalog(), true).expect("loads");
+    let mut rx = theme.subscribe();
+    let css = |theme: &Theme| match theme.render_asset("settings.css") {
+        Some(Ok(css)) => css.to_string(),
+        other => panic!("settings.css: {other:?}"),
+    };
+    assert!(css(&theme).contains("--accent: #ff0066;"));
+    std::fs::write(
+        dir.path().join("assets/settings.css.liquid"),
+        ":root { --accent: {{ settings.accent_color }}; --edited: 1; }",
+    )
+    .expect("write");
+    wait_for_change(
+        &mut rx,
+        &ThemeChange::Css {
+            path: "/static/settings.css".into(),
+        },
+    );
+    wait_for("the edited asset", || css(&theme).contains("--edited: 1;"));
+    std::fs::write(
+        dir.path().join("config/settings_data.json"),
+        r##"{ "current": { "accent_color": "#00ff00" } }"##,
+    )
+    .expect("write");
+    wait_for("the new setting", || {
+        css(&theme).contains("--accent: #00ff00;")
+    });
+}

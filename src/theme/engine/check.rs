@@ -46,7 +46,13 @@ pub fn check(dir: &Path) -> Vec<Problem> {
         check_template(name, template, source, &compiled, &mut problems);
     }
     check_references(&compiled, &mut problems);
-    check_filters(dir, &compiled, &mut problems);
+    let liquid_files = liquid_files(dir, &compiled);
+    check_filters(&liquid_files, &mut problems);
+    check_liquid_references(dir, &compiled, &liquid_files, &mut problems);
+    check_undefined_objects(&liquid_files, &mut problems);
+    if compiled.os2 {
+        check_groups(dir, &compiled, &mut problems);
+    }
 
     problems.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     problems.dedup();
@@ -59,11 +65,7 @@ pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
     let mut by_file: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
     for problem in problems {
         let row = problem.line.saturating_sub(1);
-        let check = if problem.message.starts_with("unknown filter") {
-            "UnknownFilter"
-        } else {
-            "VitrineCheck"
-        };
+        let check = problem.check.unwrap_or_else(|| check_name(problem));
         let offense = serde_json::json!({
             "check": check,
             "severity": 0,
@@ -86,9 +88,33 @@ pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
     )
 }
 
-/// Liquid files whose filters Shopify would not know: on Shopify (and here) such a filter
-/// passes its input through silently, which is almost always a typo.
-fn check_filters(dir: &Path, compiled: &loader::Compiled, problems: &mut Vec<Problem>) {
+/// The theme-check check that finds what `problem` says (see docs/theme.md for the list);
+/// `VitrineCheck` for what theme-check has no single check for.
+fn check_name(problem: &Problem) -> &'static str {
+    let message = problem.message.as_str();
+    if message.starts_with("unknown filter") {
+        "UnknownFilter"
+    } else if message.starts_with("invalid schema JSON") {
+        "ValidSchema"
+    } else if message.starts_with("invalid JSON") {
+        "ValidJson"
+    } else if message.contains("is not in the schema of") {
+        "ValidSettingsKey"
+    } else if message.contains("has unknown type") || message.contains(" does not exist (") {
+        "MissingTemplate"
+    } else if problem.file.ends_with(".liquid") && !message.starts_with("schema") {
+        // What the Liquid parser refuses: unknown tags, unclosed blocks, bad expressions.
+        "SyntaxError"
+    } else if problem.file.starts_with("sections/") || problem.file.starts_with("blocks/") {
+        "ValidSchema"
+    } else {
+        "VitrineCheck"
+    }
+}
+
+/// Every Liquid file of the theme with its source: the compiled ones and the snippets (which
+/// load when rendered).
+fn liquid_files(dir: &Path, compiled: &loader::Compiled) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = compiled
         .sources
         .iter()
@@ -108,16 +134,207 @@ fn check_filters(dir: &Path, compiled: &loader::Compiled, problems: &mut Vec<Pro
             files.push((file, source));
         }
     }
+    files.sort();
+    files
+}
+
+/// Liquid files whose filters Shopify would not know: on Shopify (and here) such a filter
+/// passes its input through silently, which is almost always a typo.
+fn check_filters(files: &[(String, String)], problems: &mut Vec<Problem>) {
     for (file, source) in files {
-        for (filter, line) in crate::theme::engine::liquid::used_filters(&file, &source) {
+        for (filter, line) in crate::theme::engine::liquid::used_filters(file, source) {
             if !crate::theme::engine::liquid::is_standard_filter(&filter)
                 && !crate::theme::objects::filters::is_theme_filter(&filter)
             {
-                problems.push(Problem::new(
-                    &file,
+                problems.push(
+                    Problem::new(
+                        file,
+                        line as usize,
+                        format!(
+                            "unknown filter '{filter}' (it passes its input through unchanged)"
+                        ),
+                    )
+                    .check("UnknownFilter"),
+                );
+            }
+        }
+    }
+}
+
+/// Liquid's literal references: snippets (`render`/`include`), sections, section groups and
+/// theme blocks that must exist, and translation keys the default locale must have.
+fn check_liquid_references(
+    dir: &Path,
+    compiled: &Compiled,
+    files: &[(String, String)],
+    out: &mut Vec<Problem>,
+) {
+    use crate::theme::engine::liquid::{Reference, references};
+    let snippets = if compiled.os2 {
+        "snippets"
+    } else {
+        "templates/snippets"
+    };
+    let default_locale = compiled.locales.default_locale();
+    for (file, source) in files {
+        for (reference, line) in references(file, source) {
+            let line = line as usize;
+            let missing = match &reference {
+                Reference::Snippet(name) => {
+                    let path = format!("{snippets}/{name}.liquid");
+                    (!dir.join(&path).is_file())
+                        .then(|| format!("snippet '{name}' does not exist ({path})"))
+                }
+                Reference::Section(name) => (!compiled.section_files.contains_key(name))
+                    .then(|| format!("section '{name}' does not exist (sections/{name}.liquid)")),
+                Reference::SectionGroup(name) => {
+                    let path = format!("sections/{name}.json");
+                    (!dir.join(&path).is_file())
+                        .then(|| format!("section group '{name}' does not exist ({path})"))
+                }
+                Reference::Block(name) => {
+                    let path = format!("blocks/{name}.liquid");
+                    (compiled.os2 && !compiled.sources.contains_key(&path))
+                        .then(|| format!("theme block '{name}' does not exist ({path})"))
+                }
+                Reference::Translation(key) => {
+                    // `shopify.*` keys are Shopify's own translations, not the theme's.
+                    let known = key.starts_with("shopify.")
+                        || default_locale
+                            .as_ref()
+                            .is_none_or(|l| l.text(key, None).is_some());
+                    if !known {
+                        out.push(
+                            Problem::new(
+                                file,
+                                line,
+                                format!("translation key '{key}' is not in the default locale"),
+                            )
+                            .check("TranslationKeyExists"),
+                        );
+                    }
+                    None
+                }
+            };
+            if let Some(message) = missing {
+                out.push(Problem::new(file, line, message).check("MissingTemplate"));
+            }
+        }
+    }
+}
+
+/// The objects Shopify gives a theme's Liquid: the global ones, those of a page type (`product`
+/// on a product page), and those of a tag or a file kind (`section`, `block`, `forloop`, `form`).
+/// <https://shopify.dev/docs/api/liquid/objects>
+const SHOPIFY_OBJECTS: &[&str] = &[
+    "additional_checkout_buttons",
+    "all_country_option_tags",
+    "all_products",
+    "app",
+    "article",
+    "articles",
+    "block",
+    "blog",
+    "blogs",
+    "brand",
+    "canonical_url",
+    "cart",
+    "checkout",
+    "closest",
+    "collection",
+    "collections",
+    "comment",
+    "content_for_additional_checkout_buttons",
+    "content_for_header",
+    "content_for_index",
+    "content_for_layout",
+    "country_option_tags",
+    "current_page",
+    "current_tags",
+    "customer",
+    "discount_allocation",
+    "font",
+    "forloop",
+    "form",
+    "gift_card",
+    "handle",
+    "images",
+    "linklists",
+    "localization",
+    "location",
+    "metaobjects",
+    "order",
+    "page",
+    "page_description",
+    "page_image",
+    "page_title",
+    "pages",
+    "paginate",
+    "part",
+    "powered_by_link",
+    "predictive_search",
+    "product",
+    "recipient",
+    "recommendations",
+    "request",
+    "routes",
+    "scripts",
+    "search",
+    "section",
+    "selling_plan",
+    "settings",
+    "shop",
+    "store_availability",
+    "tablerowloop",
+    "template",
+    "theme",
+    "variant",
+];
+
+/// Names a Liquid layout, template, section or theme block reads that neither the file nor
+/// Shopify defines (they are nil). Snippets are left out: their variables come from the
+/// `render` that calls them.
+fn check_undefined_objects(files: &[(String, String)], out: &mut Vec<Problem>) {
+    let known = |name: &str| SHOPIFY_OBJECTS.contains(&name);
+    for (file, source) in files {
+        let checked = ["layout/", "templates/", "sections/", "blocks/"]
+            .iter()
+            .any(|folder| file.starts_with(folder));
+        if !checked || !loader::is_liquid(file) {
+            continue;
+        }
+        for (name, line) in
+            crate::theme::engine::liquid::undefined::undefined_objects(file, source, &known)
+        {
+            out.push(
+                Problem::new(
+                    file,
                     line as usize,
-                    format!("unknown filter '{filter}' (it passes its input through unchanged)"),
-                ));
+                    format!("unknown object '{name}' (it is nil here)"),
+                )
+                .check("UndefinedObject"),
+            );
+        }
+    }
+}
+
+/// Section groups (`sections/*.json`) naming section types that do not exist.
+fn check_groups(dir: &Path, compiled: &Compiled, out: &mut Vec<Problem>) {
+    for (name, (group, source)) in super::os2::read_all(dir).groups {
+        let file = format!("sections/{name}.json");
+        for (key, instance) in group.ordered() {
+            if !compiled.section_files.contains_key(&instance.kind) {
+                out.push(
+                    Problem::new(
+                        &file,
+                        line_of(&source, &format!("\"{}\"", instance.kind)),
+                        format!(
+                            "section '{key}' has unknown type '{}' (no sections/{}.liquid)",
+                            instance.kind, instance.kind
+                        ),
+                    )
+                    .check("MissingTemplate"),
+                );
             }
         }
     }
@@ -327,8 +544,10 @@ fn check_template(
                 &file,
                 line_of(source, &format!("\"{}\"", instance.kind)),
                 format!(
-                    "section '{key}' has unknown type '{}' (no sections/{}.html)",
-                    instance.kind, instance.kind
+                    "section '{key}' has unknown type '{}' (no sections/{}.{})",
+                    instance.kind,
+                    instance.kind,
+                    if compiled.os2 { "liquid" } else { "html" }
                 ),
             ));
             continue;

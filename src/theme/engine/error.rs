@@ -100,6 +100,9 @@ pub struct Problem {
     pub file: String,
     pub line: usize,
     pub message: String,
+    /// The name of Shopify theme-check's check that finds the same thing (`MissingTemplate`),
+    /// when the finding says it; otherwise `check --format json` infers it from the message.
+    pub check: Option<&'static str>,
 }
 
 impl Problem {
@@ -108,7 +111,14 @@ impl Problem {
             file: file.into(),
             line: line.max(1),
             message: message.into(),
+            check: None,
         }
+    }
+
+    /// Names the theme-check check this finding belongs to.
+    pub fn check(mut self, name: &'static str) -> Self {
+        self.check = Some(name);
+        self
     }
 }
 

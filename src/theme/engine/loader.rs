@@ -21,8 +21,8 @@ pub use super::files::{relative, walk};
 use super::liquid;
 use super::os2;
 use super::render::{
-    Broken, SectionEntry, SharedSections, register_theme_tags, render_function, section_function,
-    wrapper,
+    Broken, STATIC_BLOCKS_KEY, SectionEntry, SharedSections, register_theme_tags, render_function,
+    section_function, wrapper,
 };
 use super::schema::{
     self, BlockInstance, JsonTemplate, SectionInstance, SectionSchema, SettingSchema, instance_id,
@@ -34,6 +34,7 @@ use crate::theme::objects::filters::{
 };
 use crate::theme::objects::fragments::Fragments;
 use crate::theme::objects::locale::{Locale, Locales};
+use crate::theme::objects::shopify_filters::{color_value, font_value};
 
 /// A section file after loading.
 #[derive(Debug, Default)]
@@ -70,6 +71,11 @@ pub struct Compiled {
     pub liquid_env: Arc<Environment<'static>>,
     /// Liquid page templates (`templates/gift_card.liquid`) and the layout each asks for.
     pub liquid_templates: HashMap<String, Option<String>>,
+    /// Liquid assets (`assets/theme.css.liquid`) by the name they are served as (`theme.css`).
+    pub liquid_assets: HashMap<String, String>,
+    /// Liquid assets as rendered, by served name: they depend on nothing but the theme, so each
+    /// renders once per compiled theme (a reload builds a new, empty cache).
+    pub rendered_assets: std::sync::Mutex<HashMap<String, Arc<str>>>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -117,12 +123,14 @@ pub fn load(
     let os2 = os2::is_os2(dir);
     let mut liquid_templates = HashMap::new();
     let mut groups = HashMap::new();
+    let mut liquid_assets = HashMap::new();
     if os2 {
+        liquid_assets = read_liquid_assets(dir, &mut sources, &mut problems);
         let files = os2::read_all(dir);
         templates = files.templates;
         template_errors = files.template_errors;
         locales = files.locales;
-        settings = Value::from(Serde(&files.settings));
+        settings = global_settings(&files.settings, &files.settings_schema);
         sources.extend(files.sources);
         problems.extend(files.problems);
         liquid_templates = files.liquid_templates;
@@ -273,16 +281,30 @@ pub fn load(
         }
     }
 
-    if os2 {
-        add_theme_block_schemas(&mut section_files, &sources, &mut broken);
-    }
-    let mut sections = build_sections(&section_files, &templates, catalogs);
+    let theme_blocks = if os2 {
+        add_theme_block_schemas(&mut section_files, &sources, &mut broken)
+    } else {
+        Vec::new()
+    };
+    // A static block the template's JSON does not list renders with its schema's defaults.
+    let block_defaults: HashMap<String, Value> = match catalogs.values().next() {
+        Some(locale) => theme_blocks
+            .iter()
+            .map(|b| {
+                let defaults = merged_settings(&b.settings, &Default::default(), locale);
+                (b.kind.clone(), defaults)
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
+    let mut sections = build_sections(&section_files, &templates, catalogs, os2);
     let group_ids = add_groups(&mut sections, &groups, &section_files, catalogs);
     let shared_sections = SharedSections::default();
     register_theme_tags(
         &mut liquid_env,
         shared_sections.clone(),
         Arc::new(group_ids),
+        Arc::new(block_defaults),
     );
     let liquid_env = Arc::new(liquid_env);
     for entry in sections.values_mut().filter(|e| is_liquid(&e.file)) {
@@ -304,6 +326,11 @@ pub fn load(
         section_function(broken.clone(), sections.clone()),
     );
 
+    let assets = Arc::new(asset_versions(
+        &dir.join(if os2 { "assets" } else { "static" }),
+        &liquid_assets,
+        &settings,
+    ));
     Compiled {
         env,
         sections,
@@ -313,17 +340,46 @@ pub fn load(
         broken,
         locales,
         settings,
-        assets: Arc::new(asset_versions(&dir.join(if os2 {
-            "assets"
-        } else {
-            "static"
-        }))),
+        assets,
         sources,
         problems,
         os2,
         liquid_env,
         liquid_templates,
+        liquid_assets,
+        rendered_assets: Default::default(),
     }
+}
+
+/// Whether an asset file is Liquid that renders into a CSS or JavaScript file
+/// (<https://shopify.dev/docs/storefronts/themes/architecture#assets>).
+pub fn served_asset_name(file_in_assets: &str) -> Option<&str> {
+    let name = file_in_assets.strip_suffix(".liquid")?;
+    (name.ends_with(".css") || name.ends_with(".js")).then_some(name)
+}
+
+/// `assets/*.css.liquid` and `assets/*.js.liquid`: their sources go with the other Liquid files
+/// (`assets/theme.css.liquid`); returns served name → file.
+fn read_liquid_assets(
+    dir: &Path,
+    sources: &mut HashMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, String> {
+    let assets = dir.join("assets");
+    let mut out = HashMap::new();
+    for path in walk(&assets) {
+        let (Some(file), Some(inner)) = (relative(dir, &path), relative(&assets, &path)) else {
+            continue;
+        };
+        let Some(served) = served_asset_name(&inner) else {
+            continue;
+        };
+        if let Some(source) = read(&path, &file, problems) {
+            out.insert(served.to_owned(), file.clone());
+            sources.insert(file, source);
+        }
+    }
+    out
 }
 
 /// Whether a theme file is Liquid (rendered through the Liquid front end) rather than our
@@ -368,7 +424,7 @@ fn add_theme_block_schemas(
     section_files: &mut HashMap<String, SectionFile>,
     sources: &HashMap<String, String>,
     broken: &mut Broken,
-) {
+) -> Vec<schema::BlockSchema> {
     let mut theme_blocks = Vec::new();
     for (file, source) in sources {
         let Some(kind) = file
@@ -411,6 +467,7 @@ fn add_theme_block_schemas(
             }
         }
     }
+    theme_blocks
 }
 
 /// The sections of each section group (`sections/header-group.json`), as entries with the ids
@@ -452,7 +509,9 @@ fn build_sections(
     files: &HashMap<String, SectionFile>,
     templates: &HashMap<String, (JsonTemplate, String)>,
     catalogs: &HashMap<String, Arc<LocaleValues>>,
+    os2: bool,
 ) -> HashMap<String, SectionEntry> {
+    let extension = if os2 { "liquid" } else { "html" };
     let mut out = HashMap::new();
     for (kind, file) in files {
         let instance = SectionInstance {
@@ -490,7 +549,7 @@ fn build_sections(
                             file,
                             Some(line),
                             format!(
-                                "unknown section type '{}' (no sections/{}.html)",
+                                "unknown section type '{}' (no sections/{}.{extension})",
                                 instance.kind, instance.kind
                             ),
                         )),
@@ -548,23 +607,19 @@ fn section_value(
     locale: &LocaleValues,
 ) -> Value {
     let settings = merged_settings(&schema.settings, &instance.settings, locale);
-    let mut order: Vec<&String> = instance.block_order.iter().collect();
-    if order.is_empty() {
-        // Shopify requires block_order; without it, the blocks' own order is the best guess.
-        order = instance.blocks.keys().collect();
-    }
-    let blocks: Vec<Value> = order
+    let blocks: Vec<Value> = schema::ordered_blocks(&instance.blocks, &instance.block_order)
         .into_iter()
-        .filter_map(|block_id| {
-            let block = instance.blocks.get(block_id.as_str())?;
-            (!block.disabled).then(|| block_value(block_id, block, schema, locale))
-        })
+        .map(|(block_id, block)| block_value(block_id, block, schema, locale, 0))
         .collect();
     Value::from_pairs([
         ("id", Value::from(id)),
         ("type", Value::from(instance.kind.as_str())),
         ("settings", settings),
         ("blocks", Value::from(blocks)),
+        (
+            STATIC_BLOCKS_KEY,
+            static_blocks(&instance.blocks, schema, locale, 0),
+        ),
         ("index", Value::from(index)),
         ("index0", Value::from(index.saturating_sub(1))),
         (
@@ -574,21 +629,59 @@ fn section_value(
     ])
 }
 
+/// How deep blocks nest in a JSON template before deeper ones are dropped (Shopify allows
+/// eight levels; this only guards against absurd files).
+const MAX_BLOCK_DEPTH: usize = 16;
+
+/// The `block` object, with its own child blocks (`content_for 'blocks'` inside a theme block).
 fn block_value(
     id: &str,
     block: &BlockInstance,
     schema: &SectionSchema,
     locale: &LocaleValues,
+    depth: usize,
 ) -> Value {
     let defs = schema
         .block(&block.kind)
         .map_or(&[][..], |b| b.settings.as_slice());
+    let children: Vec<Value> = if depth < MAX_BLOCK_DEPTH {
+        schema::ordered_blocks(&block.blocks, &block.block_order)
+            .into_iter()
+            .map(|(child_id, child)| block_value(child_id, child, schema, locale, depth + 1))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Value::from_pairs([
         ("id", Value::from(id)),
         ("type", Value::from(block.kind.as_str())),
         ("settings", merged_settings(defs, &block.settings, locale)),
         ("shopify_attributes", Value::from("")),
+        ("blocks", Value::from(children)),
+        (
+            STATIC_BLOCKS_KEY,
+            static_blocks(&block.blocks, schema, locale, depth + 1),
+        ),
     ])
+}
+
+/// The static blocks among `blocks`, by id.
+fn static_blocks(
+    blocks: &indexmap::IndexMap<String, BlockInstance>,
+    schema: &SectionSchema,
+    locale: &LocaleValues,
+    depth: usize,
+) -> Value {
+    if depth >= MAX_BLOCK_DEPTH {
+        return Value::from(());
+    }
+    Value::from_pairs(
+        blocks
+            .iter()
+            .filter(|(_, b)| b.is_static)
+            .map(|(id, b)| (id.clone(), block_value(id, b, schema, locale, depth)))
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Instance settings over schema defaults; resource settings become the objects they name.
@@ -637,6 +730,8 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
                 .filter_map(|h| catalog.product_value(h))
                 .collect::<Vec<_>>(),
         ),
+        (Some("font_picker"), Json::String(handle)) => font_value(handle),
+        (Some("color"), Json::String(color)) => color_value(color),
         // Merchant-authored markup, output as-is like Shopify does.
         (Some("richtext" | "inline_richtext" | "html"), Json::String(s)) => {
             Value::from_safe_string(s.clone())
@@ -645,13 +740,51 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
     }
 }
 
-/// Cache-busting versions from each static file's modification time and size.
-fn asset_versions(static_dir: &Path) -> AssetVersions {
+/// `settings`: the theme settings, with each `font_picker` handle as the `font` object it
+/// names (<https://shopify.dev/docs/api/liquid/objects/font>) and each `color` as a `color`
+/// object (<https://shopify.dev/docs/api/liquid/objects/color>); the rest as the JSON says.
+fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema]) -> Value {
+    Value::from_pairs(
+        values
+            .iter()
+            .map(|(id, value)| {
+                let kind = defs
+                    .iter()
+                    .find(|d| d.id.as_deref() == Some(id.as_str()))
+                    .map(|d| d.kind.as_str());
+                let value = match (kind, value) {
+                    (Some("font_picker"), Json::String(handle)) => font_value(handle),
+                    (Some("color"), Json::String(color)) => color_value(color),
+                    _ => Value::from(Serde(value)),
+                };
+                (id.clone(), value)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Cache-busting versions from each static file's modification time and size. A Liquid asset's
+/// version is under the name it is served as and changes with the settings too.
+fn asset_versions(
+    static_dir: &Path,
+    liquid_assets: &HashMap<String, String>,
+    settings: &Value,
+) -> AssetVersions {
+    let settings_hash = if liquid_assets.is_empty() {
+        0
+    } else {
+        fnv64(settings.to_string().as_bytes())
+    };
     let mut out = HashMap::new();
     for path in walk(static_dir) {
-        let Some(rel) = relative(static_dir, &path) else {
+        let Some(mut rel) = relative(static_dir, &path) else {
             continue;
         };
+        let mut salt = 0u128;
+        if let Some(served) = served_asset_name(&rel).filter(|s| liquid_assets.contains_key(*s)) {
+            rel = served.to_owned();
+            salt = u128::from(settings_hash) << 64;
+        }
         let Ok(meta) = std::fs::metadata(&path) else {
             continue;
         };
@@ -660,9 +793,19 @@ fn asset_versions(static_dir: &Path) -> AssetVersions {
             .ok()
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        out.insert(rel, short_hash(nanos ^ u128::from(meta.len())));
+        out.insert(rel, short_hash(nanos ^ u128::from(meta.len()) ^ salt));
     }
     AssetVersions(out)
+}
+
+/// FNV-1a, 64 bits.
+fn fnv64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// FNV-1a, 32 bits, as 8 hex digits: stable across runs (unlike std's random-seeded hasher).

@@ -359,6 +359,10 @@ pub fn wrapper(id: &str, tag: &str, class: Option<&str>) -> (String, String) {
     )
 }
 
+/// The key under which a section or block object keeps its static blocks by id, for
+/// `content_for 'block'` (they are not in `blocks`: `content_for 'blocks'` skips them).
+pub const STATIC_BLOCKS_KEY: &str = "_vitrine_static_blocks";
+
 /// The compiled theme's sections, for the Liquid theme tags, set once the theme is built. Weak:
 /// the sections hold the Liquid environment that holds these functions.
 pub type SharedSections =
@@ -376,6 +380,7 @@ pub fn register_theme_tags(
     env: &mut Environment<'static>,
     shared: SharedSections,
     groups: Arc<HashMap<String, Vec<String>>>,
+    block_defaults: Arc<HashMap<String, Value>>,
 ) {
     let get = |shared: &SharedSections| {
         let (broken, sections) = shared
@@ -419,14 +424,20 @@ pub fn register_theme_tags(
         "_lq_content_for",
         move |state: &State, kind: String, args: Value| {
             let (broken, _) = get(&shared)?;
-            content_for(state, &broken, &kind, &args)
+            content_for(state, &broken, &block_defaults, &kind, &args)
         },
     );
 }
 
 /// `content_for 'blocks'` renders the section's (or block's) theme blocks in order;
 /// `content_for 'block', type: 't', id: 'i'` one static block.
-fn content_for(state: &State, broken: &Broken, kind: &str, args: &Value) -> Result<Value, Error> {
+fn content_for(
+    state: &State,
+    broken: &Broken,
+    block_defaults: &HashMap<String, Value>,
+    kind: &str,
+    args: &Value,
+) -> Result<Value, Error> {
     let page =
         current_page(state).ok_or_else(|| tag_error("content_for needs a page context".into()))?;
     let depth = current_depth(state) + 1;
@@ -458,17 +469,29 @@ fn content_for(state: &State, broken: &Broken, kind: &str, args: &Value) -> Resu
             let kind =
                 attr("type").ok_or_else(|| tag_error("content_for 'block' needs a type".into()))?;
             let id = attr("id").unwrap_or_else(|| kind.clone());
-            let found = blocks.into_iter().find(|b| {
-                b.get_attr("id")
-                    .ok()
-                    .is_some_and(|v| v.as_str() == Some(id.as_str()))
-            });
-            vec![found.unwrap_or_else(|| {
+            let listed = parent
+                .get_attr(STATIC_BLOCKS_KEY)
+                .ok()
+                .and_then(|statics| statics.get_attr(&id).ok())
+                .filter(|b| !b.is_undefined() && !b.is_none())
+                .or_else(|| {
+                    blocks.into_iter().find(|b| {
+                        b.get_attr("id")
+                            .ok()
+                            .is_some_and(|v| v.as_str() == Some(id.as_str()))
+                    })
+                });
+            vec![listed.unwrap_or_else(|| {
+                let settings = block_defaults
+                    .get(&kind)
+                    .cloned()
+                    .unwrap_or_else(|| Value::from_pairs(Vec::<(String, Value)>::new()));
                 Value::from_pairs([
                     ("id", Value::from(id)),
                     ("type", Value::from(kind)),
-                    ("settings", Value::from_pairs(Vec::<(String, Value)>::new())),
+                    ("settings", settings),
                     ("shopify_attributes", Value::from("")),
+                    ("blocks", Value::from(Vec::<Value>::new())),
                 ])
             })]
         }

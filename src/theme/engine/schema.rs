@@ -230,7 +230,8 @@ pub fn defaults(settings: &[SettingSchema]) -> serde_json::Map<String, Json> {
         .collect()
 }
 
-/// A block instance inside a JSON template section.
+/// A block instance inside a JSON template section, or inside another block: a theme block
+/// holds its own child blocks (<https://shopify.dev/docs/storefronts/themes/architecture/blocks/theme-blocks>).
 #[derive(Debug, Clone, Deserialize)]
 pub struct BlockInstance {
     #[serde(rename = "type")]
@@ -239,6 +240,34 @@ pub struct BlockInstance {
     pub settings: serde_json::Map<String, Json>,
     #[serde(default)]
     pub disabled: bool,
+    #[serde(default)]
+    pub blocks: IndexMap<String, BlockInstance>,
+    #[serde(default)]
+    pub block_order: Vec<String>,
+    /// A static block (`{% content_for 'block', type: 't', id: 'i' %}`): rendered where that tag
+    /// is, never by `content_for 'blocks'`.
+    #[serde(default, rename = "static")]
+    pub is_static: bool,
+}
+
+/// The child blocks in the order `content_for 'blocks'` renders them: `block_order` (Shopify
+/// requires it; without it, the JSON's own order), minus disabled and static blocks.
+pub fn ordered_blocks<'a>(
+    blocks: &'a IndexMap<String, BlockInstance>,
+    block_order: &'a [String],
+) -> Vec<(&'a String, &'a BlockInstance)> {
+    let order: Vec<&String> = if block_order.is_empty() {
+        blocks.keys().collect()
+    } else {
+        block_order.iter().collect()
+    };
+    order
+        .into_iter()
+        .filter_map(|id| {
+            let (id, block) = blocks.get_key_value(id.as_str())?;
+            (!block.disabled && !block.is_static).then_some((id, block))
+        })
+        .collect()
 }
 
 /// A section instance inside a JSON template.

@@ -106,6 +106,8 @@ pub fn classify(dir: &Path, path: &Path) -> Option<ThemeChange> {
         .strip_prefix("static/")
         .or_else(|| rel.strip_prefix("assets/"))
     {
+        // `theme.css.liquid` is served, re-rendered, as `theme.css`.
+        let file = super::loader::served_asset_name(file).unwrap_or(file);
         if file.ends_with(".css") {
             return Some(ThemeChange::Css {
                 path: format!("/static/{file}"),
@@ -150,6 +152,12 @@ mod tests {
             classify(dir, Path::new("/theme/assets/base.css")),
             Some(ThemeChange::Css {
                 path: "/static/base.css".into()
+            })
+        );
+        assert_eq!(
+            classify(dir, Path::new("/theme/assets/theme.css.liquid")),
+            Some(ThemeChange::Css {
+                path: "/static/theme.css".into()
             })
         );
         for file in [

@@ -38,6 +38,7 @@ pub mod parser;
 mod props;
 pub mod runtime;
 pub mod theme_tags;
+pub mod undefined;
 pub mod value;
 
 use std::collections::HashMap;
@@ -103,6 +104,91 @@ pub fn used_filters(name: &str, source: &str) -> Vec<(String, u32)> {
                 if let [expr::Tok::Pipe, expr::Tok::Ident(filter)] = pair {
                     let line = line + u32::try_from(offset).unwrap_or(0);
                     out.push((filter.clone(), line));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What a Liquid file names by a literal string: a file it needs or a translation key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// `render 'x'` / `include 'x'`: `snippets/x.liquid`.
+    Snippet(String),
+    /// `section 'x'`: `sections/x.liquid`.
+    Section(String),
+    /// `sections 'x'`: `sections/x.json`.
+    SectionGroup(String),
+    /// `content_for 'block', type: 'x'`: `blocks/x.liquid`.
+    Block(String),
+    /// `'x.y' | t`: a key of the default locale.
+    Translation(String),
+}
+
+/// The literal references of a Liquid file, with their lines, for `vitrine check`. Names held
+/// in variables are not followed; comments are skipped.
+pub fn references(name: &str, source: &str) -> Vec<(Reference, u32)> {
+    let Ok(tokens) = lexer::tokenize(name, source) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut in_comment = 0u32;
+    for token in tokens {
+        let (lines, line): (Vec<(String, String)>, u32) = match token {
+            lexer::Token::Text { .. } => continue,
+            lexer::Token::Output { markup, line } => (vec![(String::new(), markup)], line),
+            lexer::Token::Tag { name, markup, line } if name == "liquid" => {
+                // One tag per line: its first word is the tag's name.
+                let lines = markup
+                    .split('\n')
+                    .map(|l| {
+                        let l = l.trim();
+                        let (tag, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+                        (tag.to_owned(), rest.to_owned())
+                    })
+                    .collect();
+                (lines, line)
+            }
+            lexer::Token::Tag { name, markup, line } => (vec![(name, markup)], line),
+        };
+        for (offset, (tag, markup)) in lines.into_iter().enumerate() {
+            match tag.as_str() {
+                "comment" => in_comment += 1,
+                "endcomment" => in_comment = in_comment.saturating_sub(1),
+                _ => {}
+            }
+            if in_comment > 0 || tag == "#" {
+                continue;
+            }
+            let line = line + u32::try_from(offset).unwrap_or(0);
+            let Ok(toks) = expr::lex(&markup) else {
+                continue;
+            };
+            let first = match toks.first() {
+                Some(expr::Tok::Str(s)) => Some(s.clone()),
+                _ => None,
+            };
+            let named = match (tag.as_str(), first) {
+                ("render" | "include", Some(s)) => Some(Reference::Snippet(s)),
+                ("section", Some(s)) => Some(Reference::Section(s)),
+                ("sections", Some(s)) => Some(Reference::SectionGroup(s)),
+                ("content_for", Some(s)) if s == "block" => toks.windows(3).find_map(|w| match w {
+                    [expr::Tok::Ident(k), expr::Tok::Colon, expr::Tok::Str(kind)]
+                        if k == "type" =>
+                    {
+                        Some(Reference::Block(kind.clone()))
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            };
+            out.extend(named.map(|r| (r, line)));
+            for w in toks.windows(3) {
+                if let [expr::Tok::Str(key), expr::Tok::Pipe, expr::Tok::Ident(f)] = w
+                    && (f == "t" || f == "translate")
+                {
+                    out.push((Reference::Translation(key.clone()), line));
                 }
             }
         }
@@ -357,5 +443,31 @@ impl LiquidTemplate {
             .get_template(&self.name)
             .ok()
             .map(|t| t.source().to_string())
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+
+    #[test]
+    fn literal_references_with_their_lines() {
+        let source = "{% render 'price', p: x %}\n{{ 'cart.title' | t }}\n\
+                      {% comment %}{% render 'old' %}{% endcomment %}\n\
+                      {%- liquid\n  render 'icon'\n  echo 'a.b' | t: count: 2\n-%}\n\
+                      {% section 'footer' %}{% sections 'header-group' %}\n\
+                      {% content_for 'block', type: 'slide', id: 's' %}{% render name %}";
+        assert_eq!(
+            references("t.liquid", source),
+            vec![
+                (Reference::Snippet("price".into()), 1),
+                (Reference::Translation("cart.title".into()), 2),
+                (Reference::Snippet("icon".into()), 5),
+                (Reference::Translation("a.b".into()), 6),
+                (Reference::Section("footer".into()), 8),
+                (Reference::SectionGroup("header-group".into()), 8),
+                (Reference::Block("slide".into()), 9),
+            ]
+        );
     }
 }

@@ -89,6 +89,9 @@ fn channel(value: f64) -> u8 {
 
 impl Color {
     fn parse(value: &Value) -> Option<Color> {
+        if let Some(setting) = value.downcast_object_ref::<ColorSetting>() {
+            return Some(setting.color);
+        }
         if value.kind() == ValueKind::Map {
             if let (Some(r), Some(g), Some(b)) = (
                 attr(value, "red"),
@@ -417,6 +420,69 @@ fn color_mix(value: Value, other: Value, weight: Value) -> Value {
     Value::from(out.in_notation())
 }
 
+/// The `color` object a `color` setting holds (<https://shopify.dev/docs/api/liquid/objects/color>):
+/// its channels, `rgb`/`rgba` in CSS's space-separated notation and HSL; printed, the color as
+/// the setting wrote it. A value that is no color stays the plain string.
+pub fn color_value(raw: &str) -> Value {
+    match Color::parse_str(raw) {
+        Some(color) => Value::from_object(ColorSetting {
+            written: raw.to_owned(),
+            color,
+        }),
+        None => Value::from(raw),
+    }
+}
+
+#[derive(Debug)]
+struct ColorSetting {
+    written: String,
+    color: Color,
+}
+
+impl minijinja::value::Object for ColorSetting {
+    /// A drop that prints as text (and compares as it) in Liquid, with attributes besides.
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        let c = self.color;
+        let hsl = c.to_hsl();
+        let (r, g, b) = (channel(c.r), channel(c.g), channel(c.b));
+        let alpha = round_to(c.a, 2);
+        Some(match key.as_str()? {
+            "red" => Value::from(r),
+            "green" => Value::from(g),
+            "blue" => Value::from(b),
+            "alpha" => Value::from(alpha),
+            "rgb" => Value::from(format!("{r} {g} {b}")),
+            "rgba" => Value::from(format!("{r} {g} {b} / {}", trim_decimal(alpha, 2))),
+            "hue" => Value::from(hsl.h.round() as i64),
+            "saturation" => Value::from(hsl.s.round() as i64),
+            "lightness" => Value::from(hsl.l.round() as i64),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(&[
+            "red",
+            "green",
+            "blue",
+            "alpha",
+            "rgb",
+            "rgba",
+            "hue",
+            "saturation",
+            "lightness",
+        ])
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.written)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::render;
@@ -494,5 +560,21 @@ mod tests {
         assert_eq!(one("[{{ 'nope'|color_brightness }}]"), "[]");
         assert_eq!(one("[{{ nothing|color_contrast('#fff') }}]"), "[]");
         assert_eq!(one("[{{ '#fff'|color_extract('purple') }}]"), "[]");
+    }
+
+    #[test]
+    fn a_color_setting_is_a_color_object_that_prints_as_written() {
+        let ctx = minijinja::context! { c => super::color_value("#7ab55c") };
+        assert_eq!(
+            render(
+                "{{ c }}|{{ c.red }},{{ c.green }},{{ c.blue }}|{{ c.alpha }}|{{ c.rgb }}|{{ c.rgba }}|\
+                 {{ c.hue }} {{ c.saturation }} {{ c.lightness }}|{{ c|color_to_rgb }}|{{ c|color_darken(10) }}",
+                ctx
+            ),
+            "#7ab55c|122,181,92|1.0|122 181 92|122 181 92 / 1|100 38 54|rgb(122, 181, 92)|#619945"
+        );
+        // Not a color: the string as it is.
+        let ctx = minijinja::context! { c => super::color_value("") };
+        assert_eq!(render("[{{ c }}]{{ c.red }}", ctx), "[]");
     }
 }

@@ -41,9 +41,10 @@ const SYSTEM_FONTS: &[(&str, &str, &str)] = &[
     ("futura", "Futura", "Trebuchet MS, Arial, sans-serif"),
     ("avenir_next", "Avenir Next", "Avenir, sans-serif"),
     ("gill_sans", "Gill Sans", "Gill Sans MT, sans-serif"),
-    ("sans-serif", "sans-serif", ""),
-    ("serif", "serif", ""),
-    ("monospace", "monospace", ""),
+    // CSS's generic families: their own fallback, so `family, fallback_families` stays valid CSS.
+    ("sans-serif", "sans-serif", "sans-serif"),
+    ("serif", "serif", "serif"),
+    ("monospace", "monospace", "monospace"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +152,10 @@ impl Font {
         } else {
             Some(Font::from_handle(&handle))
         }
+    }
+
+    fn is_generic(&self) -> bool {
+        matches!(self.base.as_str(), "sans-serif" | "serif" | "monospace")
     }
 
     fn handle(&self) -> String {
@@ -314,6 +319,10 @@ fn font_face(value: Value, args: Kwargs) -> Value {
     let Some(font) = Font::read(&value) else {
         return Value::from("");
     };
+    // A generic family is no font to declare: CSS refuses `@font-face { font-family: serif }`.
+    if font.is_generic() {
+        return Value::from("");
+    }
     let mut out = String::from("@font-face {\n");
     out.push_str(&format!("  font-family: {};\n", css_family(&font.family)));
     out.push_str(&format!("  font-weight: {};\n", font.weight));
@@ -497,6 +506,15 @@ mod tests {
                 "assistant_n4"
             ),
             "italic"
+        );
+    }
+
+    #[test]
+    fn generic_families_stay_valid_css() {
+        let src = "[{{ font|font_face }}]{{ font.family }}, {{ font.fallback_families }}|{{ font.system }}";
+        assert_eq!(
+            with_font(src, "sans-serif"),
+            "[]sans-serif, sans-serif|true"
         );
     }
 

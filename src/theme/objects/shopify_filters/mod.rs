@@ -24,6 +24,7 @@ use crate::theme::objects::values::{number, text};
 use minijinja::value::ValueKind;
 use minijinja::{Environment, Value};
 
+pub use colors::color_value;
 pub use fonts::font_value;
 
 /// Every filter name registered here (for the theme's list of known filters).
