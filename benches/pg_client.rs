@@ -197,8 +197,12 @@ async fn tokio_postgres_read(pool: &Pool, id: &str) {
             client.prepare_cached(LINES_SQL)
         )
         .expect("prepared");
-        tokio::try_join!(client.query_one(&cart, &[&id]), client.query(&lines, &[&id]))
-            .expect("read")
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
+        tokio::try_join!(
+            client.query_one(&cart, &params),
+            client.query(&lines, &params)
+        )
+        .expect("read")
     };
     std::hint::black_box(decode_tokio_postgres(&row, &lines));
 }
@@ -212,18 +216,20 @@ async fn tokio_postgres_write(pool: &Pool, id: &str) {
         client.prepare_cached(SET_LINE)
     )
     .expect("prepared");
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
     let (begun, row, lines) = tokio::join!(
         client.batch_execute("BEGIN"),
-        client.query_one(&lock, &[&id]),
-        client.query(&lines, &[&id])
+        client.query_one(&lock, &params),
+        client.query(&lines, &params)
     );
     begun.expect("begin");
     let (row, lines) = (row.expect("lock"), lines.expect("lines"));
     std::hint::black_box(decode_tokio_postgres(&row, &lines));
     let now = Utc::now();
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&id, &now];
     let (bumped, set, committed) = tokio::join!(
-        client.execute(&bump, &[&id, &now]),
-        client.execute(&set_line, &[&id, &now]),
+        client.execute(&bump, &params),
+        client.execute(&set_line, &params),
         client.batch_execute("COMMIT")
     );
     bumped.expect("bump");
