@@ -60,7 +60,7 @@ impl PageRequest {
         }
     }
 
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -152,6 +152,9 @@ pub struct Page {
     all_products: Value,
     template_value: Value,
     page_title: Value,
+    linklists: Value,
+    pages: Value,
+    blogs: Value,
     // Page-only objects.
     product: Value,
     collection: Value,
@@ -160,6 +163,13 @@ pub struct Page {
     flash: Value,
     cart_error: Value,
     shipping_estimate: Value,
+    page: Value,
+    blog: Value,
+    article: Value,
+    current_tags: Value,
+    recommendations: Value,
+    predictive_search: Value,
+    gift_card: Value,
     pub(crate) listing: Listing,
     /// Snippet output by call (see `fragments::call_key`), and whether it read per-request
     /// objects: a snippet sees only its arguments and the page's globals, so within one page
@@ -188,10 +198,23 @@ pub const SNIPPET_GLOBALS: &[&str] = &[
     "all_products",
     "template",
     "page_title",
+    "linklists",
+    "menus",
+    "pages",
+    "blogs",
+    "customer",
 ];
 
 /// The globals that differ between requests; the others are fixed for a theme and locale.
-const PER_REQUEST_GLOBALS: &[&str] = &["cart", "request", "template", "page_title"];
+/// Menus are among them: which link is `active` depends on the request path.
+const PER_REQUEST_GLOBALS: &[&str] = &[
+    "cart",
+    "request",
+    "template",
+    "page_title",
+    "linklists",
+    "menus",
+];
 
 const PAGE_ONLY: &[&str] = &[
     "product",
@@ -201,6 +224,13 @@ const PAGE_ONLY: &[&str] = &[
     "flash",
     "cart_error",
     "shipping_estimate",
+    "page",
+    "blog",
+    "article",
+    "current_tags",
+    "recommendations",
+    "predictive_search",
+    "gift_card",
 ];
 
 /// Distinct memoized snippet calls kept per page, at most.
@@ -242,6 +272,11 @@ impl Page {
             "all_products" => &self.all_products,
             "template" => &self.template_value,
             "page_title" => &self.page_title,
+            "linklists" | "menus" => &self.linklists,
+            "pages" => &self.pages,
+            "blogs" => &self.blogs,
+            // Nobody is ever logged in: customer accounts need Shopify.
+            "customer" => return Some(Value::from(())),
             _ => return None,
         };
         Some(v.clone())
@@ -297,9 +332,25 @@ impl Page {
             "flash" => &self.flash,
             "cart_error" => &self.cart_error,
             "shipping_estimate" => &self.shipping_estimate,
+            "page" => &self.page,
+            "blog" => &self.blog,
+            "article" => &self.article,
+            "current_tags" => &self.current_tags,
+            "recommendations" => &self.recommendations,
+            "predictive_search" => &self.predictive_search,
+            "gift_card" => &self.gift_card,
             _ => return self.global(key),
         };
         Some(v.clone())
+    }
+
+    /// A parameter of the page's query string.
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        self.listing
+            .query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Looks a key up in the current locale, then the default one.
@@ -344,6 +395,15 @@ enum Route<'a> {
     ListCollections,
     Cart,
     Search,
+    Page(&'a str),
+    Blog(&'a str, Option<&'a str>),
+    Article(&'a str, &'a str),
+    PredictiveSearch,
+    Recommendations,
+    Password,
+    GiftCard(&'a str),
+    /// `templates/customers/<name>`: the pages that render without an account.
+    Customers(&'static str),
     NotFound,
 }
 
@@ -354,6 +414,16 @@ fn route(path: &str) -> Route<'_> {
         [] | [""] => Route::Index,
         ["cart"] => Route::Cart,
         ["search"] => Route::Search,
+        ["search", "suggest"] => Route::PredictiveSearch,
+        ["recommendations", "products"] => Route::Recommendations,
+        ["password"] => Route::Password,
+        ["gift_cards", code] if !code.is_empty() => Route::GiftCard(code),
+        ["account", "login"] => Route::Customers("login"),
+        ["account", "register"] => Route::Customers("register"),
+        ["pages", handle] if !handle.is_empty() => Route::Page(handle),
+        ["blogs", blog] if !blog.is_empty() => Route::Blog(blog, None),
+        ["blogs", blog, "tagged", tag] if !tag.is_empty() => Route::Blog(blog, Some(tag)),
+        ["blogs", blog, article] if !article.is_empty() => Route::Article(blog, article),
         ["collections"] => Route::ListCollections,
         ["collections", handle] if !handle.is_empty() => Route::Collection(handle),
         ["products", handle] | ["collections", _, "products", handle] if !handle.is_empty() => {
@@ -398,6 +468,18 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         all_products: catalog.all_products_value.clone(),
         template_value: Value::UNDEFINED,
         page_title: Value::UNDEFINED,
+        linklists: catalog
+            .content
+            .linklists(&format!("{}{}", values.prefix, req.path)),
+        pages: Value::from_dyn_object(catalog.content.pages.clone()),
+        blogs: catalog.content.blogs_value.clone(),
+        page: Value::UNDEFINED,
+        blog: Value::UNDEFINED,
+        article: Value::UNDEFINED,
+        current_tags: Value::UNDEFINED,
+        recommendations: recommendations(req, values, false),
+        predictive_search: Value::UNDEFINED,
+        gift_card: Value::UNDEFINED,
         product: Value::UNDEFINED,
         collection: Value::UNDEFINED,
         search: Value::UNDEFINED,
@@ -414,27 +496,77 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
     };
     let shop_name = catalog.shop.get_attr("name").ok().unwrap_or_default();
     let found = match route(&req.path) {
-        Route::Index => Some(("index", shop_name.to_string())),
+        Route::Index => Some(("index".to_owned(), shop_name.to_string())),
         Route::Product(handle) => catalog.product(handle).map(|product| {
             let variant = req.param("variant").and_then(|v| v.trim().parse().ok());
             let title = product.base.title.clone();
             page.product = Value::from_object(product.with_variant(variant));
-            ("product", title)
+            ("product".to_owned(), title)
         }),
         Route::Collection(handle) => catalog.collection(handle).map(|base| {
             let title = base.title.clone();
             collection_page(&mut page, req, values, base.clone());
-            ("collection", title)
+            ("collection".to_owned(), title)
         }),
         Route::ListCollections => Some((
-            "list-collections",
+            "list-collections".to_owned(),
             page_text(&page, "collections.title", "Collections"),
         )),
-        Route::Cart => Some(("cart", page_text(&page, "cart.title", "Your cart"))),
+        Route::Cart => Some((
+            "cart".to_owned(),
+            page_text(&page, "cart.title", "Your cart"),
+        )),
         Route::Search => {
             let title = search_page(&mut page, req, values);
-            Some(("search", title))
+            Some(("search".to_owned(), title))
         }
+        Route::Page(handle) => catalog.content.page(handle).map(|(value, suffix)| {
+            let title = value.get_attr("title").ok().unwrap_or_default().to_string();
+            page.page = value;
+            (suffixed("page", suffix, files.has_template), title)
+        }),
+        Route::Blog(handle, tag) => catalog.content.blog(handle).map(|blog| {
+            page.blog = blog.value(tag);
+            page.current_tags = tag.map_or(Value::UNDEFINED, |t| Value::from(vec![Value::from(t)]));
+            (
+                suffixed("blog", blog.template_suffix.as_deref(), files.has_template),
+                blog.title.clone(),
+            )
+        }),
+        Route::Article(blog, handle) => catalog.content.blog(blog).and_then(|blog| {
+            let article = blog.article(handle)?;
+            let title = article
+                .get_attr("title")
+                .ok()
+                .unwrap_or_default()
+                .to_string();
+            page.blog = blog.value(None);
+            page.article = article;
+            Some(("article".to_owned(), title))
+        }),
+        Route::PredictiveSearch => {
+            page.predictive_search = predictive_search(req, values);
+            Some((
+                "search".to_owned(),
+                page_text(&page, "search.title", "Search"),
+            ))
+        }
+        Route::Recommendations => {
+            page.recommendations = recommendations(req, values, true);
+            Some(("index".to_owned(), shop_name.to_string()))
+        }
+        Route::Password => Some(("password".to_owned(), shop_name.to_string())),
+        Route::GiftCard(code) => {
+            page.gift_card = gift_card(code, values);
+            Some((
+                "gift_card".to_owned(),
+                page_text(&page, "gift_cards.issued.title", "Your gift card"),
+            ))
+        }
+        Route::Customers(name) => Some((
+            format!("customers/{name}"),
+            page_text(&page, &format!("customer.{name}.title"), "Account"),
+        )),
         Route::NotFound => None,
     };
     // `?view=alt` picks `product.alt` when the theme has it (Shopify's alternate templates).
@@ -448,7 +580,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             })
             .map(|view| format!("{template}.{view}"))
             .filter(|name| (files.has_template)(name));
-        (alternate.unwrap_or_else(|| template.to_owned()), title)
+        (alternate.unwrap_or(template), title)
     });
     let (template, title) = match found {
         Some((template, title)) if (files.has_template)(&template) => (template, title),
@@ -458,6 +590,12 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             page.collection = Value::UNDEFINED;
             page.search = Value::UNDEFINED;
             page.paginate = Value::UNDEFINED;
+            page.page = Value::UNDEFINED;
+            page.blog = Value::UNDEFINED;
+            page.article = Value::UNDEFINED;
+            page.current_tags = Value::UNDEFINED;
+            page.predictive_search = Value::UNDEFINED;
+            page.gift_card = Value::UNDEFINED;
             (
                 "404".to_owned(),
                 page_text(&page, "general.404.title", "Page not found"),
@@ -528,35 +666,100 @@ fn collection_page(
     });
 }
 
+/// `page.<suffix>` when the theme has that template, else the plain one (Shopify falls back the
+/// same way when a page names an alternate template the theme lacks).
+fn suffixed(template: &str, suffix: Option<&str>, has_template: &dyn Fn(&str) -> bool) -> String {
+    suffix
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("{template}.{s}"))
+        .filter(|name| has_template(name))
+        .unwrap_or_else(|| template.to_owned())
+}
+
+/// The resource types of a search: `type=product,article` (or `resources[type]` for predictive
+/// search); every type when absent or naming none we know.
+fn search_types(asked: Option<&str>, known: &[&'static str]) -> Vec<&'static str> {
+    let picked: Vec<&'static str> = asked
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|t| known.iter().copied().find(|k| *k == t.trim()))
+        .collect();
+    if picked.is_empty() {
+        known.to_vec()
+    } else {
+        picked
+    }
+}
+
+/// Products, then pages, then articles that contain every term, of the `types` asked for.
+fn search_matches(terms: &[String], types: &[&str], values: &LocaleValues) -> Vec<Value> {
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<Value> = Vec::new();
+    if types.contains(&"product") {
+        found.extend(
+            values
+                .catalog
+                .products
+                .iter()
+                .filter(|p| p.base.matches(terms))
+                .map(|p| Value::from_dyn_object(p.clone())),
+        );
+    }
+    found.extend(
+        values
+            .catalog
+            .content
+            .searchable
+            .iter()
+            .filter(|(kind, _, text)| {
+                types.contains(kind) && terms.iter().all(|t| text.contains(t.as_str()))
+            })
+            .map(|(_, value, _)| value.clone()),
+    );
+    found
+}
+
+fn search_terms(q: &str) -> Vec<String> {
+    q.split_whitespace().map(str::to_lowercase).collect()
+}
+
 /// Fills `search` and `paginate`; returns the page title.
+/// <https://shopify.dev/docs/api/liquid/objects/search>
 fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> String {
     let q = req.param("q").unwrap_or("").trim();
-    let terms: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-    let matches: Vec<usize> = values
-        .catalog
-        .products
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.base.matches(&terms))
-        .map(|(i, _)| i)
-        .collect();
+    let types = search_types(req.param("type"), &["product", "page", "article"]);
+    let matches = search_matches(&search_terms(q), &types, values);
     let current = page_number(req);
     let shown = if page.listing.whole {
         &matches[..]
     } else {
         page_slice(&matches, current)
     };
-    let results = shown
-        .iter()
-        .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
-        .collect::<Vec<_>>();
     page.paginate = paginate(&page.listing, current, matches.len(), PAGE_SIZE);
     page.search = Value::from_pairs([
         ("terms", Value::from(q)),
         ("performed", Value::from(!q.is_empty())),
-        ("results", Value::from(results)),
+        ("results", Value::from(shown.to_vec())),
         ("results_count", Value::from(matches.len())),
-        ("types", Value::from(vec![Value::from("product")])),
+        (
+            "types",
+            Value::from(types.iter().map(|t| Value::from(*t)).collect::<Vec<_>>()),
+        ),
+        ("filters", Value::from(Vec::<Value>::new())),
+        (
+            "sort_by",
+            Value::from(req.param("sort_by").unwrap_or("relevance")),
+        ),
+        ("default_sort_by", Value::from("relevance")),
+        (
+            "sort_options",
+            Value::from(vec![Value::from_pairs([
+                ("value", Value::from("relevance")),
+                ("name", Value::from("Relevance")),
+            ])]),
+        ),
     ]);
     let title = page_text(page, "search.title", "Search");
     if q.is_empty() {
@@ -566,7 +769,165 @@ fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> Str
     }
 }
 
-fn page_slice(items: &[usize], page: usize) -> &[usize] {
+/// Shopify's default and largest number of predictive search results per type.
+const PREDICTIVE_LIMIT: usize = 10;
+
+/// The `predictive_search` object for `/search/suggest?q=`.
+/// <https://shopify.dev/docs/api/liquid/objects/predictive_search>
+fn predictive_search(req: &PageRequest, values: &LocaleValues) -> Value {
+    let q = req.param("q").unwrap_or("").trim();
+    let terms = search_terms(q);
+    let types = search_types(
+        req.param("resources[type]"),
+        &["product", "collection", "page", "article", "query"],
+    );
+    let limit = req
+        .param("resources[limit]")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .map_or(PREDICTIVE_LIMIT, |n| n.clamp(1, PREDICTIVE_LIMIT));
+    let of_type = |kind: &'static str| -> Vec<Value> {
+        if !types.contains(&kind) {
+            return Vec::new();
+        }
+        let mut found = search_matches(&terms, &[kind], values);
+        found.truncate(limit);
+        found
+    };
+    let collections: Vec<Value> = if types.contains(&"collection") && !terms.is_empty() {
+        values
+            .catalog
+            .collections
+            .iter()
+            .filter(|c| {
+                let title = c.title.to_lowercase();
+                terms.iter().all(|t| title.contains(t.as_str()))
+            })
+            .take(limit)
+            .map(|c| c.value())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let queries: Vec<Value> = if types.contains(&"query") && !q.is_empty() {
+        vec![Value::from_pairs([
+            ("text", Value::from(q)),
+            ("styled_text", Value::from(q)),
+            (
+                "url",
+                Value::from(format!(
+                    "{}/search?q={}",
+                    values.prefix,
+                    form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+                )),
+            ),
+        ])]
+    } else {
+        Vec::new()
+    };
+    let resources = Value::from_pairs([
+        ("products", Value::from(of_type("product"))),
+        ("collections", Value::from(collections)),
+        ("pages", Value::from(of_type("page"))),
+        ("articles", Value::from(of_type("article"))),
+        ("queries", Value::from(queries)),
+    ]);
+    Value::from_pairs([
+        ("performed", Value::from(!q.is_empty())),
+        ("terms", Value::from(q)),
+        (
+            "types",
+            Value::from(types.iter().map(|t| Value::from(*t)).collect::<Vec<_>>()),
+        ),
+        ("resources", resources),
+    ])
+}
+
+/// What a demo gift card holds ($50.00, unspent): gift cards are issued by Shopify's checkout,
+/// so any code shows one, of the catalog's gift card product.
+const GIFT_CARD_BALANCE: i64 = 5000;
+
+/// The `gift_card` object for `/gift_cards/{code}`.
+/// <https://shopify.dev/docs/api/liquid/objects/gift_card>
+fn gift_card(code: &str, values: &LocaleValues) -> Value {
+    let code: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect::<String>()
+        .to_uppercase();
+    let product = values
+        .catalog
+        .gift_card_product()
+        .unwrap_or(Value::from(()));
+    let last_four: String = code
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let url = format!("{}/gift_cards/{}", values.prefix, code.to_lowercase());
+    Value::from_pairs([
+        ("code", Value::from(code.as_str())),
+        ("last_four_characters", Value::from(last_four)),
+        ("balance", Value::from(GIFT_CARD_BALANCE)),
+        ("initial_value", Value::from(GIFT_CARD_BALANCE)),
+        (
+            "currency",
+            values.catalog.shop.get_attr("currency").unwrap_or_default(),
+        ),
+        ("enabled", Value::from(true)),
+        ("expired", Value::from(false)),
+        ("expires_on", Value::from(())),
+        ("customer", Value::from(())),
+        ("product", product),
+        (
+            "properties",
+            Value::from_pairs(Vec::<(String, Value)>::new()),
+        ),
+        ("message", Value::from(())),
+        ("send_on", Value::from(())),
+        ("pass_url", Value::from(format!("{url}.pkpass"))),
+        ("qr_identifier", Value::from(code.as_str())),
+        ("url", Value::from(url)),
+        ("template_suffix", Value::from(())),
+    ])
+}
+
+/// Shopify's default and largest number of recommended products.
+const RECOMMENDATIONS_LIMIT: usize = 10;
+
+/// The `recommendations` object: filled on `/recommendations/products?product_id=`
+/// (`performed` true there), empty on every other page.
+/// <https://shopify.dev/docs/api/liquid/objects/recommendations>
+fn recommendations(req: &PageRequest, values: &LocaleValues, asked: bool) -> Value {
+    let catalog = &values.catalog;
+    let product = asked
+        .then(|| req.param("product_id"))
+        .flatten()
+        .and_then(|id| id.trim().parse::<i64>().ok())
+        .and_then(|id| catalog.product_index(id));
+    let limit = req
+        .param("limit")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .map_or(RECOMMENDATIONS_LIMIT, |n| n.clamp(1, RECOMMENDATIONS_LIMIT));
+    let products = product.map_or_else(Vec::new, |i| catalog.related(i, limit));
+    let performed = product.is_some();
+    let intent = match req.param("intent") {
+        Some("complementary") => "complementary",
+        _ => "related",
+    };
+    Value::from_pairs([
+        ("performed?", Value::from(performed)),
+        ("performed", Value::from(performed)),
+        ("products_count", Value::from(products.len())),
+        ("products", Value::from(products)),
+        ("intent", Value::from(intent)),
+    ])
+}
+
+fn page_slice<T>(items: &[T], page: usize) -> &[T] {
     let start = (page - 1).saturating_mul(PAGE_SIZE).min(items.len());
     let end = start.saturating_add(PAGE_SIZE).min(items.len());
     &items[start..end]
@@ -816,7 +1177,25 @@ mod tests {
         assert_eq!(route("/cart"), Route::Cart);
         assert_eq!(route("/search"), Route::Search);
         assert_eq!(route("/products/"), Route::NotFound);
-        assert_eq!(route("/pages/about"), Route::NotFound);
+        assert_eq!(route("/pages/about"), Route::Page("about"));
+        assert_eq!(route("/pages/"), Route::NotFound);
+        assert_eq!(route("/blogs/news"), Route::Blog("news", None));
+        assert_eq!(
+            route("/blogs/news/tagged/guides"),
+            Route::Blog("news", Some("guides"))
+        );
+        assert_eq!(
+            route("/blogs/news/a-post"),
+            Route::Article("news", "a-post")
+        );
+        assert_eq!(route("/blogs/news/a-post/extra"), Route::NotFound);
+        assert_eq!(route("/search/suggest"), Route::PredictiveSearch);
+        assert_eq!(route("/recommendations/products"), Route::Recommendations);
+        assert_eq!(route("/account/login"), Route::Customers("login"));
+        assert_eq!(route("/account/register"), Route::Customers("register"));
+        assert_eq!(route("/account"), Route::NotFound);
+        assert_eq!(route("/gift_cards/abc"), Route::GiftCard("abc"));
+        assert_eq!(route("/password"), Route::Password);
     }
 
     #[test]

@@ -90,6 +90,9 @@ fn paginate_function(
 struct Form {
     open_tag: String,
     id: String,
+    /// A contact or customer form that was just sent: the page came back with
+    /// `?contact_posted=true`, as Shopify redirects after `POST /contact`.
+    posted: bool,
 }
 
 impl Object for Form {
@@ -100,7 +103,7 @@ impl Object for Form {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         Some(match key.as_str()? {
             "id" => Value::from(self.id.as_str()),
-            "posted_successfully?" => Value::from(false),
+            "posted_successfully?" => Value::from(self.posted),
             // No form is ever posted back with errors here: nil, as on a fresh page.
             "errors" => Value::from(()),
             _ => return None,
@@ -263,7 +266,16 @@ fn form_function(state: &State, kind: Value, object: Value, attrs: Value) -> Res
             escape_html(&to)
         ));
     }
-    Ok(Value::from_object(Form { open_tag: tag, id }))
+    let posted = matches!(kind.as_str(), "contact" | "customer")
+        && page
+            .as_deref()
+            .and_then(|p| p.query_param("contact_posted"))
+            == Some("true");
+    Ok(Value::from_object(Form {
+        open_tag: tag,
+        id,
+        posted,
+    }))
 }
 
 #[cfg(test)]
