@@ -237,8 +237,18 @@ async fn menus_mark_the_link_of_the_page_being_viewed() {
             "<a href=\"/\" class=\"\" data-levels=\"0\">Home</a>",
             "<a href=\"/collections/all\" class=\"\" data-levels=\"1\">Catalog</a>",
             "<ul class=\"submenu\"><li>Rainwear</li>",
+            // a `link_list` setting names the menu; `linklists` finds it by handle
+            "<nav class=\"menu\" aria-label=\"Main menu\">",
             // `menus` is `linklists` under another name
-            "<nav class=\"footer-menu\"><a href=\"/search\">Search</a><a href=\"/pages/about\">About us</a>",
+            "<nav class=\"footer-menu\"><a href=\"/search\">Search</a><a href=\"/pages/about\" aria-current=\"page\">About us</a>",
+        ],
+    );
+    // The footer menu is a snippet: its output for one page is not reused on another.
+    let contact = app.visitor().get("/pages/contact").await.text();
+    assert_has(
+        &contact,
+        &[
+            "<a href=\"/pages/about\">About us</a><a href=\"/pages/contact\" aria-current=\"page\">Contact</a>",
         ],
     );
     // A product inside a collection: the collection's link is active, its parent's child is.

@@ -1,6 +1,8 @@
 //! Shopify's content objects: `linklists` (alias `menus`) and `link`, `pages` and `page`,
-//! `blogs`, `blog` and `article`. Pages, blogs and articles are built once per locale at load;
-//! menus are wrapped per request, because which link is `active` depends on the request path.
+//! `blogs`, `blog` and `article`, built once per locale at load. Which link is `active` depends
+//! on the request: a link reads the path of the page being rendered on its thread (see
+//! [`enter_nav`]) and notes that it did, so a snippet showing a menu is not reused for
+//! another page.
 //! Reference: <https://shopify.dev/docs/api/liquid/objects/linklists>,
 //! <https://shopify.dev/docs/api/liquid/objects/link>,
 //! <https://shopify.dev/docs/api/liquid/objects/page>,
@@ -8,7 +10,9 @@
 //! <https://shopify.dev/docs/api/liquid/objects/article>
 
 use foldhash::HashMap;
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
@@ -287,12 +291,13 @@ struct MenuBase {
 /// Every menu, page and blog of one locale.
 #[derive(Debug, Default)]
 pub struct ContentValues {
-    menus: Vec<Arc<MenuBase>>,
-    menu_index: HashMap<String, usize>,
     pub pages: Arc<ByHandle>,
     page_suffixes: HashMap<String, Option<String>>,
     pub blogs: Vec<Arc<BlogBase>>,
     pub blogs_value: Value,
+    /// `linklists`: every menu, by handle.
+    pub linklists: Value,
+    linklists_by_handle: HashMap<String, Value>,
     /// Every page and article, for search: its value and its text in lowercase.
     pub searchable: Vec<(&'static str, Value, String)>,
 }
@@ -357,13 +362,22 @@ impl ContentValues {
                 }
             }
         }
+        let linklists = ByHandle::new(menus.iter().map(|m| {
+            (
+                m.handle.clone(),
+                Value::from_object(Linklist {
+                    links: link_values(&m.links),
+                    menu: m.clone(),
+                }),
+            )
+        }));
         ContentValues {
-            menu_index: menus
+            linklists_by_handle: linklists
+                .index
                 .iter()
-                .enumerate()
-                .map(|(i, m)| (m.handle.clone(), i))
+                .map(|(h, &i)| (h.clone(), linklists.list[i].clone()))
                 .collect(),
-            menus,
+            linklists: Value::from_object(linklists),
             pages,
             page_suffixes: content
                 .pages
@@ -387,24 +401,18 @@ impl ContentValues {
         self.blogs.iter().find(|b| b.handle == handle)
     }
 
-    /// `linklists` for a request whose path (with its locale prefix) is `path`.
-    pub fn linklists(self: &Arc<Self>, path: &str) -> Value {
-        let raw = path
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('/');
-        Value::from_object(Linklists {
-            content: self.clone(),
-            path: Arc::new(RequestPath {
-                current: comparable_path(path),
-                raw: if raw.is_empty() {
-                    "/".into()
-                } else {
-                    raw.into()
-                },
-            }),
-        })
+    /// A menu by handle (what a `link_list` setting names).
+    pub fn linklist(&self, handle: &str) -> Option<Value> {
+        self.linklists_by_handle.get(handle).cloned()
+    }
+
+    /// An article by `blog/article` handle (how an `article` setting names it), or by its
+    /// handle alone in any blog.
+    pub fn article(&self, handle: &str) -> Option<Value> {
+        match handle.split_once('/') {
+            Some((blog, article)) => self.blog(blog)?.article(article),
+            None => self.blogs.iter().find_map(|b| b.article(handle)),
+        }
     }
 }
 
@@ -503,53 +511,70 @@ struct RequestPath {
     raw: String,
 }
 
-/// `linklists`: every menu by handle, for one request.
-#[derive(Debug)]
-struct Linklists {
-    content: Arc<ContentValues>,
+/// The page being rendered on this thread, as links see it.
+#[derive(Debug, Clone)]
+pub struct Nav {
     path: Arc<RequestPath>,
+    /// Counts reads of per-request values (the page's counter, see `fragments`).
+    reads: Arc<AtomicU64>,
 }
 
-impl Object for Linklists {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Seq
+impl Nav {
+    /// `path` is the request path with its locale prefix.
+    pub fn new(path: &str, reads: Arc<AtomicU64>) -> Nav {
+        let raw = path
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/');
+        Nav {
+            path: Arc::new(RequestPath {
+                current: comparable_path(path),
+                raw: if raw.is_empty() {
+                    "/".into()
+                } else {
+                    raw.into()
+                },
+            }),
+            reads,
+        }
     }
+}
 
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let menu = match key.as_str() {
-            Some("size") => return Some(Value::from(self.content.menus.len())),
-            Some(handle) => self
-                .content
-                .menu_index
-                .get(handle)
-                .map(|&i| &self.content.menus[i])?,
-            None => self.content.menus.get(key.as_usize()?)?,
-        };
-        Some(Value::from_object(Linklist {
-            menu: menu.clone(),
-            path: self.path.clone(),
-        }))
-    }
+thread_local! {
+    static NAV: RefCell<Option<Nav>> = const { RefCell::new(None) };
+}
 
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.content.menus.len())
-    }
+/// Makes `nav` the page links compare against on this thread; returns the one before, to put
+/// back when the render ends.
+pub fn enter_nav(nav: Option<Nav>) -> Option<Nav> {
+    NAV.with(|current| current.replace(nav))
+}
+
+/// Whether `test` holds for the page being rendered (false outside a render).
+fn on_page(test: impl Fn(&RequestPath) -> bool) -> bool {
+    NAV.with(|nav| {
+        nav.borrow().as_ref().is_some_and(|nav| {
+            nav.reads.fetch_add(1, Ordering::Relaxed);
+            test(&nav.path)
+        })
+    })
 }
 
 #[derive(Debug)]
 struct Linklist {
     menu: Arc<MenuBase>,
-    path: Arc<RequestPath>,
+    links: Value,
 }
 
-fn link_values(links: &[Arc<LinkBase>], path: &Arc<RequestPath>) -> Value {
+fn link_values(links: &[Arc<LinkBase>]) -> Value {
     Value::from(
         links
             .iter()
             .map(|l| {
                 Value::from_object(LinkObject {
                     link: l.clone(),
-                    path: path.clone(),
+                    links: link_values(&l.links),
                 })
             })
             .collect::<Vec<_>>(),
@@ -562,7 +587,7 @@ impl Object for Linklist {
             "handle" => Value::from(self.menu.handle.as_str()),
             "title" => Value::from(self.menu.title.as_str()),
             "levels" => Value::from(self.menu.levels),
-            "links" => link_values(&self.menu.links, &self.path),
+            "links" => self.links.clone(),
             _ => return None,
         })
     }
@@ -572,11 +597,11 @@ impl Object for Linklist {
     }
 }
 
-/// A `link` on one request's page.
+/// A `link`.
 #[derive(Debug)]
 struct LinkObject {
     link: Arc<LinkBase>,
-    path: Arc<RequestPath>,
+    links: Value,
 }
 
 fn current(link: &LinkBase, path: &RequestPath) -> bool {
@@ -604,20 +629,19 @@ impl Object for LinkObject {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let link = &self.link;
-        let path = &self.path;
+        let link = &*self.link;
         Some(match key.as_str()? {
             "title" => Value::from(link.title.as_str()),
             "handle" => Value::from(link.handle.as_str()),
             "url" => Value::from(link.url.as_str()),
             "type" => Value::from(link.link_type.as_str()),
             "object" => link.object.clone(),
-            "active" => Value::from(active(link, path)),
-            "current" => Value::from(current(link, path)),
-            "child_active" => Value::from(any_below(link, path, active)),
-            "child_current" => Value::from(any_below(link, path, current)),
+            "active" => Value::from(on_page(|path| active(link, path))),
+            "current" => Value::from(on_page(|path| current(link, path))),
+            "child_active" => Value::from(on_page(|path| any_below(link, path, active))),
+            "child_current" => Value::from(on_page(|path| any_below(link, path, current))),
             "levels" => Value::from(link.levels),
-            "links" => link_values(&link.links, &self.path),
+            "links" => self.links.clone(),
             _ => return None,
         })
     }

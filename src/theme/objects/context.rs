@@ -14,6 +14,7 @@ use minijinja::value::{Enumerator, Object};
 
 use super::catalog::{CatalogValues, PAGE_SIZE};
 use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
+use super::content::{Nav, enter_nav};
 use super::fragments::{CallKey, Fragment, Prehashed};
 use super::locale::Locale;
 
@@ -177,7 +178,7 @@ pub struct Page {
     pub(crate) snippet_memo:
         std::sync::Mutex<std::collections::HashMap<CallKey, MemoEntry, Prehashed>>,
     /// How often a template read something that differs between requests (see `fragments`).
-    per_request_reads: AtomicU64,
+    per_request_reads: Arc<AtomicU64>,
     /// The outputs of `render()` called by sections themselves (not by snippets), in the order
     /// they rendered: a JSON answer takes their escaping from them (see `Fragment`).
     printed: std::sync::Mutex<Vec<Arc<Fragment>>>,
@@ -206,15 +207,8 @@ pub const SNIPPET_GLOBALS: &[&str] = &[
 ];
 
 /// The globals that differ between requests; the others are fixed for a theme and locale.
-/// Menus are among them: which link is `active` depends on the request path.
-const PER_REQUEST_GLOBALS: &[&str] = &[
-    "cart",
-    "request",
-    "template",
-    "page_title",
-    "linklists",
-    "menus",
-];
+/// (Menus are not: a link notes its own read when asked whether it is `active`.)
+const PER_REQUEST_GLOBALS: &[&str] = &["cart", "request", "template", "page_title"];
 
 const PAGE_ONLY: &[&str] = &[
     "product",
@@ -445,7 +439,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             whole: files.paginates_itself,
         },
         snippet_memo: Default::default(),
-        per_request_reads: AtomicU64::new(0),
+        per_request_reads: Arc::new(AtomicU64::new(0)),
         printed: Default::default(),
         template: String::new(),
         status: 200,
@@ -468,9 +462,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         all_products: catalog.all_products_value.clone(),
         template_value: Value::UNDEFINED,
         page_title: Value::UNDEFINED,
-        linklists: catalog
-            .content
-            .linklists(&format!("{}{}", values.prefix, req.path)),
+        linklists: catalog.content.linklists.clone(),
         pages: Value::from_dyn_object(catalog.content.pages.clone()),
         blogs: catalog.content.blogs_value.clone(),
         page: Value::UNDEFINED,
@@ -1127,14 +1119,18 @@ thread_local! {
 /// A render is synchronous and all of its filters belong to its page, so the mark is exact;
 /// nested renders of the same page keep it, and dropping restores what was there.
 /// Cart lines link to the page's products through the same mark (see `keyed::link_products`).
-pub struct Rendering(Option<Arc<Page>>, Option<Value>);
+/// Menu links read the page's path through a mark of their own (see `content::enter_nav`).
+pub struct Rendering(Option<Arc<Page>>, Option<Value>, Option<Nav>);
 
 impl Rendering {
     pub fn enter(page: &Arc<Page>) -> Rendering {
         let products = super::keyed::link_products(Some(page.all_products.clone()));
+        let path = format!("{}{}", page.prefix, page.listing.path);
+        let nav = enter_nav(Some(Nav::new(&path, page.per_request_reads.clone())));
         Rendering(
             RENDERING.with(|current| current.replace(Some(page.clone()))),
             products,
+            nav,
         )
     }
 }
@@ -1144,6 +1140,7 @@ impl Drop for Rendering {
         let previous = self.0.take();
         RENDERING.with(|current| *current.borrow_mut() = previous);
         super::keyed::link_products(self.1.take());
+        enter_nav(self.2.take());
     }
 }
 
