@@ -688,3 +688,39 @@ fn helium_checks_clean_but_for_filters_still_missing() {
         assert!(problem.message.starts_with("unknown filter"), "{problem}");
     }
 }
+
+#[tokio::test]
+async fn our_own_theme_shows_pages_and_the_blog_too() {
+    let app = TestApp::with_real_theme(&[], false).await;
+    let about = app.visitor().get("/fr/pages/about").await;
+    about.expect(200);
+    assert_has(
+        &about.text(),
+        &[
+            "<h1 class=\"page-title\">About us</h1>",
+            "<div class=\"rte\"><p>We are a small shop",
+        ],
+    );
+    let blog = app.visitor().get("/blogs/news/tagged/pantry").await;
+    blog.expect(200);
+    let html = blog.text();
+    assert_has(
+        &html,
+        &[
+            "<h1 class=\"page-title\">Journal – pantry</h1>",
+            "<a href=\"/blogs/news/a-pantry-for-grey-days\">A pantry for grey days</a>",
+        ],
+    );
+    assert!(!html.contains("Caring for waxed cotton"), "{html}");
+    let article = app
+        .visitor()
+        .get("/blogs/news/caring-for-waxed-cotton")
+        .await;
+    article.expect(200);
+    assert!(
+        article
+            .text()
+            .contains("<time datetime=\"2024-05-20T09:15:00-04:00\">May 20, 2024</time>")
+    );
+    app.visitor().get("/pages/nope").await.expect(404);
+}
