@@ -425,7 +425,22 @@ async fn an_article_shows_its_blog_author_and_image() {
             "<a href=\"/products/red-rain-coat\">Red Rain Coat</a>",
             "<p class=\"article-tags\">Rainwear / Guides</p>",
             "<p class=\"comments\">0 comments, closed</p>",
+            "action=\"/blogs/news/rain-gear-for-the-coast/comments\" id=\"comment_form\"",
+            "<time datetime=\"2024-03-02T15:00:00Z\">March 02, 2024</time>",
+            "Coastal rain comes sideways:...",
         ],
+    );
+    let comment = app
+        .visitor()
+        .post_form(
+            "/blogs/news/rain-gear-for-the-coast/comments",
+            &[("comment[body]", "Nice")],
+        )
+        .await;
+    assert_eq!(comment.status.as_u16(), 303);
+    assert_eq!(
+        comment.location(),
+        Some("/blogs/news/rain-gear-for-the-coast?comment_posted=false#comments")
     );
 }
 
@@ -466,6 +481,19 @@ async fn search_finds_products_pages_and_articles_and_filters_by_type() {
         "{body}"
     );
     assert_eq!(body["resources"]["results"]["queries"][0]["text"], "waxed");
+    // The section a theme's predictive search fetches.
+    let section = app
+        .visitor()
+        .get("/search/suggest?q=coast&resources[type]=article,query&section_id=predictive-search")
+        .await;
+    section.expect(200);
+    assert_has(
+        &section.text(),
+        &[
+            "<ul class=\"predictive\"><li>Rain gear for the coast</li><li class=\"query\">coast</li></ul>",
+            "<p class=\"globals\">About us / Journal: 3 / 2 pages</p>",
+        ],
+    );
 }
 
 #[tokio::test]
