@@ -1,6 +1,7 @@
-//! The catalog: shop settings, products, variants, selling plans, collections, discount codes and
-//! the shipping rate table. It is read from the JSON files in `data/` (seeded into SQLite on first
-//! run, see `store::seed`) and held in memory, immutable, for the life of the process.
+//! The catalog: shop settings, products, variants, selling plans, collections, discount codes,
+//! the shipping rate table, and the shop's content (menus, pages, blogs: see `content`). It is
+//! read from the JSON files in `data/` (seeded into SQLite on first run, see `store::seed`) and
+//! held in memory, immutable, for the life of the process.
 //! It knows nothing of HTTP or templates.
 
 mod content;

@@ -62,8 +62,22 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     }
 }
 
+/// A redirect to a path on this store. Bytes a `Location` header cannot hold (spaces,
+/// non-ASCII letters in a handle or `return_to`) are percent-encoded: axum would panic on them.
 fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, Redirect::to(to)).into_response()
+    (StatusCode::SEE_OTHER, Redirect::to(&header_safe(to))).into_response()
+}
+
+fn header_safe(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for byte in url.bytes() {
+        if byte.is_ascii_graphic() {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// POST /contact: Shopify sends the message to the merchant and brings the visitor back to the
@@ -117,13 +131,10 @@ pub async fn password(locale: Locale) -> Response {
     see_other(&locale.url("/"))
 }
 
-/// POST /blogs/{blog}/{article}/comments: comments need Shopify; back to the article.
+/// POST /blogs/{blog}/{article}/comments: comments need Shopify (they are not kept); back to
+/// the article's comments.
 pub async fn comment(locale: Locale, Path((blog, article)): Path<(String, String)>) -> Response {
-    let url = locale.url(&format!("/blogs/{blog}/{article}"));
-    see_other(&format!(
-        "{}#comments",
-        with_param(&url, "comment_posted", "false")
-    ))
+    see_other(&locale.url(&format!("/blogs/{blog}/{article}#comments")))
 }
 
 /// POST /localization: the `localization` form. `locale_code` picks the language (its URL
@@ -199,6 +210,15 @@ mod tests {
             ),
             "/pages/contact?a=1&contact_posted=true#x"
         );
+    }
+
+    #[test]
+    fn redirect_targets_are_header_safe() {
+        assert_eq!(
+            header_safe("/pages/café au lait"),
+            "/pages/caf%C3%A9%20au%20lait"
+        );
+        assert_eq!(header_safe("/a?b=1#c"), "/a?b=1#c");
     }
 
     #[test]
