@@ -414,6 +414,18 @@ async fn blogs_list_their_articles_by_tag_and_page() {
         ],
     );
     assert!(!tagged.contains("A pantry for grey days"), "{tagged}");
+    let spelled = app
+        .visitor()
+        .get("/blogs/news/tagged/Pantry%20")
+        .await
+        .text();
+    assert_has(
+        &spelled,
+        &[
+            "<p class=\"count\">1 articles</p>",
+            "A pantry for grey days",
+        ],
+    );
 }
 
 #[tokio::test]

@@ -83,6 +83,8 @@ pub struct LocaleValues {
     pub localization: Value,
     pub request_locale: Value,
     pub catalog: Arc<CatalogValues>,
+    /// `recommendations` on every page but `/recommendations/products`: nothing performed.
+    pub no_recommendations: Value,
 }
 
 /// The theme files a context needs (a snapshot: a reload mid-request does not mix versions).
@@ -469,7 +471,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         blog: Value::UNDEFINED,
         article: Value::UNDEFINED,
         current_tags: Value::UNDEFINED,
-        recommendations: recommendations(req, values, false),
+        recommendations: values.no_recommendations.clone(),
         predictive_search: Value::UNDEFINED,
         gift_card: Value::UNDEFINED,
         product: Value::UNDEFINED,
@@ -518,8 +520,12 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             (suffixed("page", suffix, files.has_template), title)
         }),
         Route::Blog(handle, tag) => catalog.content.blog(handle).map(|blog| {
-            page.blog = blog.value(tag);
-            page.current_tags = tag.map_or(Value::UNDEFINED, |t| Value::from(vec![Value::from(t)]));
+            // `/blogs/news/tagged/rain%20gear`: the tag as written.
+            let tag = tag.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
+            page.blog = blog.value(tag.as_deref());
+            if let Some(tag) = tag {
+                page.current_tags = Value::from(vec![Value::from(tag.as_ref())]);
+            }
             (
                 suffixed("blog", blog.template_suffix.as_deref(), files.has_template),
                 blog.title.clone(),
@@ -544,7 +550,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             ))
         }
         Route::Recommendations => {
-            page.recommendations = recommendations(req, values, true);
+            page.recommendations = recommendations(req, &values.catalog);
             Some(("index".to_owned(), shop_name.to_string()))
         }
         Route::Password => Some(("password".to_owned(), shop_name.to_string())),
@@ -893,11 +899,9 @@ const RECOMMENDATIONS_LIMIT: usize = 10;
 /// The `recommendations` object: filled on `/recommendations/products?product_id=`
 /// (`performed` true there), empty on every other page.
 /// <https://shopify.dev/docs/api/liquid/objects/recommendations>
-fn recommendations(req: &PageRequest, values: &LocaleValues, asked: bool) -> Value {
-    let catalog = &values.catalog;
-    let product = asked
-        .then(|| req.param("product_id"))
-        .flatten()
+fn recommendations(req: &PageRequest, catalog: &CatalogValues) -> Value {
+    let product = req
+        .param("product_id")
         .and_then(|id| id.trim().parse::<i64>().ok())
         .and_then(|id| catalog.product_index(id));
     let limit = req
@@ -1099,12 +1103,14 @@ pub fn locale_values(
         ("available_languages", Value::from(available)),
         ("language", language(code)),
     ]);
+    let catalog = Arc::new(CatalogValues::build(catalog.clone(), &prefix));
     LocaleValues {
+        no_recommendations: recommendations(&PageRequest::default(), &catalog),
+        catalog,
         code: code.to_owned(),
         routes,
         localization,
         request_locale: language(code),
-        catalog: Arc::new(CatalogValues::build(catalog.clone(), &prefix)),
         prefix,
     }
 }
