@@ -543,29 +543,40 @@ async fn recommendations_answer_with_products_of_the_same_collection() {
         .get("/recommendations/products.json?product_id=1")
         .await
         .expect(404);
-    // With section_id, the section renders with `recommendations` filled in.
+    // The product page holds the section empty, with the URL that fills it in.
+    let url = format!(
+        "/recommendations/products?section_id=template--product__related&product_id={coat}"
+    );
+    let page = app.visitor().get("/products/red-rain-coat").await.text();
+    assert_has(
+        &page,
+        &["data-performed=\"false\"", &format!("data-url=\"{url}\"")],
+    );
+    // With section_id, the product template's section renders with `recommendations` filled in.
     let section = app
         .visitor()
         .get(&format!(
-            "/recommendations/products?product_id={coat}&limit=2&section_id=recommendations"
+            "/recommendations/products?product_id={coat}&limit=2&section_id=template--product__related"
         ))
         .await;
     section.expect(200);
     assert_has(
         &section.text(),
         &[
-            "<p class=\"recommended\" data-performed=\"true\">Sou'wester Rain Hat, Classic Rain Boots</p>",
+            "<div id=\"shopify-section-template--product__related\" class=\"shopify-section\">",
+            "data-performed=\"true\"",
+            ">Sou'wester Rain Hat, Classic Rain Boots</p>",
         ],
     );
-    let elsewhere = app
+    // A section file works too, as in Shopify's Section Rendering API.
+    let by_file = app
         .visitor()
-        .get("/?section_id=recommendations")
+        .get(&format!(
+            "/recommendations/products?product_id={coat}&limit=1&section_id=recommendations"
+        ))
         .await
         .text();
-    assert!(
-        elsewhere.contains("data-performed=\"false\""),
-        "{elsewhere}"
-    );
+    assert!(by_file.contains(">Sou'wester Rain Hat</p>"), "{by_file}");
 }
 
 #[tokio::test]

@@ -549,9 +549,22 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
                 page_text(&page, "search.title", "Search"),
             ))
         }
+        // In the product page's context: a theme asks for its product template's own section
+        // (`section_id=template--product__related`), which reads `product` too.
         Route::Recommendations => {
             page.recommendations = recommendations(req, &values.catalog);
-            Some(("index".to_owned(), shop_name.to_string()))
+            let product = req
+                .param("product_id")
+                .and_then(|id| id.trim().parse::<i64>().ok())
+                .and_then(|id| catalog.product_index(id))
+                .and_then(|i| catalog.products.get(i));
+            Some(match product {
+                Some(product) => {
+                    page.product = Value::from_dyn_object(product.clone());
+                    ("product".to_owned(), product.base.title.clone())
+                }
+                None => ("index".to_owned(), shop_name.to_string()),
+            })
         }
         Route::Password => Some(("password".to_owned(), shop_name.to_string())),
         Route::GiftCard(code) => {
