@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
             get(shop_forms::account).post(shop_forms::create_customer),
         )
         .route("/account/login", get(page).post(shop_forms::customer))
+        .route("/account/logout", get(shop_forms::logout))
         .route(
             "/account/register",
             get(page).post(shop_forms::create_customer),

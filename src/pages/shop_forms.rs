@@ -126,6 +126,16 @@ pub async fn account(locale: Locale) -> Response {
         .into_response()
 }
 
+/// GET /account/logout: nobody is logged in; Shopify goes to the home page.
+pub async fn logout(locale: Locale) -> Response {
+    let home = if locale.prefix.is_empty() {
+        "/".to_owned()
+    } else {
+        locale.prefix.to_string()
+    };
+    (StatusCode::FOUND, Redirect::to(&home)).into_response()
+}
+
 /// POST /password: the storefront is never locked offline, so any password opens it.
 pub async fn password(locale: Locale) -> Response {
     see_other(&locale.url("/"))

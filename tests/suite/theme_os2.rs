@@ -590,6 +590,7 @@ async fn customer_password_and_gift_card_pages_render_without_an_account() {
             "class=\"template-login\"",
             "<h1 class=\"customers\">Log in</h1>",
             "action=\"/account/login\" id=\"customer_login\"",
+            "<p class=\"account-links\"><a href=\"/account/register\">Register</a> <a href=\"/account\">Account</a></p>",
         ],
     );
     assert!(!login.text().contains("Hello"));
@@ -603,6 +604,8 @@ async fn customer_password_and_gift_card_pages_render_without_an_account() {
     let account = app.visitor().get("/account").await;
     assert_eq!(account.status.as_u16(), 302);
     assert_eq!(account.location(), Some("/account/login"));
+    let logout = app.visitor().get("/fr/account/logout").await;
+    assert_eq!(logout.location(), Some("/fr"));
     let orders = app.visitor().get("/fr/account/orders/1").await;
     assert_eq!(orders.location(), Some("/fr/account/login"));
     let posted = app

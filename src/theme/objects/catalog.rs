@@ -164,6 +164,12 @@ impl CatalogValues {
     }
 }
 
+/// Each non-empty text once, sorted, as Shopify lists `shop.types` and `shop.vendors`.
+fn strings<'a>(texts: impl Iterator<Item = &'a str>) -> Value {
+    let set: std::collections::BTreeSet<&str> = texts.filter(|t| !t.is_empty()).collect();
+    Value::from(set.into_iter().map(Value::from).collect::<Vec<_>>())
+}
+
 fn shop_value(catalog: &Catalog) -> (Value, String, String) {
     let shop = catalog.shop();
     let value = Value::from_pairs([
@@ -190,6 +196,18 @@ fn shop_value(catalog: &Catalog) -> (Value, String, String) {
             ),
         ),
         ("url", Value::from("/")),
+        // The account pages that work without an account (login, register) exist, so themes
+        // show their account links.
+        ("customer_accounts_enabled", Value::from(true)),
+        ("customer_accounts_optional", Value::from(true)),
+        (
+            "types",
+            strings(catalog.products.iter().map(|p| p.product_type.as_str())),
+        ),
+        (
+            "vendors",
+            strings(catalog.products.iter().map(|p| p.vendor.as_str())),
+        ),
     ]);
     (
         value,

@@ -1111,6 +1111,13 @@ pub fn locale_values(
             "product_recommendations_url",
             url("/recommendations/products"),
         ),
+        ("account_url", url("/account")),
+        ("account_login_url", url("/account/login")),
+        ("account_logout_url", url("/account/logout")),
+        ("account_register_url", url("/account/register")),
+        ("account_recover_url", url("/account/recover")),
+        ("account_addresses_url", url("/account/addresses")),
+        ("storefront_login_url", url("/password")),
     ]);
     let localization = Value::from_pairs([
         ("available_languages", Value::from(available)),
