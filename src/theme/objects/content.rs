@@ -297,7 +297,7 @@ pub struct ContentValues {
     pub blogs_value: Value,
     /// `linklists`: every menu, by handle.
     pub linklists: Value,
-    linklists_by_handle: HashMap<String, Value>,
+    menus: Arc<ByHandle>,
     /// Every page and article, for search: its value and its text in lowercase.
     pub searchable: Vec<(&'static str, Value, String)>,
 }
@@ -362,7 +362,7 @@ impl ContentValues {
                 }
             }
         }
-        let linklists = ByHandle::new(menus.iter().map(|m| {
+        let linklists = Arc::new(ByHandle::new(menus.iter().map(|m| {
             (
                 m.handle.clone(),
                 Value::from_object(Linklist {
@@ -370,14 +370,10 @@ impl ContentValues {
                     menu: m.clone(),
                 }),
             )
-        }));
+        })));
         ContentValues {
-            linklists_by_handle: linklists
-                .index
-                .iter()
-                .map(|(h, &i)| (h.clone(), linklists.list[i].clone()))
-                .collect(),
-            linklists: Value::from_object(linklists),
+            linklists: Value::from_dyn_object(linklists.clone()),
+            menus: linklists,
             pages,
             page_suffixes: content
                 .pages
@@ -403,7 +399,7 @@ impl ContentValues {
 
     /// A menu by handle (what a `link_list` setting names).
     pub fn linklist(&self, handle: &str) -> Option<Value> {
-        self.linklists_by_handle.get(handle).cloned()
+        self.menus.get(handle).cloned()
     }
 
     /// An article by `blog/article` handle (how an `article` setting names it), or by its
