@@ -608,12 +608,24 @@ async fn customer_password_and_gift_card_pages_render_without_an_account() {
     assert_eq!(logout.location(), Some("/fr"));
     let orders = app.visitor().get("/fr/account/orders/1").await;
     assert_eq!(orders.location(), Some("/fr/account/login"));
-    let posted = app
-        .visitor()
+    let visitor = app.visitor();
+    let posted = visitor
         .post_form("/account/login", &[("customer[email]", "a@example.com")])
         .await;
     assert_eq!(posted.status.as_u16(), 303);
     assert_eq!(posted.location(), Some("/account/login"));
+    // Back on the login page, the form says why, as Shopify's form errors do.
+    let refused = visitor.get("/account/login").await.text();
+    assert_has(
+        &refused,
+        &[
+            "<div class=\"errors\"><ul><li>Customer accounts are not available in vitrine: nobody can log in offline.</li></ul></div>",
+            "<p class=\"error-field\">form</p>",
+        ],
+    );
+    // Only once.
+    let again = visitor.get("/account/login").await.text();
+    assert!(!again.contains("class=\"errors\""), "{again}");
     let password = app.visitor().get("/password").await;
     password.expect(200);
     assert!(

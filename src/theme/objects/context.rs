@@ -340,6 +340,11 @@ impl Page {
         Some(v.clone())
     }
 
+    /// The one-shot message the server left for this page (a refused form), if any.
+    pub(crate) fn flash_message(&self) -> Option<String> {
+        self.flash.as_str().map(str::to_owned)
+    }
+
     /// A parameter of the page's query string.
     pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
         self.listing
