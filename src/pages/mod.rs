@@ -32,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/", get(page))
         .route("/collections", get(page))
         .route("/collections/{handle}", get(page))
+        .route("/collections/{handle}/{tag}", get(page))
+        // A product seen through a collection (Shopify's `within` filter links there).
+        .route("/collections/{handle}/products/{product}", get(page))
         .route("/search", get(page))
         .route("/search/suggest", get(page))
         .route("/recommendations/products", get(page))

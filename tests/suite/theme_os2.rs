@@ -801,3 +801,37 @@ async fn our_own_theme_shows_pages_and_the_blog_too() {
     );
     app.visitor().get("/pages/nope").await.expect(404);
 }
+
+#[tokio::test]
+async fn a_collection_filters_by_tag_and_shows_its_products_within() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let tagged = app.visitor().get("/collections/rainwear/footwear").await;
+    tagged.expect(200);
+    let html = tagged.text();
+    assert_has(
+        &html,
+        &[
+            "<h1>Rainwear & Outdoors (footwear)</h1>",
+            "<li class=\"card\">Classic Rain Boots</li>",
+            "page 1 of 1",
+        ],
+    );
+    assert!(!html.contains("Red Rain Coat</li>"), "{html}");
+    let none = app
+        .visitor()
+        .get("/fr/collections/rainwear/no-such-tag")
+        .await;
+    none.expect(200);
+    assert!(none.text().contains("page 1 of 1"));
+    // A product seen through a collection is the product page, with status 200.
+    let within = app
+        .visitor()
+        .get("/collections/rainwear/products/red-rain-coat")
+        .await;
+    within.expect(200);
+    assert!(within.text().contains("class=\"template-product\""));
+    app.visitor()
+        .get("/collections/nope/footwear")
+        .await
+        .expect(404);
+}

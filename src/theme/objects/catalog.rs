@@ -11,7 +11,7 @@ use std::sync::Arc;
 use minijinja::Value;
 
 use super::collection::{AllProducts, CollectionBase, CollectionsObject};
-use super::content::ContentValues;
+use super::content::{ContentValues, same_tag};
 use super::image::ImageIndex;
 use super::product::{ProductBase, ProductObject};
 use crate::catalog::Catalog;
@@ -135,6 +135,14 @@ impl CatalogValues {
             .filter_map(|i| self.products.get(i))
             .map(|p| Value::from_dyn_object(p.clone()))
             .collect()
+    }
+
+    /// Whether `products[index]` has `tag` (compared as Shopify's tag URLs are).
+    pub fn product_has_tag(&self, index: usize, tag: &str) -> bool {
+        self.catalog
+            .products
+            .get(index)
+            .is_some_and(|p| p.tags.iter().any(|t| same_tag(t, tag)))
     }
 
     /// The catalog's first gift card product.

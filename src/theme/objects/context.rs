@@ -392,7 +392,8 @@ impl Object for Page {
 enum Route<'a> {
     Index,
     Product(&'a str),
-    Collection(&'a str),
+    /// A collection, and the tag of `/collections/{handle}/{tag}` when there is one.
+    Collection(&'a str, Option<&'a str>),
     ListCollections,
     Cart,
     Search,
@@ -426,7 +427,10 @@ fn route(path: &str) -> Route<'_> {
         ["blogs", blog, "tagged", tag] if !tag.is_empty() => Route::Blog(blog, Some(tag)),
         ["blogs", blog, article] if !article.is_empty() => Route::Article(blog, article),
         ["collections"] => Route::ListCollections,
-        ["collections", handle] if !handle.is_empty() => Route::Collection(handle),
+        ["collections", handle] if !handle.is_empty() => Route::Collection(handle, None),
+        ["collections", handle, tag] if !handle.is_empty() && !tag.is_empty() => {
+            Route::Collection(handle, Some(tag))
+        }
         ["products", handle] | ["collections", _, "products", handle] if !handle.is_empty() => {
             Route::Product(handle)
         }
@@ -502,9 +506,13 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             page.product = Value::from_object(product.with_variant(variant));
             ("product".to_owned(), title)
         }),
-        Route::Collection(handle) => catalog.collection(handle).map(|base| {
+        Route::Collection(handle, tag) => catalog.collection(handle).map(|base| {
             let title = base.title.clone();
-            collection_page(&mut page, req, values, base.clone());
+            let tag = tag.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
+            collection_page(&mut page, req, values, base.clone(), tag.as_deref());
+            if let Some(tag) = tag {
+                page.current_tags = Value::from(vec![Value::from(tag.as_ref())]);
+            }
             ("collection".to_owned(), title)
         }),
         Route::ListCollections => Some((
@@ -654,6 +662,7 @@ fn collection_page(
     req: &PageRequest,
     values: &LocaleValues,
     base: Arc<CollectionBase>,
+    tag: Option<&str>,
 ) {
     let requested = req.param("sort_by").unwrap_or("manual");
     let sort_by = if SORT_OPTIONS.iter().any(|(v, _)| *v == requested) {
@@ -662,6 +671,9 @@ fn collection_page(
         "manual"
     };
     let mut members = base.members.clone();
+    if let Some(tag) = tag {
+        members.retain(|&i| values.catalog.product_has_tag(i, tag));
+    }
     sort_members(&mut members, sort_by, &values.catalog.products);
     let current = page_number(req);
     let shown = if page.listing.whole {
@@ -1200,7 +1212,11 @@ mod tests {
             Route::Product("red-rain-coat")
         );
         assert_eq!(route("/collections/all/products/x"), Route::Product("x"));
-        assert_eq!(route("/collections/all"), Route::Collection("all"));
+        assert_eq!(route("/collections/all"), Route::Collection("all", None));
+        assert_eq!(
+            route("/collections/all/rain"),
+            Route::Collection("all", Some("rain"))
+        );
         assert_eq!(route("/collections"), Route::ListCollections);
         assert_eq!(route("/cart"), Route::Cart);
         assert_eq!(route("/search"), Route::Search);
