@@ -1,7 +1,12 @@
-//! The catalog: shop settings, products, variants, selling plans, collections, discount codes and
-//! the shipping rate table. It is read from the JSON files in `data/` (seeded into SQLite on first
-//! run, see `store::seed`) and held in memory, immutable, for the life of the process.
+//! The catalog: shop settings, products, variants, selling plans, collections, discount codes,
+//! the shipping rate table, and the shop's content (menus, pages, blogs: see `content`). It is
+//! read from the JSON files in `data/` (seeded into SQLite on first run, see `store::seed`) and
+//! held in memory, immutable, for the life of the process.
 //! It knows nothing of HTTP or templates.
+
+mod content;
+
+pub use content::{Article, Blog, Content, Menu, MenuLink, Page};
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -241,6 +246,8 @@ pub struct Catalog {
     pub selling_plans: HashMap<i64, SellingPlan>,
     pub discounts: Vec<DiscountCode>,
     pub shipping_zones: Vec<ShippingZone>,
+    /// Menus, pages and blogs (empty unless `with_content` adds them).
+    pub content: Content,
     by_handle: HashMap<String, usize>,
     by_variant: HashMap<i64, (usize, usize)>,
     by_uuid: HashMap<Uuid, (usize, usize)>,
@@ -271,6 +278,7 @@ impl Catalog {
             selling_plans: selling_plans.into_iter().map(|p| (p.id, p)).collect(),
             discounts,
             shipping_zones,
+            content: Content::default(),
             by_handle: HashMap::new(),
             by_variant: HashMap::new(),
             by_uuid: HashMap::new(),
@@ -287,6 +295,12 @@ impl Catalog {
             }
         }
         catalog
+    }
+
+    /// The same catalog with its menus, pages and blogs.
+    pub fn with_content(mut self, content: Content) -> Self {
+        self.content = content;
+        self
     }
 
     pub fn shop(&self) -> &Shop {
@@ -333,6 +347,41 @@ impl Catalog {
         self.discounts
             .iter()
             .find(|d| d.code.eq_ignore_ascii_case(code.trim()))
+    }
+
+    /// Indices into `products` of the products related to `products[index]`: the others of
+    /// its collections, in their order, then the rest of the catalog; at most `limit`. What
+    /// Shopify's "related" recommendations show, without its learned ranking.
+    pub fn related(&self, index: usize, limit: usize) -> Vec<usize> {
+        let Some(product) = self.products.get(index) else {
+            return Vec::new();
+        };
+        // The home page's featured collection says least about what is alike: it goes last.
+        let mut collections: Vec<&Collection> = self
+            .collections
+            .iter()
+            .filter(|c| c.products.contains(&product.handle))
+            .collect();
+        collections.sort_by_key(|c| c.handle == "frontpage");
+        let in_collections = collections
+            .into_iter()
+            .flat_map(|c| c.products.iter())
+            .filter_map(|h| self.by_handle.get(h).copied());
+        let mut picked: Vec<usize> = Vec::new();
+        for i in in_collections.chain(0..self.products.len()) {
+            if picked.len() >= limit {
+                break;
+            }
+            if i != index && !picked.contains(&i) {
+                picked.push(i);
+            }
+        }
+        picked
+    }
+
+    /// The index into `products` of the product with id `id`.
+    pub fn product_index(&self, id: i64) -> Option<usize> {
+        self.by_product_id.get(&id).copied()
     }
 
     /// Products of a collection, in its order; `all` lists every product.

@@ -8,12 +8,13 @@ pub mod forms;
 pub mod htmx;
 pub mod images;
 pub mod live;
+pub mod shop_forms;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_sessions::Session;
 
 use crate::state::AppState;
@@ -31,7 +32,38 @@ pub fn router() -> Router<AppState> {
         .route("/", get(page))
         .route("/collections", get(page))
         .route("/collections/{handle}", get(page))
+        .route("/collections/{handle}/{tag}", get(page))
+        // A product seen through a collection (Shopify's `within` filter links there).
+        .route("/collections/{handle}/products/{product}", get(page))
         .route("/search", get(page))
+        .route("/search/suggest", get(page))
+        .route("/recommendations/products", get(page))
+        .route("/pages/{handle}", get(page))
+        .route("/blogs/{blog}", get(page))
+        .route("/blogs/{blog}/{article}", get(page))
+        .route("/blogs/{blog}/tagged/{tag}", get(page))
+        .route(
+            "/blogs/{blog}/{article}/comments",
+            post(shop_forms::comment),
+        )
+        .route("/password", get(page).post(shop_forms::password))
+        .route("/gift_cards/{code}", get(page))
+        .route("/contact", post(shop_forms::contact))
+        .route("/localization", post(shop_forms::localization))
+        .route(
+            "/account",
+            get(shop_forms::account).post(shop_forms::create_customer),
+        )
+        .route("/account/login", get(page).post(shop_forms::customer))
+        .route("/account/logout", get(shop_forms::logout))
+        .route(
+            "/account/register",
+            get(page).post(shop_forms::create_customer),
+        )
+        .route(
+            "/account/{*rest}",
+            get(shop_forms::account).post(shop_forms::customer),
+        )
 }
 
 /// Any storefront page: full HTML, or its sections through the Section Rendering API.

@@ -9,7 +9,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::catalog::{Catalog, Collection, DiscountCode, Product, SellingPlan, ShippingZone, Shop};
+use crate::catalog::{
+    Blog, Catalog, Collection, Content, DiscountCode, Menu, Page, Product, SellingPlan,
+    ShippingZone, Shop,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -33,18 +36,30 @@ pub enum SeedError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 9] = [
     "shop.json",
     "products.json",
     "collections.json",
     "selling_plans.json",
     "discounts.json",
     "shipping_rates.json",
+    "menus.json",
+    "pages.json",
+    "blogs.json",
 ];
+
+/// The content files came later than the catalog's: a data folder written before them (an
+/// author's `--data DIR`) still loads, with no menus, pages or blogs.
+const OPTIONAL: [&str; 3] = ["menus.json", "pages.json", "blogs.json"];
 
 fn read(dir: &Path, file: &str) -> Result<Vec<u8>, SeedError> {
     let path = dir.join(file);
-    std::fs::read(&path).map_err(|source| SeedError::Read { path, source })
+    match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && OPTIONAL.contains(&file) => {
+            Ok(b"[]".to_vec())
+        }
+        other => other.map_err(|source| SeedError::Read { path, source }),
+    }
 }
 
 fn parse<T: DeserializeOwned>(dir: &Path, file: &str, bytes: &[u8]) -> Result<T, SeedError> {
@@ -97,6 +112,9 @@ impl Files {
         let plans: Vec<SellingPlan> = parse(dir, FILES[3], &contents[3])?;
         let discounts: Vec<DiscountCode> = parse(dir, FILES[4], &contents[4])?;
         let zones: Vec<ShippingZone> = parse(dir, FILES[5], &contents[5])?;
+        let menus: Vec<Menu> = parse(dir, FILES[6], &contents[6])?;
+        let pages: Vec<Page> = parse(dir, FILES[7], &contents[7])?;
+        let blogs: Vec<Blog> = parse(dir, FILES[8], &contents[8])?;
         let mut docs = Vec::new();
         let mut put = |kind: &'static str, key: String, position: usize, doc: &dyn erased::Json| {
             docs.push(Doc {
@@ -121,6 +139,15 @@ impl Files {
         }
         for (i, z) in zones.iter().enumerate() {
             put("shipping_zone", z.name.clone(), i, z);
+        }
+        for (i, m) in menus.iter().enumerate() {
+            put("menu", m.handle.clone(), i, m);
+        }
+        for (i, p) in pages.iter().enumerate() {
+            put("page", p.handle.clone(), i, p);
+        }
+        for (i, b) in blogs.iter().enumerate() {
+            put("blog", b.handle.clone(), i, b);
         }
         tracing::info!(
             products = products.len(),
@@ -230,5 +257,10 @@ pub fn assemble(
         decode("selling_plan", rows("selling_plan")?)?,
         decode("discount", rows("discount")?)?,
         decode("shipping_zone", rows("shipping_zone")?)?,
-    ))
+    )
+    .with_content(Content {
+        menus: decode("menu", rows("menu")?)?,
+        pages: decode("page", rows("page")?)?,
+        blogs: decode("blog", rows("blog")?)?,
+    }))
 }

@@ -9,17 +9,20 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use vitrine::catalog::{
-    Catalog, Collection, DiscountCode, DiscountValue, Image, PriceAdjustment, Product, SellingPlan,
-    ShippingZone, Shop, VariantRef,
+    Blog, Catalog, Collection, Content, DiscountCode, DiscountValue, Image, Menu, MenuLink, Page,
+    PriceAdjustment, Product, SellingPlan, ShippingZone, Shop, VariantRef,
 };
 
-const DATA_FILES: [&str; 6] = [
+const DATA_FILES: [&str; 9] = [
     "shop.json",
     "products.json",
     "collections.json",
     "selling_plans.json",
     "discounts.json",
     "shipping_rates.json",
+    "menus.json",
+    "pages.json",
+    "blogs.json",
 ];
 
 fn root() -> PathBuf {
@@ -44,6 +47,11 @@ fn catalog() -> Catalog {
         load::<Vec<DiscountCode>>("discounts.json"),
         load::<Vec<ShippingZone>>("shipping_rates.json"),
     )
+    .with_content(Content {
+        menus: load::<Vec<Menu>>("menus.json"),
+        pages: load::<Vec<Page>>("pages.json"),
+        blogs: load::<Vec<Blog>>("blogs.json"),
+    })
 }
 
 fn variant(catalog: &Catalog, id: i64) -> VariantRef<'_> {
@@ -591,4 +599,68 @@ fn collections_are_well_formed() {
         catalog.collection_products("all").unwrap().len(),
         catalog.products.len()
     );
+}
+
+/// Every menu link inside the shop leads to something the catalog has, at every level.
+fn check_links(catalog: &Catalog, links: &[MenuLink]) {
+    for link in links {
+        let path = link.url.as_str();
+        let ok = match path
+            .trim_start_matches('/')
+            .split('/')
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            [""] | ["search"] | ["collections"] => true,
+            ["collections", "all"] => true,
+            ["collections", handle] => catalog.collection(handle).is_some(),
+            ["products", handle] => catalog.product(handle).is_some(),
+            ["pages", handle] => catalog.content.page(handle).is_some(),
+            ["blogs", handle] => catalog.content.blog(handle).is_some(),
+            _ => !path.starts_with('/'),
+        };
+        assert!(ok, "menu link {:?} leads nowhere", link.url);
+        if let Some(object) = &link.object {
+            assert!(
+                path.ends_with(object.as_str()),
+                "{} names {object}",
+                link.url
+            );
+        }
+        check_links(catalog, &link.links);
+    }
+}
+
+#[test]
+fn menus_pages_and_blogs_fit_together() {
+    let catalog = catalog();
+    let content = &catalog.content;
+    for handle in ["main-menu", "footer"] {
+        let menu = content
+            .menu(handle)
+            .unwrap_or_else(|| panic!("menu {handle}"));
+        assert!(!menu.links.is_empty(), "{handle} has links");
+        check_links(&catalog, &menu.links);
+    }
+    for handle in ["about", "contact"] {
+        let page = content
+            .page(handle)
+            .unwrap_or_else(|| panic!("page {handle}"));
+        assert!(page.body.starts_with('<'), "{handle}: HTML body");
+    }
+    let news = content.blog("news").expect("blog news");
+    assert!(news.articles.len() >= 3);
+    let mut handles = HashSet::new();
+    for article in &news.articles {
+        assert!(
+            handles.insert(article.handle.as_str()),
+            "{} twice",
+            article.handle
+        );
+        assert!(!article.content.is_empty() && !article.author.is_empty());
+        if let Some(image) = &article.image {
+            let file = root().join(image.src.trim_start_matches('/'));
+            assert!(file.is_file(), "{} has no file", image.src);
+        }
+    }
 }

@@ -209,7 +209,9 @@ async fn the_working_folder_stays_out_of_the_themes_repository() {
     let app = TestApp::with_os2_theme(&os2_fixture()).await;
     let folder = app.path().join(".vitrine");
     assert!(folder.join("data/store.db").is_file());
-    assert!(folder.join("data/products.json").is_file());
+    for file in ["products.json", "menus.json", "pages.json", "blogs.json"] {
+        assert!(folder.join("data").join(file).is_file(), "{file}");
+    }
     assert_eq!(
         std::fs::read_to_string(folder.join(".gitignore"))
             .expect("read")
@@ -225,6 +227,456 @@ async fn the_working_folder_stays_out_of_the_themes_repository() {
 }
 
 #[tokio::test]
+async fn menus_mark_the_link_of_the_page_being_viewed() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let about = app.visitor().get("/pages/about").await;
+    about.expect(200);
+    let html = about.text();
+    assert_has(
+        &html,
+        &[
+            "<a href=\"/pages/about\" class=\"current active\" data-levels=\"0\">About</a>",
+            // the home link is not active everywhere
+            "<a href=\"/\" class=\"\" data-levels=\"0\">Home</a>",
+            "<a href=\"/collections/all\" class=\"\" data-levels=\"1\">Catalog</a>",
+            "<ul class=\"submenu\"><li>Rainwear</li>",
+            // a `link_list` setting names the menu; `linklists` finds it by handle
+            "<nav class=\"menu\" aria-label=\"Main menu\">",
+            // `menus` is `linklists` under another name
+            "<nav class=\"footer-menu\"><a href=\"/search\">Search</a><a href=\"/pages/about\" aria-current=\"page\">About us</a>",
+        ],
+    );
+    // The footer menu is a snippet: its output for one page is not reused on another.
+    let contact = app.visitor().get("/pages/contact").await.text();
+    assert_has(
+        &contact,
+        &[
+            "<a href=\"/pages/about\">About us</a><a href=\"/pages/contact\" aria-current=\"page\">Contact</a>",
+        ],
+    );
+    // A product inside a collection: the collection's link is active, its parent's child is.
+    let product = app
+        .visitor()
+        .get("/collections/rainwear/products/red-rain-coat")
+        .await
+        .text();
+    assert_has(
+        &product,
+        &[
+            "class=\" child-active\" data-levels=\"1\">Catalog</a>",
+            "<a href=\"/blogs/news\" class=\"\"",
+        ],
+    );
+    // An article: its blog's link is active, not current.
+    let article = app
+        .visitor()
+        .get("/blogs/news/caring-for-waxed-cotton")
+        .await
+        .text();
+    assert_has(&article, &["<a href=\"/blogs/news\" class=\"active\""]);
+    // Under /fr the links carry the prefix.
+    let fr = app.visitor().get("/fr/pages/about").await;
+    fr.expect(200);
+    assert_has(
+        &fr.text(),
+        &[
+            "<a href=\"/fr/pages/about\" class=\"current active\"",
+            "<a href=\"/fr\" class=\"\"",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn pages_render_their_template_and_suffix_and_unknown_handles_are_404() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let about = app.visitor().get("/pages/about").await.text();
+    assert_has(
+        &about,
+        &[
+            "<title>About us – ",
+            "class=\"template-page\"",
+            "<h1 class=\"page-title\">About us</h1>",
+            "<div class=\"rte\"><p>We are a small shop",
+        ],
+    );
+    assert!(!about.contains("contact_form"), "{about}");
+    // `template_suffix: contact` picks templates/page.contact.json.
+    let contact = app.visitor().get("/pages/contact").await.text();
+    assert_has(
+        &contact,
+        &[
+            "class=\"template-page suffix-contact\"",
+            "<h1 class=\"page-title\">Contact</h1>",
+            "<form method=\"post\" action=\"/contact#contact_form\" id=\"contact_form\"",
+        ],
+    );
+    assert!(!contact.contains("class=\"posted\""));
+    for missing in [
+        "/pages/nope",
+        "/blogs/nope",
+        "/blogs/news/nope",
+        "/blogs/nope/x",
+        "/fr/pages/nope",
+    ] {
+        let resp = app.visitor().get(missing).await;
+        assert_eq!(resp.status.as_u16(), 404, "{missing}");
+        assert!(resp.text().contains("<h1>Not here</h1>"), "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn the_contact_form_comes_back_posted() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let sent = app
+        .visitor()
+        .post_form_with(
+            "/contact",
+            &[
+                ("form_type", "contact"),
+                ("contact[email]", "a@example.com"),
+                ("contact[body]", "Hello"),
+            ],
+            &[
+                ("referer", "http://store.test/pages/contact"),
+                ("host", "store.test"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status.as_u16(), 303);
+    assert_eq!(
+        sent.location(),
+        Some("/pages/contact?contact_posted=true#contact_form")
+    );
+    let back = app
+        .visitor()
+        .get("/pages/contact?contact_posted=true")
+        .await
+        .text();
+    assert_has(
+        &back,
+        &["<p class=\"posted\">Thanks for writing to us.</p>"],
+    );
+    // return_to wins over the Referer, but only when it is a path on this store.
+    let to = app
+        .visitor()
+        .post_form("/fr/contact", &[("return_to", "/fr/pages/contact")])
+        .await;
+    assert_eq!(
+        to.location(),
+        Some("/fr/pages/contact?contact_posted=true#contact_form")
+    );
+    let away = app
+        .visitor()
+        .post_form("/contact", &[("return_to", "//evil.example/")])
+        .await;
+    assert_eq!(away.location(), Some("/?contact_posted=true#contact_form"));
+    // A path no header can hold as it is comes back encoded, not as a crash.
+    let odd = app
+        .visitor()
+        .post_form("/contact", &[("return_to", "/pages/café")])
+        .await;
+    assert_eq!(
+        odd.location(),
+        Some("/pages/caf%C3%A9?contact_posted=true#contact_form")
+    );
+}
+
+#[tokio::test]
+async fn blogs_list_their_articles_by_tag_and_page() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let blog = app.visitor().get("/blogs/news").await;
+    blog.expect(200);
+    let html = blog.text();
+    assert_has(
+        &html,
+        &[
+            "<title>Journal – ",
+            "class=\"template-blog\"",
+            "<h1 class=\"blog-title\">Journal</h1>",
+            "<a href=\"/blogs/news/tagged/rainwear\">Rainwear</a><a href=\"/blogs/news/tagged/guides\">Guides</a><a href=\"/blogs/news/tagged/pantry\">Pantry</a>",
+            "<p class=\"count\">3 articles</p>",
+            "<article><a href=\"/blogs/news/rain-gear-for-the-coast\">Rain gear for the coast</a> <time>March 02, 2024</time> by Maya Lindqvist<div class=\"excerpt\"><p>Coastal rain comes sideways: here is the whole kit.</p></div></article>",
+            // no excerpt: the content stands in
+            "<div class=\"excerpt\"><p>Honey in the tea",
+            "<a class=\"next\" href=\"/blogs/news?page=2\">Older</a>",
+        ],
+    );
+    assert!(!html.contains("Caring for waxed cotton"), "paginated by 2");
+    let second = app.visitor().get("/blogs/news?page=2").await.text();
+    assert!(second.contains("Caring for waxed cotton"), "{second}");
+    let tagged = app.visitor().get("/blogs/news/tagged/guides").await.text();
+    assert_has(
+        &tagged,
+        &[
+            "<h1 class=\"blog-title\">Journal tagged guides</h1>",
+            "<p class=\"count\">2 articles</p>",
+            "Rain gear for the coast",
+            "Caring for waxed cotton",
+        ],
+    );
+    assert!(!tagged.contains("A pantry for grey days"), "{tagged}");
+    let spelled = app
+        .visitor()
+        .get("/blogs/news/tagged/Pantry%20")
+        .await
+        .text();
+    assert_has(
+        &spelled,
+        &[
+            "<p class=\"count\">1 articles</p>",
+            "A pantry for grey days",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn an_article_shows_its_blog_author_and_image() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let resp = app
+        .visitor()
+        .get("/blogs/news/rain-gear-for-the-coast")
+        .await;
+    resp.expect(200);
+    assert_has(
+        &resp.text(),
+        &[
+            "<title>Rain gear for the coast – ",
+            "class=\"template-article\"",
+            "<p class=\"breadcrumb\"><a href=\"/blogs/news\">Journal</a></p>",
+            "<h1 class=\"article-title\">Rain gear for the coast</h1>",
+            "<p class=\"byline\">Maya (Maya Lindqvist), 2024-03-02</p>",
+            "alt=\"A red rain coat\"",
+            "<a href=\"/products/red-rain-coat\">Red Rain Coat</a>",
+            "<p class=\"article-tags\">Rainwear / Guides</p>",
+            "<p class=\"comments\">0 comments, closed</p>",
+            "action=\"/blogs/news/rain-gear-for-the-coast/comments\" id=\"comment_form\"",
+            "<time datetime=\"2024-03-02T15:00:00Z\">March 02, 2024</time>",
+            "Coastal rain comes sideways:...",
+        ],
+    );
+    let comment = app
+        .visitor()
+        .post_form(
+            "/blogs/news/rain-gear-for-the-coast/comments",
+            &[("comment[body]", "Nice")],
+        )
+        .await;
+    assert_eq!(comment.status.as_u16(), 303);
+    assert_eq!(
+        comment.location(),
+        Some("/blogs/news/rain-gear-for-the-coast#comments")
+    );
+}
+
+#[tokio::test]
+async fn search_finds_products_pages_and_articles_and_filters_by_type() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let all = app.visitor().get("/search?q=coast").await.text();
+    assert_has(
+        &all,
+        &[
+            "<a class=\"result-article\" href=\"/blogs/news/rain-gear-for-the-coast\">Rain gear for the coast</a>",
+        ],
+    );
+    let pages = app
+        .visitor()
+        .get("/search?q=harbour&type=page")
+        .await
+        .text();
+    assert_has(
+        &pages,
+        &[
+            "1 results for harbour",
+            "<a class=\"result-page\" href=\"/pages/about\">About us</a>",
+        ],
+    );
+    let products_only = app
+        .visitor()
+        .get("/search?q=rain&type=product")
+        .await
+        .text();
+    assert!(products_only.contains("result-product"), "{products_only}");
+    assert!(!products_only.contains("result-article"), "{products_only}");
+    let json = app.visitor().get("/search/suggest.json?q=waxed").await;
+    json.expect(200);
+    let body = json.json();
+    assert_eq!(
+        body["resources"]["results"]["articles"][0]["url"], "/blogs/news/caring-for-waxed-cotton",
+        "{body}"
+    );
+    assert_eq!(body["resources"]["results"]["queries"][0]["text"], "waxed");
+    // The section a theme's predictive search fetches.
+    let section = app
+        .visitor()
+        .get("/search/suggest?q=coast&resources[type]=article,query&section_id=predictive-search")
+        .await;
+    section.expect(200);
+    assert_has(
+        &section.text(),
+        &[
+            "<ul class=\"predictive\"><li>Rain gear for the coast</li><li class=\"query\">coast</li></ul>",
+            "<p class=\"globals\">About us / Journal: 3 / 2 pages</p>",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn recommendations_answer_with_products_of_the_same_collection() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let coat = app.visitor().get("/products/red-rain-coat.js").await.json()["id"].clone();
+    let resp = app
+        .visitor()
+        .get(&format!(
+            "/recommendations/products.json?product_id={coat}&limit=2"
+        ))
+        .await;
+    resp.expect(200);
+    let handles: Vec<String> = resp.json()["products"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|p| p["handle"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(handles, ["sou-wester-rain-hat", "classic-rain-boots"]);
+    app.visitor()
+        .get("/recommendations/products.json?product_id=1")
+        .await
+        .expect(404);
+    // The product page holds the section empty, with the URL that fills it in.
+    let url = format!(
+        "/recommendations/products?section_id=template--product__related&product_id={coat}"
+    );
+    let page = app.visitor().get("/products/red-rain-coat").await.text();
+    assert_has(
+        &page,
+        &["data-performed=\"false\"", &format!("data-url=\"{url}\"")],
+    );
+    // With section_id, the product template's section renders with `recommendations` filled in.
+    let section = app
+        .visitor()
+        .get(&format!(
+            "/recommendations/products?product_id={coat}&limit=2&section_id=template--product__related"
+        ))
+        .await;
+    section.expect(200);
+    assert_has(
+        &section.text(),
+        &[
+            "<div id=\"shopify-section-template--product__related\" class=\"shopify-section\">",
+            "data-performed=\"true\"",
+            ">Sou'wester Rain Hat, Classic Rain Boots</p>",
+        ],
+    );
+    // A section file works too, as in Shopify's Section Rendering API.
+    let by_file = app
+        .visitor()
+        .get(&format!(
+            "/recommendations/products?product_id={coat}&limit=1&section_id=recommendations"
+        ))
+        .await
+        .text();
+    assert!(by_file.contains(">Sou'wester Rain Hat</p>"), "{by_file}");
+}
+
+#[tokio::test]
+async fn customer_password_and_gift_card_pages_render_without_an_account() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let login = app.visitor().get("/account/login").await;
+    login.expect(200);
+    assert_has(
+        &login.text(),
+        &[
+            "class=\"template-login\"",
+            "<h1 class=\"customers\">Log in</h1>",
+            "action=\"/account/login\" id=\"customer_login\"",
+            "<p class=\"account-links\"><a href=\"/account/register\">Register</a> <a href=\"/account\">Account</a></p>",
+        ],
+    );
+    assert!(!login.text().contains("Hello"));
+    let register = app.visitor().get("/fr/account/register").await;
+    register.expect(200);
+    assert!(
+        register
+            .text()
+            .contains("action=\"/fr/account\" id=\"create_customer\"")
+    );
+    let account = app.visitor().get("/account").await;
+    assert_eq!(account.status.as_u16(), 302);
+    assert_eq!(account.location(), Some("/account/login"));
+    let logout = app.visitor().get("/fr/account/logout").await;
+    assert_eq!(logout.location(), Some("/fr"));
+    let orders = app.visitor().get("/fr/account/orders/1").await;
+    assert_eq!(orders.location(), Some("/fr/account/login"));
+    let visitor = app.visitor();
+    let posted = visitor
+        .post_form("/account/login", &[("customer[email]", "a@example.com")])
+        .await;
+    assert_eq!(posted.status.as_u16(), 303);
+    assert_eq!(posted.location(), Some("/account/login"));
+    // Back on the login page, the form says why, as Shopify's form errors do.
+    let refused = visitor.get("/account/login").await.text();
+    assert_has(
+        &refused,
+        &[
+            "<div class=\"errors\"><ul><li>Customer accounts are not available in vitrine: nobody can log in offline.</li></ul></div>",
+            "<p class=\"error-field\">form</p>",
+        ],
+    );
+    // Only once.
+    let again = visitor.get("/account/login").await.text();
+    assert!(!again.contains("class=\"errors\""), "{again}");
+    let password = app.visitor().get("/password").await;
+    password.expect(200);
+    assert!(
+        password
+            .text()
+            .contains("<h1 class=\"password\">Opening soon</h1>")
+    );
+    let gift = app.visitor().get("/gift_cards/abcd-1234").await;
+    gift.expect(404); // the fixture has no gift_card template: the theme's 404
+}
+
+#[tokio::test]
+async fn the_localization_form_switches_the_language_of_the_page() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let to_fr = app
+        .visitor()
+        .post_form(
+            "/localization",
+            &[("locale_code", "fr"), ("return_to", "/pages/about")],
+        )
+        .await;
+    assert_eq!(to_fr.status.as_u16(), 303);
+    assert_eq!(to_fr.location(), Some("/fr/pages/about"));
+    let to_en = app
+        .visitor()
+        .post_form(
+            "/fr/localization",
+            &[("locale_code", "en"), ("return_to", "/fr/pages/about")],
+        )
+        .await;
+    assert_eq!(to_en.location(), Some("/pages/about"));
+    let home = app
+        .visitor()
+        .post_form(
+            "/localization",
+            &[("locale_code", "fr"), ("return_to", "/")],
+        )
+        .await;
+    assert_eq!(home.location(), Some("/fr"));
+    let unknown = app
+        .visitor()
+        .post_form(
+            "/localization",
+            &[("locale_code", "xx"), ("return_to", "/cart")],
+        )
+        .await;
+    assert_eq!(unknown.location(), Some("/cart"));
+}
+
+#[tokio::test]
 async fn helium_renders_every_page_unmodified() {
     let Some(helium) = helium() else { return };
     let app = TestApp::with_os2_theme(&helium).await;
@@ -235,8 +687,22 @@ async fn helium_renders_every_page_unmodified() {
         ("/collections", 200, "template-list-collections"),
         ("/cart", 200, "template-cart"),
         ("/search?q=rain", 200, "template-search"),
+        ("/pages/about", 200, "template-page"),
+        ("/pages/contact", 200, "template-page"),
+        ("/blogs/news", 200, "template-blog"),
+        ("/blogs/news/tagged/guides", 200, "template-blog"),
+        (
+            "/blogs/news/rain-gear-for-the-coast",
+            200,
+            "template-article",
+        ),
+        ("/account/login", 200, "template-login"),
+        ("/account/register", 200, "template-register"),
         ("/nope", 404, "template-404"),
+        ("/pages/nope", 404, "template-404"),
+        ("/blogs/news/nope", 404, "template-404"),
         ("/fr/products/red-rain-coat", 200, "template-product"),
+        ("/fr/pages/about", 200, "template-page"),
     ];
     for (path, status, body_class) in pages {
         let resp = app.visitor().get(path).await;
@@ -250,8 +716,21 @@ async fn helium_renders_every_page_unmodified() {
                 "<footer id=\"shopify-section-footer\" class=\"shopify-section\">",
                 "/static/base.css?v=",
                 "id=\"shopify-globals\"",
+                "</html>",
             ],
         );
+        assert!(!html.contains("Liquid error"), "{path}: {html}");
+    }
+    // Pages with a layout of their own (`password`, `giftcard`).
+    for (path, body_class) in [
+        ("/password", "layout-password template-password"),
+        ("/gift_cards/abcd1234", "layout-giftcard template-gift_card"),
+    ] {
+        let resp = app.visitor().get(path).await;
+        assert_eq!(resp.status.as_u16(), 200, "{path}: {}", resp.text());
+        let html = resp.text();
+        assert_has(&html, &[body_class, "</html>"]);
+        assert!(!html.contains("Liquid error"), "{path}: {html}");
     }
     let index = app.visitor().get("/").await.text();
     assert_has(
@@ -513,4 +992,74 @@ fn check_finds_missing_files_and_keys_invalid_schemas_and_unknown_tags_at_their_
         check_of("blocks/broken.liquid", 2).as_deref(),
         Some("ValidSchema")
     );
+}
+
+#[tokio::test]
+async fn our_own_theme_shows_pages_and_the_blog_too() {
+    let app = TestApp::with_real_theme(&[], false).await;
+    let about = app.visitor().get("/fr/pages/about").await;
+    about.expect(200);
+    assert_has(
+        &about.text(),
+        &[
+            "<h1 class=\"page-title\">About us</h1>",
+            "<div class=\"rte\"><p>We are a small shop",
+        ],
+    );
+    let blog = app.visitor().get("/blogs/news/tagged/pantry").await;
+    blog.expect(200);
+    let html = blog.text();
+    assert_has(
+        &html,
+        &[
+            "<h1 class=\"page-title\">Journal – pantry</h1>",
+            "<a href=\"/blogs/news/a-pantry-for-grey-days\">A pantry for grey days</a>",
+        ],
+    );
+    assert!(!html.contains("Caring for waxed cotton"), "{html}");
+    let article = app
+        .visitor()
+        .get("/blogs/news/caring-for-waxed-cotton")
+        .await;
+    article.expect(200);
+    assert!(
+        article
+            .text()
+            .contains("<time datetime=\"2024-05-20T09:15:00-04:00\">May 20, 2024</time>")
+    );
+    app.visitor().get("/pages/nope").await.expect(404);
+}
+
+#[tokio::test]
+async fn a_collection_filters_by_tag_and_shows_its_products_within() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let tagged = app.visitor().get("/collections/rainwear/footwear").await;
+    tagged.expect(200);
+    let html = tagged.text();
+    assert_has(
+        &html,
+        &[
+            "<h1>Rainwear & Outdoors (footwear)</h1>",
+            "<li class=\"card\">Classic Rain Boots</li>",
+            "page 1 of 1",
+        ],
+    );
+    assert!(!html.contains("Red Rain Coat</li>"), "{html}");
+    let none = app
+        .visitor()
+        .get("/fr/collections/rainwear/no-such-tag")
+        .await;
+    none.expect(200);
+    assert!(none.text().contains("page 1 of 1"));
+    // A product seen through a collection is the product page, with status 200.
+    let within = app
+        .visitor()
+        .get("/collections/rainwear/products/red-rain-coat")
+        .await;
+    within.expect(200);
+    assert!(within.text().contains("class=\"template-product\""));
+    app.visitor()
+        .get("/collections/nope/footwear")
+        .await
+        .expect(404);
 }

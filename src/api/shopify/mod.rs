@@ -10,6 +10,7 @@ pub mod error;
 pub mod params;
 pub mod products;
 pub mod respond;
+pub mod search;
 pub mod shipping;
 
 use axum::Router;
@@ -27,7 +28,12 @@ pub fn router() -> Router<AppState> {
         .route("/cart/prepare_shipping_rates", post(shipping::prepare))
         .route("/cart/async_shipping_rates.json", get(shipping::poll))
         .route("/cart/shipping_rates.json", get(shipping::estimate))
-        .route("/products.json", get(products::list));
+        .route("/products.json", get(products::list))
+        .route("/search/suggest.json", get(search::suggest))
+        .route(
+            "/recommendations/products.json",
+            get(search::recommendations),
+        );
     with_ajax_error_shape(routes)
 }
 

@@ -718,6 +718,18 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
     match (kind, value) {
         (Some("collection"), Json::String(h)) => catalog.collection_value(h).unwrap_or_default(),
         (Some("product"), Json::String(h)) => catalog.product_value(h).unwrap_or_default(),
+        (Some("link_list"), Json::String(h)) => catalog.content.linklist(h).unwrap_or_default(),
+        (Some("page"), Json::String(h)) => catalog
+            .content
+            .page(h)
+            .map(|(page, _)| page)
+            .unwrap_or_default(),
+        (Some("blog"), Json::String(h)) => catalog
+            .content
+            .blog(h)
+            .map(|blog| blog.value(None))
+            .unwrap_or_default(),
+        (Some("article"), Json::String(h)) => catalog.content.article(h).unwrap_or_default(),
         (Some("collection_list"), _) => Value::from(
             handles()
                 .into_iter()

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use minijinja::Value;
 
 use super::collection::{AllProducts, CollectionBase, CollectionsObject};
+use super::content::{ContentValues, same_tag};
 use super::image::ImageIndex;
 use super::product::{ProductBase, ProductObject};
 use crate::catalog::Catalog;
@@ -23,6 +24,7 @@ pub const PAGE_SIZE: usize = 12;
 pub struct CatalogValues {
     pub products: Vec<Arc<ProductObject>>,
     by_handle: HashMap<String, usize>,
+    catalog: Arc<Catalog>,
     pub collections: Vec<Arc<CollectionBase>>,
     collections_by_handle: HashMap<String, usize>,
     /// The synthetic `all` collection.
@@ -34,6 +36,8 @@ pub struct CatalogValues {
     pub money_with_currency_format: String,
     /// Every catalog image by URL, for `image_tag`.
     pub images: Arc<ImageIndex>,
+    /// Menus, pages and blogs.
+    pub content: Arc<ContentValues>,
 }
 
 impl CatalogValues {
@@ -59,7 +63,7 @@ impl CatalogValues {
             .iter()
             .map(|c| Arc::new(CollectionBase::build(c, &by_handle, &products, root)))
             .collect();
-        let collections_by_handle = collections
+        let collections_by_handle: HashMap<String, usize> = collections
             .iter()
             .enumerate()
             .map(|(i, c)| (c.handle.clone(), i))
@@ -82,9 +86,25 @@ impl CatalogValues {
         });
         let (shop, money_format, money_with_currency_format) = shop_value(&catalog);
         let images = Arc::new(ImageIndex::build(&catalog));
+        let link_object = |kind: &str, handle: &str| match kind {
+            "collection_link" | "catalog_link" => {
+                let base = if handle == "all" {
+                    Some(&all)
+                } else {
+                    collections_by_handle.get(handle).map(|&i| &collections[i])
+                };
+                base.map(|c| c.value())
+            }
+            "product_link" => by_handle
+                .get(handle)
+                .map(|&i| Value::from_dyn_object(products[i].clone())),
+            _ => None,
+        };
+        let content = Arc::new(ContentValues::build(&catalog.content, root, &link_object));
         CatalogValues {
             products,
             by_handle,
+            catalog,
             collections,
             collections_by_handle,
             all,
@@ -94,11 +114,43 @@ impl CatalogValues {
             money_format,
             money_with_currency_format,
             images,
+            content,
         }
     }
 
     pub fn product(&self, handle: &str) -> Option<&Arc<ProductObject>> {
         self.by_handle.get(handle).map(|&i| &self.products[i])
+    }
+
+    /// The index of the product with id `id` in `products`.
+    pub fn product_index(&self, id: i64) -> Option<usize> {
+        self.catalog.product_index(id)
+    }
+
+    /// The products related to `products[index]` (see `Catalog::related`).
+    pub fn related(&self, index: usize, limit: usize) -> Vec<Value> {
+        self.catalog
+            .related(index, limit)
+            .into_iter()
+            .filter_map(|i| self.products.get(i))
+            .map(|p| Value::from_dyn_object(p.clone()))
+            .collect()
+    }
+
+    /// Whether `products[index]` has `tag` (compared as Shopify's tag URLs are).
+    pub fn product_has_tag(&self, index: usize, tag: &str) -> bool {
+        self.catalog
+            .products
+            .get(index)
+            .is_some_and(|p| p.tags.iter().any(|t| same_tag(t, tag)))
+    }
+
+    /// The catalog's first gift card product.
+    pub fn gift_card_product(&self) -> Option<Value> {
+        let index = self.catalog.products.iter().position(|p| p.gift_card)?;
+        self.products
+            .get(index)
+            .map(|p| Value::from_dyn_object(p.clone()))
     }
 
     pub fn collection(&self, handle: &str) -> Option<&Arc<CollectionBase>> {
@@ -118,6 +170,12 @@ impl CatalogValues {
     pub fn collection_value(&self, handle: &str) -> Option<Value> {
         self.collection(handle).map(|c| c.value())
     }
+}
+
+/// Each non-empty text once, sorted, as Shopify lists `shop.types` and `shop.vendors`.
+fn strings<'a>(texts: impl Iterator<Item = &'a str>) -> Value {
+    let set: std::collections::BTreeSet<&str> = texts.filter(|t| !t.is_empty()).collect();
+    Value::from(set.into_iter().map(Value::from).collect::<Vec<_>>())
 }
 
 fn shop_value(catalog: &Catalog) -> (Value, String, String) {
@@ -146,6 +204,18 @@ fn shop_value(catalog: &Catalog) -> (Value, String, String) {
             ),
         ),
         ("url", Value::from("/")),
+        // The account pages that work without an account (login, register) exist, so themes
+        // show their account links.
+        ("customer_accounts_enabled", Value::from(true)),
+        ("customer_accounts_optional", Value::from(true)),
+        (
+            "types",
+            strings(catalog.products.iter().map(|p| p.product_type.as_str())),
+        ),
+        (
+            "vendors",
+            strings(catalog.products.iter().map(|p| p.vendor.as_str())),
+        ),
     ]);
     (
         value,

@@ -14,6 +14,7 @@ use minijinja::value::{Enumerator, Object};
 
 use super::catalog::{CatalogValues, PAGE_SIZE};
 use super::collection::{CollectionBase, CollectionObject, SORT_OPTIONS, sort_members};
+use super::content::{Nav, enter_nav};
 use super::fragments::{CallKey, Fragment, Prehashed};
 use super::locale::Locale;
 
@@ -60,7 +61,7 @@ impl PageRequest {
         }
     }
 
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -82,6 +83,8 @@ pub struct LocaleValues {
     pub localization: Value,
     pub request_locale: Value,
     pub catalog: Arc<CatalogValues>,
+    /// `recommendations` on every page but `/recommendations/products`: nothing performed.
+    pub no_recommendations: Value,
 }
 
 /// The theme files a context needs (a snapshot: a reload mid-request does not mix versions).
@@ -152,6 +155,9 @@ pub struct Page {
     all_products: Value,
     template_value: Value,
     page_title: Value,
+    linklists: Value,
+    pages: Value,
+    blogs: Value,
     // Page-only objects.
     product: Value,
     collection: Value,
@@ -160,6 +166,13 @@ pub struct Page {
     flash: Value,
     cart_error: Value,
     shipping_estimate: Value,
+    page: Value,
+    blog: Value,
+    article: Value,
+    current_tags: Value,
+    recommendations: Value,
+    predictive_search: Value,
+    gift_card: Value,
     pub(crate) listing: Listing,
     /// Snippet output by call (see `fragments::call_key`), and whether it read per-request
     /// objects: a snippet sees only its arguments and the page's globals, so within one page
@@ -167,7 +180,7 @@ pub struct Page {
     pub(crate) snippet_memo:
         std::sync::Mutex<std::collections::HashMap<CallKey, MemoEntry, Prehashed>>,
     /// How often a template read something that differs between requests (see `fragments`).
-    per_request_reads: AtomicU64,
+    per_request_reads: Arc<AtomicU64>,
     /// The outputs of `render()` called by sections themselves (not by snippets), in the order
     /// they rendered: a JSON answer takes their escaping from them (see `Fragment`).
     printed: std::sync::Mutex<Vec<Arc<Fragment>>>,
@@ -188,9 +201,15 @@ pub const SNIPPET_GLOBALS: &[&str] = &[
     "all_products",
     "template",
     "page_title",
+    "linklists",
+    "menus",
+    "pages",
+    "blogs",
+    "customer",
 ];
 
 /// The globals that differ between requests; the others are fixed for a theme and locale.
+/// (Menus are not: a link notes its own read when asked whether it is `active`.)
 const PER_REQUEST_GLOBALS: &[&str] = &["cart", "request", "template", "page_title"];
 
 const PAGE_ONLY: &[&str] = &[
@@ -201,6 +220,13 @@ const PAGE_ONLY: &[&str] = &[
     "flash",
     "cart_error",
     "shipping_estimate",
+    "page",
+    "blog",
+    "article",
+    "current_tags",
+    "recommendations",
+    "predictive_search",
+    "gift_card",
 ];
 
 /// Distinct memoized snippet calls kept per page, at most.
@@ -242,6 +268,11 @@ impl Page {
             "all_products" => &self.all_products,
             "template" => &self.template_value,
             "page_title" => &self.page_title,
+            "linklists" | "menus" => &self.linklists,
+            "pages" => &self.pages,
+            "blogs" => &self.blogs,
+            // Nobody is ever logged in: customer accounts need Shopify.
+            "customer" => return Some(Value::from(())),
             _ => return None,
         };
         Some(v.clone())
@@ -297,9 +328,30 @@ impl Page {
             "flash" => &self.flash,
             "cart_error" => &self.cart_error,
             "shipping_estimate" => &self.shipping_estimate,
+            "page" => &self.page,
+            "blog" => &self.blog,
+            "article" => &self.article,
+            "current_tags" => &self.current_tags,
+            "recommendations" => &self.recommendations,
+            "predictive_search" => &self.predictive_search,
+            "gift_card" => &self.gift_card,
             _ => return self.global(key),
         };
         Some(v.clone())
+    }
+
+    /// The one-shot message the server left for this page (a refused form), if any.
+    pub(crate) fn flash_message(&self) -> Option<String> {
+        self.flash.as_str().map(str::to_owned)
+    }
+
+    /// A parameter of the page's query string.
+    pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
+        self.listing
+            .query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Looks a key up in the current locale, then the default one.
@@ -340,10 +392,20 @@ impl Object for Page {
 enum Route<'a> {
     Index,
     Product(&'a str),
-    Collection(&'a str),
+    /// A collection, and the tag of `/collections/{handle}/{tag}` when there is one.
+    Collection(&'a str, Option<&'a str>),
     ListCollections,
     Cart,
     Search,
+    Page(&'a str),
+    Blog(&'a str, Option<&'a str>),
+    Article(&'a str, &'a str),
+    PredictiveSearch,
+    Recommendations,
+    Password,
+    GiftCard(&'a str),
+    /// `templates/customers/<name>`: the pages that render without an account.
+    Customers(&'static str),
     NotFound,
 }
 
@@ -354,8 +416,21 @@ fn route(path: &str) -> Route<'_> {
         [] | [""] => Route::Index,
         ["cart"] => Route::Cart,
         ["search"] => Route::Search,
+        ["search", "suggest"] => Route::PredictiveSearch,
+        ["recommendations", "products"] => Route::Recommendations,
+        ["password"] => Route::Password,
+        ["gift_cards", code] if !code.is_empty() => Route::GiftCard(code),
+        ["account", "login"] => Route::Customers("login"),
+        ["account", "register"] => Route::Customers("register"),
+        ["pages", handle] if !handle.is_empty() => Route::Page(handle),
+        ["blogs", blog] if !blog.is_empty() => Route::Blog(blog, None),
+        ["blogs", blog, "tagged", tag] if !tag.is_empty() => Route::Blog(blog, Some(tag)),
+        ["blogs", blog, article] if !article.is_empty() => Route::Article(blog, article),
         ["collections"] => Route::ListCollections,
-        ["collections", handle] if !handle.is_empty() => Route::Collection(handle),
+        ["collections", handle] if !handle.is_empty() => Route::Collection(handle, None),
+        ["collections", handle, tag] if !handle.is_empty() && !tag.is_empty() => {
+            Route::Collection(handle, Some(tag))
+        }
         ["products", handle] | ["collections", _, "products", handle] if !handle.is_empty() => {
             Route::Product(handle)
         }
@@ -375,7 +450,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             whole: files.paginates_itself,
         },
         snippet_memo: Default::default(),
-        per_request_reads: AtomicU64::new(0),
+        per_request_reads: Arc::new(AtomicU64::new(0)),
         printed: Default::default(),
         template: String::new(),
         status: 200,
@@ -398,6 +473,16 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         all_products: catalog.all_products_value.clone(),
         template_value: Value::UNDEFINED,
         page_title: Value::UNDEFINED,
+        linklists: catalog.content.linklists.clone(),
+        pages: Value::from_dyn_object(catalog.content.pages.clone()),
+        blogs: catalog.content.blogs_value.clone(),
+        page: Value::UNDEFINED,
+        blog: Value::UNDEFINED,
+        article: Value::UNDEFINED,
+        current_tags: Value::UNDEFINED,
+        recommendations: values.no_recommendations.clone(),
+        predictive_search: Value::UNDEFINED,
+        gift_card: Value::UNDEFINED,
         product: Value::UNDEFINED,
         collection: Value::UNDEFINED,
         search: Value::UNDEFINED,
@@ -414,27 +499,98 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
     };
     let shop_name = catalog.shop.get_attr("name").ok().unwrap_or_default();
     let found = match route(&req.path) {
-        Route::Index => Some(("index", shop_name.to_string())),
+        Route::Index => Some(("index".to_owned(), shop_name.to_string())),
         Route::Product(handle) => catalog.product(handle).map(|product| {
             let variant = req.param("variant").and_then(|v| v.trim().parse().ok());
             let title = product.base.title.clone();
             page.product = Value::from_object(product.with_variant(variant));
-            ("product", title)
+            ("product".to_owned(), title)
         }),
-        Route::Collection(handle) => catalog.collection(handle).map(|base| {
+        Route::Collection(handle, tag) => catalog.collection(handle).map(|base| {
             let title = base.title.clone();
-            collection_page(&mut page, req, values, base.clone());
-            ("collection", title)
+            let tag = tag.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
+            collection_page(&mut page, req, values, base.clone(), tag.as_deref());
+            if let Some(tag) = tag {
+                page.current_tags = Value::from(vec![Value::from(tag.as_ref())]);
+            }
+            ("collection".to_owned(), title)
         }),
         Route::ListCollections => Some((
-            "list-collections",
+            "list-collections".to_owned(),
             page_text(&page, "collections.title", "Collections"),
         )),
-        Route::Cart => Some(("cart", page_text(&page, "cart.title", "Your cart"))),
+        Route::Cart => Some((
+            "cart".to_owned(),
+            page_text(&page, "cart.title", "Your cart"),
+        )),
         Route::Search => {
             let title = search_page(&mut page, req, values);
-            Some(("search", title))
+            Some(("search".to_owned(), title))
         }
+        Route::Page(handle) => catalog.content.page(handle).map(|(value, suffix)| {
+            let title = value.get_attr("title").ok().unwrap_or_default().to_string();
+            page.page = value;
+            (suffixed("page", suffix, files.has_template), title)
+        }),
+        Route::Blog(handle, tag) => catalog.content.blog(handle).map(|blog| {
+            // `/blogs/news/tagged/rain%20gear`: the tag as written.
+            let tag = tag.map(|t| percent_encoding::percent_decode_str(t).decode_utf8_lossy());
+            page.blog = blog.value(tag.as_deref());
+            if let Some(tag) = tag {
+                page.current_tags = Value::from(vec![Value::from(tag.as_ref())]);
+            }
+            (
+                suffixed("blog", blog.template_suffix.as_deref(), files.has_template),
+                blog.title.clone(),
+            )
+        }),
+        Route::Article(blog, handle) => catalog.content.blog(blog).and_then(|blog| {
+            let article = blog.article(handle)?;
+            let title = article
+                .get_attr("title")
+                .ok()
+                .unwrap_or_default()
+                .to_string();
+            page.blog = blog.value(None);
+            page.article = article;
+            Some(("article".to_owned(), title))
+        }),
+        Route::PredictiveSearch => {
+            page.predictive_search = predictive_search(req, values);
+            Some((
+                "search".to_owned(),
+                page_text(&page, "search.title", "Search"),
+            ))
+        }
+        // In the product page's context: a theme asks for its product template's own section
+        // (`section_id=template--product__related`), which reads `product` too.
+        Route::Recommendations => {
+            page.recommendations = recommendations(req, &values.catalog);
+            let product = req
+                .param("product_id")
+                .and_then(|id| id.trim().parse::<i64>().ok())
+                .and_then(|id| catalog.product_index(id))
+                .and_then(|i| catalog.products.get(i));
+            Some(match product {
+                Some(product) => {
+                    page.product = Value::from_dyn_object(product.clone());
+                    ("product".to_owned(), product.base.title.clone())
+                }
+                None => ("index".to_owned(), shop_name.to_string()),
+            })
+        }
+        Route::Password => Some(("password".to_owned(), shop_name.to_string())),
+        Route::GiftCard(code) => {
+            page.gift_card = gift_card(code, values);
+            Some((
+                "gift_card".to_owned(),
+                page_text(&page, "gift_cards.issued.title", "Your gift card"),
+            ))
+        }
+        Route::Customers(name) => Some((
+            format!("customers/{name}"),
+            page_text(&page, &format!("customer.{name}.title"), "Account"),
+        )),
         Route::NotFound => None,
     };
     // `?view=alt` picks `product.alt` when the theme has it (Shopify's alternate templates).
@@ -448,7 +604,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             })
             .map(|view| format!("{template}.{view}"))
             .filter(|name| (files.has_template)(name));
-        (alternate.unwrap_or_else(|| template.to_owned()), title)
+        (alternate.unwrap_or(template), title)
     });
     let (template, title) = match found {
         Some((template, title)) if (files.has_template)(&template) => (template, title),
@@ -458,6 +614,12 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
             page.collection = Value::UNDEFINED;
             page.search = Value::UNDEFINED;
             page.paginate = Value::UNDEFINED;
+            page.page = Value::UNDEFINED;
+            page.blog = Value::UNDEFINED;
+            page.article = Value::UNDEFINED;
+            page.current_tags = Value::UNDEFINED;
+            page.predictive_search = Value::UNDEFINED;
+            page.gift_card = Value::UNDEFINED;
             (
                 "404".to_owned(),
                 page_text(&page, "general.404.title", "Page not found"),
@@ -500,6 +662,7 @@ fn collection_page(
     req: &PageRequest,
     values: &LocaleValues,
     base: Arc<CollectionBase>,
+    tag: Option<&str>,
 ) {
     let requested = req.param("sort_by").unwrap_or("manual");
     let sort_by = if SORT_OPTIONS.iter().any(|(v, _)| *v == requested) {
@@ -508,6 +671,9 @@ fn collection_page(
         "manual"
     };
     let mut members = base.members.clone();
+    if let Some(tag) = tag {
+        members.retain(|&i| values.catalog.product_has_tag(i, tag));
+    }
     sort_members(&mut members, sort_by, &values.catalog.products);
     let current = page_number(req);
     let shown = if page.listing.whole {
@@ -528,35 +694,100 @@ fn collection_page(
     });
 }
 
+/// `page.<suffix>` when the theme has that template, else the plain one (Shopify falls back the
+/// same way when a page names an alternate template the theme lacks).
+fn suffixed(template: &str, suffix: Option<&str>, has_template: &dyn Fn(&str) -> bool) -> String {
+    suffix
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("{template}.{s}"))
+        .filter(|name| has_template(name))
+        .unwrap_or_else(|| template.to_owned())
+}
+
+/// The resource types of a search: `type=product,article` (or `resources[type]` for predictive
+/// search); every type when absent or naming none we know.
+fn search_types(asked: Option<&str>, known: &[&'static str]) -> Vec<&'static str> {
+    let picked: Vec<&'static str> = asked
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|t| known.iter().copied().find(|k| *k == t.trim()))
+        .collect();
+    if picked.is_empty() {
+        known.to_vec()
+    } else {
+        picked
+    }
+}
+
+/// Products, then pages, then articles that contain every term, of the `types` asked for.
+fn search_matches(terms: &[String], types: &[&str], values: &LocaleValues) -> Vec<Value> {
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<Value> = Vec::new();
+    if types.contains(&"product") {
+        found.extend(
+            values
+                .catalog
+                .products
+                .iter()
+                .filter(|p| p.base.matches(terms))
+                .map(|p| Value::from_dyn_object(p.clone())),
+        );
+    }
+    found.extend(
+        values
+            .catalog
+            .content
+            .searchable
+            .iter()
+            .filter(|(kind, _, text)| {
+                types.contains(kind) && terms.iter().all(|t| text.contains(t.as_str()))
+            })
+            .map(|(_, value, _)| value.clone()),
+    );
+    found
+}
+
+fn search_terms(q: &str) -> Vec<String> {
+    q.split_whitespace().map(str::to_lowercase).collect()
+}
+
 /// Fills `search` and `paginate`; returns the page title.
+/// <https://shopify.dev/docs/api/liquid/objects/search>
 fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> String {
     let q = req.param("q").unwrap_or("").trim();
-    let terms: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
-    let matches: Vec<usize> = values
-        .catalog
-        .products
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.base.matches(&terms))
-        .map(|(i, _)| i)
-        .collect();
+    let types = search_types(req.param("type"), &["product", "page", "article"]);
+    let matches = search_matches(&search_terms(q), &types, values);
     let current = page_number(req);
     let shown = if page.listing.whole {
         &matches[..]
     } else {
         page_slice(&matches, current)
     };
-    let results = shown
-        .iter()
-        .map(|&i| Value::from_dyn_object(values.catalog.products[i].clone()))
-        .collect::<Vec<_>>();
     page.paginate = paginate(&page.listing, current, matches.len(), PAGE_SIZE);
     page.search = Value::from_pairs([
         ("terms", Value::from(q)),
         ("performed", Value::from(!q.is_empty())),
-        ("results", Value::from(results)),
+        ("results", Value::from(shown.to_vec())),
         ("results_count", Value::from(matches.len())),
-        ("types", Value::from(vec![Value::from("product")])),
+        (
+            "types",
+            Value::from(types.iter().map(|t| Value::from(*t)).collect::<Vec<_>>()),
+        ),
+        ("filters", Value::from(Vec::<Value>::new())),
+        (
+            "sort_by",
+            Value::from(req.param("sort_by").unwrap_or("relevance")),
+        ),
+        ("default_sort_by", Value::from("relevance")),
+        (
+            "sort_options",
+            Value::from(vec![Value::from_pairs([
+                ("value", Value::from("relevance")),
+                ("name", Value::from("Relevance")),
+            ])]),
+        ),
     ]);
     let title = page_text(page, "search.title", "Search");
     if q.is_empty() {
@@ -566,7 +797,163 @@ fn search_page(page: &mut Page, req: &PageRequest, values: &LocaleValues) -> Str
     }
 }
 
-fn page_slice(items: &[usize], page: usize) -> &[usize] {
+/// Shopify's default and largest number of predictive search results per type.
+const PREDICTIVE_LIMIT: usize = 10;
+
+/// The `predictive_search` object for `/search/suggest?q=`.
+/// <https://shopify.dev/docs/api/liquid/objects/predictive_search>
+fn predictive_search(req: &PageRequest, values: &LocaleValues) -> Value {
+    let q = req.param("q").unwrap_or("").trim();
+    let terms = search_terms(q);
+    let types = search_types(
+        req.param("resources[type]"),
+        &["product", "collection", "page", "article", "query"],
+    );
+    let limit = req
+        .param("resources[limit]")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .map_or(PREDICTIVE_LIMIT, |n| n.clamp(1, PREDICTIVE_LIMIT));
+    let of_type = |kind: &'static str| -> Vec<Value> {
+        if !types.contains(&kind) {
+            return Vec::new();
+        }
+        let mut found = search_matches(&terms, &[kind], values);
+        found.truncate(limit);
+        found
+    };
+    let collections: Vec<Value> = if types.contains(&"collection") && !terms.is_empty() {
+        values
+            .catalog
+            .collections
+            .iter()
+            .filter(|c| {
+                let title = c.title.to_lowercase();
+                terms.iter().all(|t| title.contains(t.as_str()))
+            })
+            .take(limit)
+            .map(|c| c.value())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let queries: Vec<Value> = if types.contains(&"query") && !q.is_empty() {
+        vec![Value::from_pairs([
+            ("text", Value::from(q)),
+            ("styled_text", Value::from(q)),
+            (
+                "url",
+                Value::from(format!(
+                    "{}/search?q={}",
+                    values.prefix,
+                    form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+                )),
+            ),
+        ])]
+    } else {
+        Vec::new()
+    };
+    let resources = Value::from_pairs([
+        ("products", Value::from(of_type("product"))),
+        ("collections", Value::from(collections)),
+        ("pages", Value::from(of_type("page"))),
+        ("articles", Value::from(of_type("article"))),
+        ("queries", Value::from(queries)),
+    ]);
+    Value::from_pairs([
+        ("performed", Value::from(!q.is_empty())),
+        ("terms", Value::from(q)),
+        (
+            "types",
+            Value::from(types.iter().map(|t| Value::from(*t)).collect::<Vec<_>>()),
+        ),
+        ("resources", resources),
+    ])
+}
+
+/// What a demo gift card holds ($50.00, unspent): gift cards are issued by Shopify's checkout,
+/// so any code shows one, of the catalog's gift card product.
+const GIFT_CARD_BALANCE: i64 = 5000;
+
+/// The `gift_card` object for `/gift_cards/{code}`.
+/// <https://shopify.dev/docs/api/liquid/objects/gift_card>
+fn gift_card(code: &str, values: &LocaleValues) -> Value {
+    let code: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect::<String>()
+        .to_uppercase();
+    let product = values
+        .catalog
+        .gift_card_product()
+        .unwrap_or(Value::from(()));
+    let last_four: String = code
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let url = format!("{}/gift_cards/{}", values.prefix, code.to_lowercase());
+    Value::from_pairs([
+        ("code", Value::from(code.as_str())),
+        ("last_four_characters", Value::from(last_four)),
+        ("balance", Value::from(GIFT_CARD_BALANCE)),
+        ("initial_value", Value::from(GIFT_CARD_BALANCE)),
+        (
+            "currency",
+            values.catalog.shop.get_attr("currency").unwrap_or_default(),
+        ),
+        ("enabled", Value::from(true)),
+        ("expired", Value::from(false)),
+        ("expires_on", Value::from(())),
+        ("customer", Value::from(())),
+        ("product", product),
+        (
+            "properties",
+            Value::from_pairs(Vec::<(String, Value)>::new()),
+        ),
+        ("message", Value::from(())),
+        ("send_on", Value::from(())),
+        ("pass_url", Value::from(format!("{url}.pkpass"))),
+        ("qr_identifier", Value::from(code.as_str())),
+        ("url", Value::from(url)),
+        ("template_suffix", Value::from(())),
+    ])
+}
+
+/// Shopify's default and largest number of recommended products.
+const RECOMMENDATIONS_LIMIT: usize = 10;
+
+/// The `recommendations` object: filled on `/recommendations/products?product_id=`
+/// (`performed` true there), empty on every other page.
+/// <https://shopify.dev/docs/api/liquid/objects/recommendations>
+fn recommendations(req: &PageRequest, catalog: &CatalogValues) -> Value {
+    let product = req
+        .param("product_id")
+        .and_then(|id| id.trim().parse::<i64>().ok())
+        .and_then(|id| catalog.product_index(id));
+    let limit = req
+        .param("limit")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .map_or(RECOMMENDATIONS_LIMIT, |n| n.clamp(1, RECOMMENDATIONS_LIMIT));
+    let products = product.map_or_else(Vec::new, |i| catalog.related(i, limit));
+    let performed = product.is_some();
+    let intent = match req.param("intent") {
+        Some("complementary") => "complementary",
+        _ => "related",
+    };
+    Value::from_pairs([
+        ("performed?", Value::from(performed)),
+        ("performed", Value::from(performed)),
+        ("products_count", Value::from(products.len())),
+        ("products", Value::from(products)),
+        ("intent", Value::from(intent)),
+    ])
+}
+
+fn page_slice<T>(items: &[T], page: usize) -> &[T] {
     let start = (page - 1).saturating_mul(PAGE_SIZE).min(items.len());
     let end = start.saturating_add(PAGE_SIZE).min(items.len());
     &items[start..end]
@@ -741,17 +1128,26 @@ pub fn locale_values(
             "product_recommendations_url",
             url("/recommendations/products"),
         ),
+        ("account_url", url("/account")),
+        ("account_login_url", url("/account/login")),
+        ("account_logout_url", url("/account/logout")),
+        ("account_register_url", url("/account/register")),
+        ("account_recover_url", url("/account/recover")),
+        ("account_addresses_url", url("/account/addresses")),
+        ("storefront_login_url", url("/password")),
     ]);
     let localization = Value::from_pairs([
         ("available_languages", Value::from(available)),
         ("language", language(code)),
     ]);
+    let catalog = Arc::new(CatalogValues::build(catalog.clone(), &prefix));
     LocaleValues {
+        no_recommendations: recommendations(&PageRequest::default(), &catalog),
+        catalog,
         code: code.to_owned(),
         routes,
         localization,
         request_locale: language(code),
-        catalog: Arc::new(CatalogValues::build(catalog.clone(), &prefix)),
         prefix,
     }
 }
@@ -766,14 +1162,18 @@ thread_local! {
 /// A render is synchronous and all of its filters belong to its page, so the mark is exact;
 /// nested renders of the same page keep it, and dropping restores what was there.
 /// Cart lines link to the page's products through the same mark (see `keyed::link_products`).
-pub struct Rendering(Option<Arc<Page>>, Option<Value>);
+/// Menu links read the page's path through a mark of their own (see `content::enter_nav`).
+pub struct Rendering(Option<Arc<Page>>, Option<Value>, Option<Nav>);
 
 impl Rendering {
     pub fn enter(page: &Arc<Page>) -> Rendering {
         let products = super::keyed::link_products(Some(page.all_products.clone()));
+        let path = format!("{}{}", page.prefix, page.listing.path);
+        let nav = enter_nav(Some(Nav::new(&path, page.per_request_reads.clone())));
         Rendering(
             RENDERING.with(|current| current.replace(Some(page.clone()))),
             products,
+            nav,
         )
     }
 }
@@ -783,6 +1183,7 @@ impl Drop for Rendering {
         let previous = self.0.take();
         RENDERING.with(|current| *current.borrow_mut() = previous);
         super::keyed::link_products(self.1.take());
+        enter_nav(self.2.take());
     }
 }
 
@@ -811,12 +1212,34 @@ mod tests {
             Route::Product("red-rain-coat")
         );
         assert_eq!(route("/collections/all/products/x"), Route::Product("x"));
-        assert_eq!(route("/collections/all"), Route::Collection("all"));
+        assert_eq!(route("/collections/all"), Route::Collection("all", None));
+        assert_eq!(
+            route("/collections/all/rain"),
+            Route::Collection("all", Some("rain"))
+        );
         assert_eq!(route("/collections"), Route::ListCollections);
         assert_eq!(route("/cart"), Route::Cart);
         assert_eq!(route("/search"), Route::Search);
         assert_eq!(route("/products/"), Route::NotFound);
-        assert_eq!(route("/pages/about"), Route::NotFound);
+        assert_eq!(route("/pages/about"), Route::Page("about"));
+        assert_eq!(route("/pages/"), Route::NotFound);
+        assert_eq!(route("/blogs/news"), Route::Blog("news", None));
+        assert_eq!(
+            route("/blogs/news/tagged/guides"),
+            Route::Blog("news", Some("guides"))
+        );
+        assert_eq!(
+            route("/blogs/news/a-post"),
+            Route::Article("news", "a-post")
+        );
+        assert_eq!(route("/blogs/news/a-post/extra"), Route::NotFound);
+        assert_eq!(route("/search/suggest"), Route::PredictiveSearch);
+        assert_eq!(route("/recommendations/products"), Route::Recommendations);
+        assert_eq!(route("/account/login"), Route::Customers("login"));
+        assert_eq!(route("/account/register"), Route::Customers("register"));
+        assert_eq!(route("/account"), Route::NotFound);
+        assert_eq!(route("/gift_cards/abc"), Route::GiftCard("abc"));
+        assert_eq!(route("/password"), Route::Password);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod collection;
+pub mod content;
 pub mod context;
 pub mod filters;
 pub mod fragments;

@@ -90,6 +90,11 @@ fn paginate_function(
 struct Form {
     open_tag: String,
     id: String,
+    /// A contact or customer form that was just sent: the page came back with
+    /// `?contact_posted=true`, as Shopify redirects after `POST /contact`.
+    posted: bool,
+    /// `form.errors`: nil, or why a customer form sent just before was refused.
+    errors: Value,
 }
 
 impl Object for Form {
@@ -100,11 +105,38 @@ impl Object for Form {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         Some(match key.as_str()? {
             "id" => Value::from(self.id.as_str()),
-            "posted_successfully?" => Value::from(false),
-            // No form is ever posted back with errors here: nil, as on a fresh page.
-            "errors" => Value::from(()),
+            "posted_successfully?" => Value::from(self.posted),
+            "errors" => self.errors.clone(),
             _ => return None,
         })
+    }
+}
+
+/// Shopify's `form_errors`: iterates the field names (`form` here: the message is about the
+/// whole form), with `messages` and `translated_fields` by field.
+/// <https://shopify.dev/docs/api/liquid/objects/form_errors>
+#[derive(Debug)]
+struct FormErrors(String);
+
+impl Object for FormErrors {
+    // A list of field names, so `for field in form.errors` gives `form`.
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str() {
+            Some("messages") => Value::from_pairs([("form", Value::from(self.0.as_str()))]),
+            Some("translated_fields") => Value::from_pairs([("form", Value::from("Form"))]),
+            Some("size") => Value::from(1),
+            Some(_) => return None,
+            None if key.as_usize() == Some(0) => Value::from("form"),
+            None => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(1)
     }
 }
 
@@ -263,7 +295,33 @@ fn form_function(state: &State, kind: Value, object: Value, attrs: Value) -> Res
             escape_html(&to)
         ));
     }
-    Ok(Value::from_object(Form { open_tag: tag, id }))
+    let posted = matches!(kind.as_str(), "contact" | "customer")
+        && page
+            .as_deref()
+            .and_then(|p| p.query_param("contact_posted"))
+            == Some("true");
+    // A customer form comes back with the server's refusal (there are no accounts offline) as
+    // its errors, where Shopify would say the password was wrong.
+    let errors = match (
+        kind.as_str(),
+        page.as_deref().and_then(|p| p.flash_message()),
+    ) {
+        (
+            "customer_login"
+            | "create_customer"
+            | "recover_customer_password"
+            | "reset_customer_password"
+            | "activate_customer_password",
+            Some(message),
+        ) => Value::from_object(FormErrors(message)),
+        _ => Value::from(()),
+    };
+    Ok(Value::from_object(Form {
+        open_tag: tag,
+        id,
+        posted,
+        errors,
+    }))
 }
 
 #[cfg(test)]

@@ -116,7 +116,9 @@ pub fn register(env: &mut Environment<'_>) {
 
 /// An attribute of a map or object that is there and not nil.
 fn attr(value: &Value, key: &str) -> Option<Value> {
-    if !matches!(value.kind(), ValueKind::Map) {
+    // Objects that are lists with fields too (`form.errors`) count as well as maps.
+    let object = matches!(value.kind(), ValueKind::Seq) && value.as_object().is_some();
+    if !matches!(value.kind(), ValueKind::Map) && !object {
         return None;
     }
     value
