@@ -37,8 +37,7 @@ const SELECT: &str = "SELECT version, note, attributes, discount_codes, currency
 const LINES_SQL: &str = "SELECT id, item, quantity, properties, price_override, extras, \
      created_at, updated_at FROM cart_lines WHERE cart_id = $1 ORDER BY position";
 const BUMP: &str = "UPDATE carts SET version = version + 1, updated_at = $2 WHERE id = $1";
-const SET_LINE: &str =
-    "UPDATE cart_lines SET quantity = quantity + 1, updated_at = $2 WHERE cart_id = $1 AND position = 0";
+const SET_LINE: &str = "UPDATE cart_lines SET quantity = quantity + 1, updated_at = $2 WHERE cart_id = $1 AND position = 0";
 
 fn main() {
     let Some(server) = pg_support::PgServer::dedicated("pg_client bench") else {

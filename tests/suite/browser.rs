@@ -132,6 +132,9 @@ async fn browser(tools: &Tools, driver: &Driver, profile: &Path, javascript: boo
     caps.insert("goog:chromeOptions".into(), options);
     // Console messages and uncaught exceptions, read back with `browser_errors`.
     caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+    // rustls is built with two crypto providers here (ring for the PostgreSQL client, aws-lc-rs
+    // for this WebDriver client), so it cannot pick one itself. Already installed: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::rustls()
         .expect("a TLS config")
         .capabilities(caps)
