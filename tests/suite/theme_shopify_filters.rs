@@ -15,6 +15,7 @@ BEGIN
 {{ '/products/red-rain-coat' | within: 'sale' }}|{{ '/collections/all' | sort_by: 'price-descending' }}
 {{ 'Tom & Jerry' | link_to: '/pages/about', 'About' }}
 {{ '2022-04-14 16:56:02 -0400' | time_tag: format: 'abbreviated_date' }}
+{{ 'a.css' | stylesheet_tag: preload: true }}
 END";
 
 const EXPECTED: &str = "\
@@ -34,6 +35,7 @@ rgb(122, 181, 92)|#bddaae|3.0|153.21
 /collections/sale/products/red-rain-coat|/collections/all?sort_by=price-descending
 <a href=\"/pages/about\" title=\"About\">Tom & Jerry</a>
 <time datetime=\"2022-04-14T20:56:02Z\">Apr 14, 2022</time>
+<link href=\"a.css\" rel=\"stylesheet\" type=\"text/css\" media=\"all\">
 END";
 
 #[test]

@@ -269,11 +269,19 @@ fn asset_url(state: &State, name: Value) -> String {
     }
 }
 
-fn stylesheet_tag(url: Value) -> Value {
-    Value::from_safe_string(format!(
+/// `url|stylesheet_tag` and `url|stylesheet_tag(preload=true)`
+/// (<https://shopify.dev/docs/api/liquid/filters/stylesheet_tag>). `preload` asks Shopify for a
+/// `Link: rel=preload` header on the page; the tag itself is the same, and so it is here.
+fn stylesheet_tag(
+    url: Value,
+    options: minijinja::value::Kwargs,
+) -> Result<Value, minijinja::Error> {
+    let _preload: Option<Value> = options.get("preload")?;
+    options.assert_all_used()?;
+    Ok(Value::from_safe_string(format!(
         "<link href=\"{}\" rel=\"stylesheet\" type=\"text/css\" media=\"all\">",
         escape_html(&text(&url))
-    ))
+    )))
 }
 
 fn script_tag(url: Value) -> Value {

@@ -191,6 +191,15 @@ impl Object for Keyed {
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        // A theme's `line_item.image` is an image object (`aspect_ratio`, `alt`, ...), where
+        // the Ajax JSON's `image` is a URL: the line's `featured_image` is that object.
+        if key == "image"
+            && let Some(image) = self
+                .field("featured_image")
+                .filter(|v| v.kind() == minijinja::value::ValueKind::Map)
+        {
+            return Some(image);
+        }
         self.field(key).or_else(|| self.linked(key))
     }
 

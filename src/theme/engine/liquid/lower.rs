@@ -807,15 +807,19 @@ impl Lowerer<'_> {
         for arg in &filter.args {
             args.push(self.expr(arg, line)?);
         }
+        // A key minijinja cannot take as a keyword (`loop`, `data-id`) goes in a splatted map:
+        // Shopify's filters take such keys (`video_tag: loop: true`, HTML attributes).
+        let mut splatted = Vec::new();
         for (key, value) in &filter.kwargs {
-            if !is_plain_ident(key) || RESERVED.contains(&key.as_str()) {
-                return Err(LiquidError::new(
-                    self.file,
-                    line,
-                    format!("bad keyword argument '{key}'"),
-                ));
+            let value = self.expr(value, line)?;
+            if is_plain_ident(key) && !RESERVED.contains(&key.as_str()) {
+                args.push(format!("{key}={value}"));
+            } else {
+                splatted.push(format!("{}: {value}", quote(key)));
             }
-            args.push(format!("{key}={}", self.expr(value, line)?));
+        }
+        if !splatted.is_empty() {
+            args.push(format!("**{{{}}}", splatted.join(", ")));
         }
         if args.is_empty() {
             Ok(format!("{input}|{name}"))
