@@ -72,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::bigcommerce::router())
         .merge(api::elasticpath::router())
         .route("/healthz", get(healthz))
+        .route("/favicon.ico", get(no_favicon))
         .route(theme::EVENTS_PATH, get(pages::live::events))
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
         .nest_service("/static", static_service(&state))
@@ -112,6 +113,15 @@ pub fn app(state: AppState) -> Router {
         .layer(sessions)
         .service(routes);
     Router::new().fallback_service(stack)
+}
+
+/// GET /favicon.ico, which browsers ask for when a theme names no icon (Shopify answers its own):
+/// nothing, without a failed request in the console.
+async fn no_favicon() -> impl axum::response::IntoResponse {
+    (
+        axum::http::StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
+    )
 }
 
 /// GET /healthz: "ok" while the database answers; 503 "database unavailable" while it does

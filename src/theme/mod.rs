@@ -312,7 +312,7 @@ impl Theme {
         let scope = Scope::value(
             Layer::Layout {
                 content_for_layout: Value::from_safe_string(content),
-                content_for_header: Value::from_safe_string(content_for_header(&ctx.page)),
+                content_for_header: Value::from_safe_string(content_for_header(&ctx.page, false)),
             },
             ctx.page.clone(),
             0,
@@ -464,7 +464,7 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
     let scope = Scope::value(
         Layer::Layout {
             content_for_layout: Value::from_safe_string(content),
-            content_for_header: Value::from_safe_string(content_for_header(page)),
+            content_for_header: Value::from_safe_string(content_for_header(page, true)),
         },
         page.clone(),
         0,
@@ -473,13 +473,15 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
         .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))
 }
 
-/// `content_for_header`: the storefront globals Shopify puts on `window.Shopify` (locale,
-/// `routes.root`, currency) and, when asked for, the live-reload client.
+/// `content_for_header`: the storefront globals Shopify puts on `window.Shopify` (shop, locale,
+/// country, `routes.root`, currency) and, when asked for, the live-reload client.
 ///
-/// The globals are a JSON data block, not an inline script: the server's Content-Security-Policy
-/// allows no inline scripts, and a data block is never executed. Theme scripts read it with
-/// `JSON.parse(document.getElementById("shopify-globals").textContent)`.
-fn content_for_header(page: &Page) -> String {
+/// The globals are a JSON data block, which vitrine's own theme reads with
+/// `JSON.parse(document.getElementById("shopify-globals").textContent)`: its
+/// Content-Security-Policy allows no inline scripts. A Shopify theme (`set_window_shopify`)
+/// also gets them on `window.Shopify` by an inline script, as on Shopify, where theme scripts
+/// read `Shopify.routes.root` or `Shopify.designMode` without checking that `Shopify` exists.
+fn content_for_header(page: &Page, set_window_shopify: bool) -> String {
     let root = if page.prefix.is_empty() {
         "/".to_owned()
     } else {
@@ -490,10 +492,19 @@ fn content_for_header(page: &Page) -> String {
         .and_then(|s| s.get_attr("currency").ok())
         .map(|c| c.to_string())
         .unwrap_or_default();
+    let shop = page.global("shop");
+    let shop_text = |name: &str| {
+        shop.as_ref()
+            .and_then(|s| s.get_attr(name).ok())
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| v.to_string())
+    };
     let globals = serde_json::json!({
+        "shop": shop_text("permanent_domain").or_else(|| shop_text("domain")),
         "locale": page.locale_code,
+        "country": shop_text("country_code"),
         "routes": {"root": root},
-        "currency": {"active": currency},
+        "currency": {"active": currency, "rate": "1.0"},
     });
     // Escaped so no value can close the script element.
     let globals = globals
@@ -503,6 +514,11 @@ fn content_for_header(page: &Page) -> String {
         .replace('&', "\\u0026");
     let mut out =
         format!("<script type=\"application/json\" id=\"shopify-globals\">{globals}</script>");
+    if set_window_shopify {
+        out.push_str(&format!(
+            "\n<script>window.Shopify = Object.assign(window.Shopify || {{}}, {globals});</script>"
+        ));
+    }
     if page.live_reload {
         out.push('\n');
         out.push_str(&live::live_reload_tag());

@@ -1312,17 +1312,13 @@ async fn browser_errors(client: &Client) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_section() {
-    let Some(tools) = tools() else { return };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let theme = dir.path().join("theme");
-    crate::theme_support::copy_dir(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2"),
-        &theme,
-    );
-    let mut config = Config::for_theme(&theme);
-    config.db = dir.path().join("store.db");
+/// A copy of the theme at `theme` served on a free port (its `.vitrine/` goes into the copy),
+/// with a browser with JavaScript on, and the WebDriver process behind it.
+async fn serve_theme_copy(tools: &Tools, theme: &Path, dir: &Path) -> (Driver, Page) {
+    let copy = dir.join("theme");
+    crate::theme_support::copy_dir(theme, &copy);
+    let mut config = Config::for_theme(&copy);
+    config.db = dir.join("store.db");
     let state = AppState::open(config).await.expect("the app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -1331,13 +1327,54 @@ async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_sect
     tokio::spawn(async move {
         let _ = axum::serve(listener, vitrine::app(state)).await;
     });
-    let driver = start_driver(&tools).await;
-    let client = browser(&tools, &driver, &dir.path().join("profile"), true).await;
+    let driver = start_driver(tools).await;
+    let client = browser(tools, &driver, &dir.join("profile"), true).await;
     let page = Page {
         client,
         base: format!("http://{addr}"),
         shots: screenshots_dir(),
     };
+    (driver, page)
+}
+
+/// Any Online Store 2.0 theme named by `VITRINE_TRY_THEME` (a folder; not run without it): the
+/// product page's own add-to-cart form, driven by the theme's own JavaScript, puts the line in
+/// the cart with no page errors. For trying a theme that is not in the repository.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_theme_in_vitrine_try_theme_adds_to_the_cart_with_its_own_script() {
+    let Some(theme) = std::env::var_os("VITRINE_TRY_THEME") else {
+        eprintln!("SKIPPED: set VITRINE_TRY_THEME=DIR to try an Online Store 2.0 theme");
+        return;
+    };
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = serve_theme_copy(&tools, Path::new(&theme), dir.path()).await;
+    page.goto("/products/red-rain-coat").await;
+    page.click("form[action$='/cart/add'] [type=submit]").await;
+    page.until(
+        "the theme's script to add the line",
+        "window.__vitrine_cart_checked = window.__vitrine_cart_checked || \
+         fetch('/cart.js').then(r => r.json()).then(c => { window.__vitrine_count = c.item_count; \
+         window.__vitrine_cart_checked = null; }), window.__vitrine_count >= 1",
+    )
+    .await;
+    page.screenshot("try-theme-product-added", DESKTOP).await;
+    assert_eq!(page.server_quantity().await, json!(1));
+    let errors = browser_errors(&page.client).await;
+    assert!(errors.is_empty(), "page errors: {errors:#?}");
+    page.client.close().await.expect("close the browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_section() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_driver, page) = serve_theme_copy(
+        &tools,
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2"),
+        dir.path(),
+    )
+    .await;
     page.goto("/products/red-rain-coat").await;
     assert_eq!(page.text("#cart-count").await, "Cart (0 items)");
     page.js("document.getElementById('cart-count').dataset.old = 'yes';")

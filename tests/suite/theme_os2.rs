@@ -83,7 +83,16 @@ async fn product_page_has_theme_blocks_a_product_form_and_isolated_snippets() {
             "gap: 12px;",
         ],
     );
-    assert!(!html.contains("LEAK"), "a snippet saw the page's product");
+    // A rendered snippet sees the page's objects and its section, as on Shopify, but not the
+    // caller's variables.
+    assert!(
+        !html.contains("LEAK"),
+        "a snippet saw its caller's variable"
+    );
+    assert!(
+        html.contains("<i class=\"seen\">Red Rain Coat in template--product__main</i>"),
+        "a snippet did not see the page's product and its section"
+    );
     // The alternate template, with its own layout.
     let alt = app
         .visitor()

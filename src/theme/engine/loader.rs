@@ -788,10 +788,21 @@ fn asset_versions(
         fnv64(settings.to_string().as_bytes())
     };
     let mut out = HashMap::new();
+    let mut inline = HashMap::new();
     for path in walk(static_dir) {
         let Some(mut rel) = relative(static_dir, &path) else {
             continue;
         };
+        let inlinable = ["svg", "css", "js"]
+            .iter()
+            .any(|ext| path.extension().is_some_and(|e| e == *ext));
+        if inlinable
+            && std::fs::metadata(&path)
+                .is_ok_and(|m| m.len() <= crate::theme::objects::context::MAX_INLINE_ASSET_BYTES)
+            && let Ok(content) = std::fs::read_to_string(&path)
+        {
+            inline.insert(rel.clone(), Arc::<str>::from(content));
+        }
         let mut salt = 0u128;
         if let Some(served) = served_asset_name(&rel).filter(|s| liquid_assets.contains_key(*s)) {
             rel = served.to_owned();
@@ -807,7 +818,7 @@ fn asset_versions(
             .map_or(0, |d| d.as_nanos());
         out.insert(rel, short_hash(nanos ^ u128::from(meta.len()) ^ salt));
     }
-    AssetVersions(out)
+    AssetVersions(out, inline)
 }
 
 /// FNV-1a, 64 bits.

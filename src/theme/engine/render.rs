@@ -67,8 +67,16 @@ impl Object for Scope {
             PAGE_KEY => return Some(Value::from_dyn_object(self.page.clone())),
             DEPTH_KEY => return Some(Value::from(self.depth)),
             liquid::runtime::SNIPPET_GLOBALS_KEY => {
+                // What a Liquid snippet sees besides its arguments, as on Shopify: the global
+                // objects, the page's own (`product` on a product page), and the `section` it
+                // is rendered in (Dawn's media gallery reads `product` and `section.settings`
+                // without being passed either). Not the caller's variables, nor its `block`.
+                let section = match &self.layer {
+                    Layer::Section(section) | Layer::Block { section, .. } => section.clone(),
+                    Layer::Snippet(_) | Layer::Layout { .. } => Value::from(()),
+                };
                 return Some(Scope::value(
-                    Layer::Snippet(Vec::new()),
+                    Layer::Section(section),
                     self.page.clone(),
                     self.depth + 1,
                 ));

@@ -69,9 +69,13 @@ impl PageRequest {
     }
 }
 
-/// Cache-busting versions of the files under `static/`, keyed by their path there.
+/// Cache-busting versions of the files under `static/`, keyed by their path there; and the text
+/// of the small SVG, CSS and JavaScript ones, for `inline_asset_content`.
 #[derive(Debug, Default)]
-pub struct AssetVersions(pub HashMap<String, String>);
+pub struct AssetVersions(pub HashMap<String, String>, pub HashMap<String, Arc<str>>);
+
+/// The largest asset `inline_asset_content` prints (Shopify's limit).
+pub const MAX_INLINE_ASSET_BYTES: u64 = 15 * 1024;
 
 /// Per-locale values that depend only on the shop: `routes`, `localization`, `request.locale`.
 #[derive(Debug)]

@@ -108,6 +108,7 @@ pub const THEME_FILTERS: &[&str] = &[
     "downcase",
     "handle",
     "handleize",
+    "inline_asset_content",
     "image_tag",
     "image_url",
     "img_url",
@@ -148,6 +149,7 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("t", translate);
     env.add_filter("translate", translate);
     env.add_filter("asset_url", asset_url);
+    env.add_filter("inline_asset_content", inline_asset_content);
     env.add_filter("stylesheet_tag", stylesheet_tag);
     env.add_filter("script_tag", script_tag);
     env.add_filter("handleize", handleize);
@@ -266,6 +268,23 @@ fn asset_url(state: &State, name: Value) -> String {
     match version {
         Some(v) => format!("/static/{name}?v={v}"),
         None => format!("/static/{name}"),
+    }
+}
+
+/// `'icon.svg'|inline_asset_content`: the asset's own text, printed as is
+/// (<https://shopify.dev/docs/api/liquid/filters/inline_asset_content>). Shopify inlines SVG,
+/// CSS and JavaScript assets of up to 15 KB; anything else prints nothing, and says why.
+fn inline_asset_content(state: &State, name: Value) -> Result<Value, minijinja::Error> {
+    let name = text(&name);
+    let name = name.trim_start_matches('/');
+    match current_page(state).and_then(|p| p.assets.1.get(name).cloned()) {
+        Some(content) => Ok(Value::from_safe_string(content.to_string())),
+        None => Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!(
+                "inline_asset_content: no SVG, CSS or JavaScript asset {name:?} of at most 15 KB"
+            ),
+        )),
     }
 }
 

@@ -54,6 +54,32 @@ pub fn image_value(image: &Image) -> Value {
     ])
 }
 
+/// A `media` object of type image (<https://shopify.dev/docs/api/liquid/objects/media>) for the
+/// product's image at `position` (0-based): the catalog holds images only, so every medium is
+/// one. `id` is a stable number made from the product id and the position.
+pub fn image_media(product_id: i64, position: usize, image: &Image) -> Value {
+    let image_object = image_value(image);
+    Value::from_pairs([
+        (
+            "id",
+            Value::from(
+                product_id
+                    .saturating_mul(100)
+                    .saturating_add(position as i64 + 1),
+            ),
+        ),
+        ("media_type", Value::from("image")),
+        ("position", Value::from(position + 1)),
+        ("alt", Value::from(image.alt.as_str())),
+        ("aspect_ratio", Value::from(image.aspect_ratio())),
+        ("src", Value::from(image.src.as_str())),
+        ("url", Value::from(image.src.as_str())),
+        ("width", Value::from(image.width)),
+        ("height", Value::from(image.height)),
+        ("preview_image", image_object),
+    ])
+}
+
 pub fn opt_image(image: Option<&Image>) -> Value {
     image.map_or(Value::from(()), image_value)
 }

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object};
 
-use super::image::{image_value, opt_image, strings};
+use super::image::{image_media, image_value, opt_image, strings};
 use crate::catalog::{Catalog, PriceAdjustment, Product, SellingPlan, Variant};
 
 fn group_id(product: &Product) -> String {
@@ -180,6 +180,18 @@ fn variant_value(
             "image",
             opt_image(variant.image.and_then(|i| product.images.get(i))),
         ),
+        (
+            "featured_media",
+            variant
+                .image
+                .and_then(|i| {
+                    product
+                        .images
+                        .get(i)
+                        .map(|image| image_media(product.id, i, image))
+                })
+                .unwrap_or(Value::from(())),
+        ),
         ("inventory_quantity", Value::from(variant.inventory)),
         (
             "inventory_management",
@@ -267,6 +279,17 @@ impl ProductBase {
             "images",
             Value::from(product.images.iter().map(image_value).collect::<Vec<_>>()),
         );
+        let media: Vec<Value> = product
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| image_media(product.id, i, image))
+            .collect();
+        put(
+            "featured_media",
+            media.first().cloned().unwrap_or(Value::from(())),
+        );
+        put("media", Value::from(media));
         put("options", strings(&product.options));
         put("variants", Value::from(variants.clone()));
         put(

@@ -3,8 +3,8 @@
 //!
 //! A font picker saves a handle such as `assistant_n4`: the family, then `n`/`i`/`o` (normal,
 //! italic, oblique) and the weight in hundreds. Offline, no font is downloaded: `font_url` is a
-//! local path, `/static/fonts/{handle}.woff2`, which 404s unless the theme author puts the file
-//! there; system fonts load with `local()`.
+//! local path, `/static/fonts/{handle}.woff2`, which answers empty (204) unless the theme author
+//! puts the file there; system fonts load with `local()`.
 
 use std::sync::Arc;
 
