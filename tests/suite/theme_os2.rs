@@ -132,7 +132,8 @@ async fn the_product_form_adds_to_the_cart_without_javascript() {
         &[
             "<p class=\"line\">2 × Great Granola Bar</p>",
             // A line item's `image` is an image object, as Shopify's is (Dawn divides by it).
-            "<img class=\"line-image\" width=\"150\" height=\"100\"",
+            "<img class=\"line-image\" src=\"/static/products/",
+            "width=140\" width=\"150\" height=\"100\"",
             "Cart (2 items)",
             "action=\"/cart\" id=\"cart_form\"",
         ],

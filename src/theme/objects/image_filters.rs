@@ -65,7 +65,21 @@ fn image_ref_within(value: &Value, depth: u8) -> Option<ImageRef> {
             })
         }
         ValueKind::Map | ValueKind::Plain if depth < 3 => {
-            if let Some(src) = attr(value, "src").filter(|v| v.kind() == ValueKind::String) {
+            // `src` on Liquid's image objects; `url` on the Ajax JSON's (a cart line's image),
+            // but only for an object with no image inside it (a product's `url` is its page).
+            let nested = ["featured_image", "image", "preview_image"]
+                .iter()
+                .find_map(|name| attr(value, name).filter(|v| !v.is_none() && !v.is_undefined()));
+            let src = attr(value, "src")
+                .filter(|v| v.kind() == ValueKind::String)
+                .or_else(|| {
+                    nested
+                        .is_none()
+                        .then(|| attr(value, "url"))
+                        .flatten()
+                        .filter(|v| v.kind() == ValueKind::String)
+                });
+            if let Some(src) = src {
                 let number = |name| {
                     attr(value, name)
                         .and_then(|v| u32::try_from(v).ok())
@@ -83,10 +97,7 @@ fn image_ref_within(value: &Value, depth: u8) -> Option<ImageRef> {
                 };
                 return image_ref_within(&src, depth + 1).map(|r| ImageRef { facts, ..r });
             }
-            ["featured_image", "image", "preview_image"]
-                .iter()
-                .find_map(|name| attr(value, name))
-                .and_then(|inner| image_ref_within(&inner, depth + 1))
+            nested.and_then(|inner| image_ref_within(&inner, depth + 1))
         }
         _ => None,
     }
