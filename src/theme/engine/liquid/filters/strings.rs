@@ -208,6 +208,14 @@ fn char_slice(text: &str, offset: i64, length: i64) -> &str {
         usize::try_from(offset).unwrap_or(usize::MAX)
     };
     let length = usize::try_from(length).unwrap_or(usize::MAX);
+    if text.is_ascii() {
+        // One byte per character: no walk over the characters.
+        let from = start.min(text.len());
+        if start > text.len() {
+            return "";
+        }
+        return &text[from..from.saturating_add(length).min(text.len())];
+    }
     let mut boundaries = text
         .char_indices()
         .map(|(index, _)| index)
