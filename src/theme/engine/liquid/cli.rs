@@ -30,6 +30,10 @@ pub struct RenderArgs {
     /// Render this many times (parsing once) and report timings on stderr.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// Print the minijinja source a `.liquid` template is lowered to, instead of rendering it
+    /// (for working on the Liquid front end).
+    #[arg(long)]
+    pub lowered: bool,
 }
 
 /// Something that renders the same template again and again.
@@ -137,6 +141,9 @@ pub fn run(args: &RenderArgs) -> ExitCode {
 }
 
 fn run_inner(args: &RenderArgs) -> Result<(), String> {
+    if args.lowered {
+        return print_lowered(&args.template);
+    }
     let globals = read_globals(args.data.as_deref())?;
     let renderer = build(args)?;
     let mut output = String::new();
@@ -155,6 +162,18 @@ fn run_inner(args: &RenderArgs) -> Result<(), String> {
         eprintln!("{}", timing_summary(&mut times));
     }
     Ok(())
+}
+
+fn print_lowered(template: &Path) -> Result<(), String> {
+    let source = std::fs::read_to_string(template)
+        .map_err(|e| format!("{}: cannot read: {e}", template.display()))?;
+    let lowered =
+        super::compile(&template.display().to_string(), &source).map_err(|e| e.to_string())?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(lowered.source.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write the output: {e}"))
 }
 
 fn micros(d: Duration) -> f64 {

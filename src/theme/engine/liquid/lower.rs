@@ -8,6 +8,7 @@
 //! minijinja's `loop`, or a saved outer `loop` for `parentloop`), literals, filter names, the
 //! grouping of `and`/`or`.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::error::LiquidError;
@@ -216,13 +217,18 @@ struct Lowerer<'a> {
     known: Option<super::KnownFilters>,
     /// Paths a `paginate` tag replaced by its page of items, innermost last.
     paginated: Vec<(Path, String)>,
+    /// Variables kept in minijinja's frames rather than the scope (see `locals.rs`).
+    plain: HashSet<String>,
 }
 
-/// Lowers a parsed template to minijinja source.
+/// Lowers a parsed template to minijinja source. A `top_level` file is never included by
+/// another (a theme's section, layout or template, the template `vitrine render` renders), so
+/// its variables may live in minijinja's frames.
 pub fn lower(
     file: &str,
     nodes: &[Node],
     known: Option<super::KnownFilters>,
+    top_level: bool,
 ) -> Result<String, LiquidError> {
     let mut lowerer = Lowerer {
         known,
@@ -234,9 +240,45 @@ pub fn lower(
         next_id: 0,
         tracks_offsets: uses_offset_continue(nodes),
         paginated: Vec::new(),
+        plain: if top_level {
+            super::locals::plain_assigns(nodes)
+        } else {
+            HashSet::new()
+        },
     };
     lowerer.nodes(nodes)?;
     Ok(lowerer.out)
+}
+
+/// Whether an assigned value may be larger than anything the render held before (a string
+/// built by appending, an array by concatenating), so it needs the size check the scope's
+/// `assign` makes. Numbers, copies and case changes do not.
+fn may_grow(value: &Filtered) -> bool {
+    const BOUNDED: &[&str] = &[
+        "plus",
+        "minus",
+        "times",
+        "divided_by",
+        "modulo",
+        "abs",
+        "ceil",
+        "floor",
+        "round",
+        "at_least",
+        "at_most",
+        "size",
+        "first",
+        "last",
+        "upcase",
+        "downcase",
+        "strip",
+        "lstrip",
+        "rstrip",
+    ];
+    value
+        .filters
+        .iter()
+        .any(|f| !BOUNDED.contains(&f.name.as_str()))
 }
 
 /// Whether `node` may leave an interrupt (a `break`/`continue` outside a loop, possibly in an
@@ -371,6 +413,22 @@ impl Lowerer<'_> {
                 self.sync(*line);
                 let code = self.filtered(filtered, *line)?;
                 self.emit(&format!("{{{{ {code} }}}}"));
+            }
+            Node::Assign { name, value, line } if self.plain.contains(name) => {
+                self.sync(*line);
+                let code = self.filtered(value, *line)?;
+                let ident = mangle(name);
+                if may_grow(value) {
+                    self.emit(&format!("{{% set {ident} = ({code})|_lq_sized %}}"));
+                } else {
+                    self.emit(&format!("{{% set {ident} = {code} %}}"));
+                }
+            }
+            Node::Capture { name, body, line } if self.plain.contains(name) => {
+                self.sync(*line);
+                self.emit(&format!("{{% set {}|_lq_sized %}}", mangle(name)));
+                self.nodes(body)?;
+                self.emit("{% endset %}");
             }
             Node::Assign { name, value, line } => {
                 self.sync(*line);

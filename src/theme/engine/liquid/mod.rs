@@ -32,6 +32,7 @@ pub mod error;
 pub mod expr;
 pub mod filters;
 pub mod lexer;
+mod locals;
 pub mod lower;
 pub mod parser;
 #[cfg(test)]
@@ -72,10 +73,21 @@ pub fn compile_with(
     source: &str,
     known: Option<KnownFilters>,
 ) -> Result<Lowered, LiquidError> {
+    lowered(name, source, known, true)
+}
+
+/// `top_level`: the file is rendered on its own, never included (snippets are loaded with
+/// `false`), so the lowering may keep its variables in minijinja's frames.
+fn lowered(
+    name: &str,
+    source: &str,
+    known: Option<KnownFilters>,
+    top_level: bool,
+) -> Result<Lowered, LiquidError> {
     let tokens = lexer::tokenize(name, source)?;
     let mut nodes = parser::parse(name, tokens)?;
     parser::strip_blank_bodies(&mut nodes);
-    let source = lower::lower(name, &nodes, known)?;
+    let source = lower::lower(name, &nodes, known, top_level)?;
     Ok(Lowered {
         name: name.to_string(),
         source,
@@ -213,7 +225,7 @@ pub fn load_with(
     source: &str,
     known: Option<KnownFilters>,
 ) -> Result<Option<String>, minijinja::Error> {
-    match compile_with(name, source, known) {
+    match lowered(name, source, known, false) {
         Ok(lowered) => Ok(Some(lowered.source)),
         Err(err) => Err(minijinja::Error::new(
             minijinja::ErrorKind::SyntaxError,
@@ -265,7 +277,9 @@ pub fn render(
     let template = env.get_template(name).map_err(|e| render_error(&e, name))?;
     let scope = runtime::Scope::new(globals, runtime::Budget::new(limits));
     let mut writer = LimitedWriter {
-        buf: Vec::new(),
+        // Output is usually shorter than twice the template: growing it from empty copied it
+        // several times.
+        buf: Vec::with_capacity((template.source().len() * 2).min(limits.max_output_bytes)),
         limit: limits.max_output_bytes,
         exceeded: false,
     };

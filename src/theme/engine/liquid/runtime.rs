@@ -67,6 +67,7 @@ struct ScopeState {
     vars: FastMap<Value>,
     counters: FastMap<i64>,
     cycles: FastMap<usize>,
+    named_cycles: FastMap<usize>,
     ifchanged: Option<String>,
     offsets: FastMap<usize>,
     /// `break`/`continue` met outside a loop (in an included file), not yet acted on.
@@ -150,14 +151,26 @@ impl Scope {
     }
 
     fn cycle(&self, key: &Value, named: bool, values: &Value) -> Value {
-        let key = if named {
-            format!("named:{}", to_liquid_string(key))
-        } else {
-            format!("anon:{}", to_liquid_string(key))
+        // Named and anonymous groups are apart (`cycle "a": ...` and `cycle "a"` differ). The
+        // key is looked up as it is and copied only the first time.
+        let text = match key.as_str() {
+            // The lowering's own keys are strings: no conversion.
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(to_liquid_string(key)),
         };
         let len = values.len().unwrap_or(0);
         let mut state = self.lock();
-        let slot = state.cycles.entry(key).or_insert(0);
+        let cycles = if named {
+            &mut state.named_cycles
+        } else {
+            &mut state.cycles
+        };
+        if !cycles.contains_key(text.as_ref()) {
+            cycles.insert(text.to_string(), 0);
+        }
+        let Some(slot) = cycles.get_mut(text.as_ref()) else {
+            return Value::UNDEFINED;
+        };
         let index = *slot;
         *slot = if index + 1 >= len { 0 } else { index + 1 };
         values
@@ -324,15 +337,28 @@ impl Object for Scope {
     ) -> Result<Value, Error> {
         match method {
             "assign" => {
-                let (name, value): (&str, Value) = from_args(args)?;
-                self.check_size(&value)?;
-                self.set(name, value);
+                // The lowering always passes a name and a value; reading them by hand saves
+                // `from_args` on the commonest call of a render.
+                let [name, value] = args else {
+                    return Err(Error::from(ErrorKind::MissingArgument));
+                };
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| invalid("assign needs a variable name"))?;
+                self.check_size(value)?;
+                self.set(name, value.clone());
                 Ok(Value::UNDEFINED)
             }
             "increment" | "decrement" => {
                 let (name,): (&str,) = from_args(args)?;
                 let mut inner = self.lock();
-                let counter = inner.counters.entry(name.to_string()).or_insert(0);
+                let counters = &mut inner.counters;
+                if !counters.contains_key(name) {
+                    counters.insert(name.to_string(), 0);
+                }
+                let Some(counter) = counters.get_mut(name) else {
+                    return Ok(Value::UNDEFINED);
+                };
                 if method == "increment" {
                     let shown = *counter;
                     *counter += 1;
@@ -761,7 +787,11 @@ pub fn format_output(
     let written = match value.kind() {
         ValueKind::String => out.write_str(value.as_str().unwrap_or("")),
         ValueKind::Undefined | ValueKind::None => Ok(()),
-        ValueKind::Number if value.is_integer() => write!(out, "{value}"),
+        ValueKind::Number if value.is_integer() => match value.as_i64() {
+            // Loop indexes and counters: no formatting machinery for a small integer.
+            Some(number) => out.write_str(itoa::Buffer::new().format(number)),
+            None => write!(out, "{value}"),
+        },
         ValueKind::Bool => out.write_str(if value.is_true() { "true" } else { "false" }),
         // A hash prints as Liquid 5 prints it (`{"a"=>1}`), not in minijinja's notation.
         ValueKind::Map if special(value).is_none() => {
@@ -779,6 +809,10 @@ pub fn format_output(
     };
     written.map_err(|_| Error::new(ErrorKind::WriteFailure, "could not write the output"))
 }
+
+/// Below these sizes an assign kept in minijinja's frames skips the size check.
+const SMALL_VALUE_BYTES: usize = 4096;
+const SMALL_VALUE_ITEMS: usize = 1024;
 
 /// Adds the runtime's tests, functions, filters and values to `env`. Does not touch the
 /// formatter, autoescaping or the loader (see [`super::configure`]).
@@ -820,6 +854,25 @@ pub fn register(env: &mut Environment<'_>) {
         Value::from(tests.into_iter().filter(Value::is_true).collect::<Vec<_>>())
     });
     env.add_filter("_lq_prop", |v: Value, name: &str| property(v, name));
+    // An assign kept in minijinja's frames (see locals.rs) still obeys the scope's size limits.
+    env.add_filter(
+        "_lq_sized",
+        |state: &State, v: Value| -> Result<Value, Error> {
+            // Small values cannot hurt; only larger ones look up the scope and its limits.
+            let small = match v.kind() {
+                ValueKind::String => v.as_str().map_or(0, str::len) < SMALL_VALUE_BYTES,
+                ValueKind::Seq => v.len().unwrap_or(0) < SMALL_VALUE_ITEMS,
+                _ => true,
+            };
+            if !small
+                && let Some(scope) = state.lookup(SCOPE)
+                && let Some(scope) = scope.downcast_object_ref::<Scope>()
+            {
+                scope.check_size(&v)?;
+            }
+            Ok(v)
+        },
+    );
     env.add_global("_lq_empty", Value::from_object(Special::Empty));
     env.add_global("_lq_blank", Value::from_object(Special::Blank));
 }

@@ -1,6 +1,7 @@
 //! HTML and URL filters: `escape` (`h`), `escape_once`, `strip_html`, `url_encode`,
 //! `url_decode`.
 
+use minijinja::value::ValueKind;
 use minijinja::{Error, Value};
 
 use super::coerce::{nil, to_s};
@@ -23,7 +24,12 @@ pub(super) fn escape(input: &Value, _args: &[Value]) -> Result<Value, Error> {
         return Ok(Value::from(()));
     }
     let text = to_s(input);
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    if !text.as_bytes().iter().any(special) {
+        // Nothing to escape: a string input is returned as it is, without a copy.
+        if input.kind() == ValueKind::String {
+            return Ok(input.clone());
+        }
         return Ok(Value::from(text.into_owned()));
     }
     let mut out = String::with_capacity(text.len() + 16);

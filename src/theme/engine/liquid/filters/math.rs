@@ -9,11 +9,28 @@ use minijinja::{Error, Value};
 use super::arg;
 use super::number::{self, Num, to_number};
 
+/// Both operands plain integers (not floats, not strings): the common case in loops, done
+/// without the decimal machinery. None sends the call down the general path.
+fn integers(input: &Value, args: &[Value]) -> Option<(i64, i64)> {
+    let other = args.first()?;
+    if input.is_integer() && other.is_integer() {
+        Some((input.as_i64()?, other.as_i64()?))
+    } else {
+        None
+    }
+}
+
 pub(super) fn plus(input: &Value, args: &[Value]) -> Result<Value, Error> {
+    if let Some(sum) = integers(input, args).and_then(|(a, b)| a.checked_add(b)) {
+        return Ok(Value::from(sum));
+    }
     Ok(number::add(to_number(input), to_number(arg(args, 0))).into_value())
 }
 
 pub(super) fn minus(input: &Value, args: &[Value]) -> Result<Value, Error> {
+    if let Some(difference) = integers(input, args).and_then(|(a, b)| a.checked_sub(b)) {
+        return Ok(Value::from(difference));
+    }
     Ok(number::sub(to_number(input), to_number(arg(args, 0))).into_value())
 }
 
@@ -26,6 +43,17 @@ pub(super) fn divided_by(input: &Value, args: &[Value]) -> Result<Value, Error> 
 }
 
 pub(super) fn modulo(input: &Value, args: &[Value]) -> Result<Value, Error> {
+    // Ruby's `%` takes the divisor's sign; zero divisors take the general path (its error).
+    if let Some((a, b)) = integers(input, args)
+        && let Some(rest) = a.checked_rem(b)
+    {
+        let floored = if rest != 0 && (rest < 0) != (b < 0) {
+            rest + b
+        } else {
+            rest
+        };
+        return Ok(Value::from(floored));
+    }
     number::rem(to_number(input), to_number(arg(args, 0))).map(Num::into_value)
 }
 

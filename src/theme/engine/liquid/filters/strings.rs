@@ -18,23 +18,28 @@ fn is_awk_space(c: char) -> bool {
 }
 
 pub(super) fn append(input: &Value, args: &[Value]) -> Result<Value, Error> {
-    Ok(Value::from(format!(
-        "{}{}",
-        to_s(input),
-        to_s(arg(args, 0))
-    )))
+    Ok(concat(&to_s(input), &to_s(arg(args, 0))))
 }
 
 pub(super) fn prepend(input: &Value, args: &[Value]) -> Result<Value, Error> {
-    Ok(Value::from(format!(
-        "{}{}",
-        to_s(arg(args, 0)),
-        to_s(input)
-    )))
+    Ok(concat(&to_s(arg(args, 0)), &to_s(input)))
+}
+
+/// Two strings joined; `format!` costs several times this in loops that build strings.
+fn concat(first: &str, second: &str) -> Value {
+    let mut out = String::with_capacity(first.len() + second.len());
+    out.push_str(first);
+    out.push_str(second);
+    Value::from(out)
 }
 
 pub(super) fn upcase(input: &Value, _args: &[Value]) -> Result<Value, Error> {
-    Ok(Value::from(to_s(input).to_uppercase()))
+    let text = to_s(input);
+    // ASCII (the common case) needs no Unicode case tables.
+    if text.is_ascii() {
+        return Ok(Value::from(text.to_ascii_uppercase()));
+    }
+    Ok(Value::from(text.to_uppercase()))
 }
 
 pub(super) fn downcase(input: &Value, _args: &[Value]) -> Result<Value, Error> {
@@ -203,6 +208,14 @@ fn char_slice(text: &str, offset: i64, length: i64) -> &str {
         usize::try_from(offset).unwrap_or(usize::MAX)
     };
     let length = usize::try_from(length).unwrap_or(usize::MAX);
+    if text.is_ascii() {
+        // One byte per character: no walk over the characters.
+        let from = start.min(text.len());
+        if start > text.len() {
+            return "";
+        }
+        return &text[from..from.saturating_add(length).min(text.len())];
+    }
     let mut boundaries = text
         .char_indices()
         .map(|(index, _)| index)
