@@ -52,6 +52,7 @@ pub const SHOPIFY_FILTERS: &[&str] = &[
     "sha256",
     // text
     "camelcase",
+    "format_code",
     // fonts
     "font_face",
     "font_modify",
