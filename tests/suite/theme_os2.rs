@@ -75,6 +75,8 @@ async fn product_page_has_theme_blocks_a_product_form_and_isolated_snippets() {
             "<span class=\"price\">$129.00</span>",
             "<span class=\"badge\" >Bestseller in main-product</span>",
             "<span class=\"badge\" >New in main-product</span>",
+            // A dynamic source in a block setting, filled in from the page's product.
+            "<span class=\"badge\" >By Shopify in main-product</span>",
             "<form method=\"post\" action=\"/cart/add\" id=\"product_form_",
             "class=\"shopify-product-form buy\" enctype=\"multipart/form-data\"",
             "<input type=\"hidden\" name=\"form_type\" value=\"product\" />",

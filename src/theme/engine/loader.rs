@@ -744,9 +744,13 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
         ),
         (Some("font_picker"), Json::String(handle)) => font_value(handle),
         (Some("color"), Json::String(color)) => color_value(color),
-        // Merchant-authored markup, output as-is like Shopify does.
+        // Merchant-authored markup, output as-is like Shopify does; `{{ product.x }}` in it is
+        // a dynamic source, filled in from the page when read.
         (Some("richtext" | "inline_richtext" | "html"), Json::String(s)) => {
-            Value::from_safe_string(s.clone())
+            crate::theme::objects::dynamic::setting_text(s, true)
+        }
+        (_, Json::String(s)) if s.contains("{{") => {
+            crate::theme::objects::dynamic::setting_text(s, false)
         }
         _ => Value::from(Serde(value)),
     }

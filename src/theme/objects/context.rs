@@ -1191,6 +1191,11 @@ impl Drop for Rendering {
     }
 }
 
+/// The page this thread is rendering, if any (for values that resolve when read).
+pub(crate) fn rendering_page() -> Option<Arc<Page>> {
+    RENDERING.with(|current| current.borrow().clone())
+}
+
 /// The page of the template being rendered: the thread's mark, else the hidden context key
 /// (templates rendered outside [`render_file`], e.g. by benchmarks).
 pub fn current_page(state: &minijinja::State) -> Option<Arc<Page>> {
