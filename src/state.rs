@@ -43,7 +43,7 @@ pub struct Config {
 
 /// A Shopify theme brings no catalog of its own: it gets the demo catalog in its working folder
 /// (see [`workspace`](crate::storefront::workspace)).
-fn data_dir_of(theme_dir: &std::path::Path) -> PathBuf {
+pub(crate) fn data_dir_of(theme_dir: &std::path::Path) -> PathBuf {
     if crate::theme::engine::os2::is_os2(theme_dir) && !theme_dir.join("data").is_dir() {
         crate::storefront::workspace::folder(theme_dir).join("data")
     } else {

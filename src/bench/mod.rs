@@ -391,10 +391,29 @@ fn print_table(rows: &[Row], floor: f64) {
     }
 }
 
+/// A copy of the theme at `from` in `to` (its `.vitrine/` left out), for [`run_inner`].
+fn copy_theme(from: &Path, to: &Path) -> Result<PathBuf, BoxError> {
+    use crate::theme::engine::files::{relative, walk};
+    for file in walk(from) {
+        let Some(rel) = relative(from, &file) else {
+            continue;
+        };
+        if rel.starts_with(".vitrine/") || rel.starts_with(".git/") {
+            continue;
+        }
+        let target = to.join(&rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(&file, &target)?;
+    }
+    Ok(to.to_path_buf())
+}
+
 /// Writes `count` carts of ten lines straight into the database (the server is stopped).
 fn fill_store(db: &Path, theme: &Path, count: usize) -> Result<(), BoxError> {
     let store = crate::store::Store::open(db)?;
-    let catalog = store.sync_catalog(&theme.join("data"))?;
+    let catalog = store.sync_catalog(&crate::state::data_dir_of(theme))?;
     let now = chrono::Utc::now();
     let mut batch = Vec::with_capacity(1000);
     for i in 0..count {
@@ -434,6 +453,13 @@ async fn run_inner(args: BenchArgs) -> Result<(), BoxError> {
     let theme = std::fs::canonicalize(&args.theme)?;
     let scratch = std::env::temp_dir().join(format!("vitrine-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
+    // A Shopify theme keeps its catalog and database in `.vitrine/` inside its folder: the
+    // bench serves a copy, so the theme's own folder is left as it was.
+    let theme = if crate::theme::engine::os2::is_os2(&theme) {
+        copy_theme(&theme, &scratch.join("theme"))?
+    } else {
+        theme
+    };
     let db = scratch.join("store.db");
     let client: HttpClient = Client::builder(TokioExecutor::new())
         .pool_max_idle_per_host(args.connections * 2)
