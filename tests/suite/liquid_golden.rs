@@ -11,7 +11,7 @@ use std::sync::Arc;
 use vitrine::theme::engine::liquid::{LiquidTemplate, Snippets};
 
 /// Raised as conformance improves; the target is 1,040 of 1,054.
-const PASS_THRESHOLD: usize = 1_052;
+const PASS_THRESHOLD: usize = 1_053;
 
 fn suite_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("GOLDEN_LIQUID_DIR") {

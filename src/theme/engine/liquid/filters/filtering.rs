@@ -51,7 +51,9 @@ fn filter_array(
     pick: impl FnOnce(Vec<Value>, Vec<bool>) -> Value,
 ) -> Result<Value, Error> {
     let items = input_items(input)?;
-    if items.is_empty() {
+    // An undefined property selects nothing: the suite's `a | reject: nosuchthing` is empty,
+    // as `a | where: nosuchthing` is.
+    if items.is_empty() || nil(arg(args, 0)) {
         return Ok(default);
     }
     Ok(match matches(&items, args, first_only)? {
