@@ -200,13 +200,30 @@ pub enum SweepError {
 /// The shortest sweep interval honoured (tests use short ones; zero would spin).
 const MIN_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// One housekeeping pass: removes carts untouched for `cart_ttl_days` and expired sessions.
-/// Returns how many carts went. The background task of `spawn_housekeeping` calls this.
+/// One housekeeping pass: removes carts untouched for `cart_ttl_days` and expired sessions,
+/// and trims the resized-image cache to its bound. Returns how many carts went. The background
+/// task of `spawn_housekeeping` calls this.
 pub async fn sweep_once(state: &AppState) -> Result<usize, SweepError> {
     use tower_sessions::ExpiredDeletion;
     let before = chrono::Utc::now() - state.config().cart_ttl();
     let removed = state.store().delete_carts_untouched_since(before).await?;
     state.session_store().delete_expired().await?;
+    let cache = imaging::cache::DiskCache::new(state.config().image_cache_dir());
+    let trimmed =
+        tokio::task::spawn_blocking(move || cache.trim(imaging::cache::MAX_CACHE_BYTES)).await;
+    match trimmed {
+        Ok(Ok(t)) if t.removed > 0 => {
+            tracing::info!(
+                removed = t.removed,
+                kept_bytes = t.kept_bytes,
+                "image cache trimmed"
+            );
+        }
+        Ok(Ok(_)) => {}
+        // The cache is only a cache: a failed trim is logged, the sweep goes on.
+        Ok(Err(e)) => tracing::warn!(error = %e, "image cache trim failed"),
+        Err(e) => tracing::warn!(error = %e, "image cache trim did not finish"),
+    }
     Ok(removed)
 }
 

@@ -4,6 +4,10 @@
 //! transformation, so an edited source gets new entries (the old ones are simply never asked
 //! for again). Entries are written to a temporary file and renamed into place: a reader sees a
 //! whole file or none, even while another request writes the same entry.
+//!
+//! The cache is bounded: the housekeeping sweep calls [`DiskCache::trim`], which removes the
+//! entries written longest ago until the rest fit in [`MAX_CACHE_BYTES`] (a removed entry is
+//! made again when asked for), and temporary files a crashed writer left behind.
 
 use std::fs::Metadata;
 use std::io::{self, Write as _};
@@ -76,6 +80,19 @@ pub struct DiskCache {
     dir: PathBuf,
 }
 
+/// The most the image cache keeps on disk.
+pub const MAX_CACHE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// A temporary file older than this is a crashed writer's, not one being written.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// What a trim did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Trimmed {
+    pub removed: usize,
+    pub kept_bytes: u64,
+}
+
 /// Numbers the temporary files of this process, so two writers never share one.
 static TEMP_FILES: AtomicU64 = AtomicU64::new(0);
 
@@ -100,6 +117,52 @@ impl DiskCache {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Removes the entries written longest ago until the others hold at most `max_bytes`, and
+    /// stale temporary files. Blocking: file system work.
+    pub fn trim(&self, max_bytes: u64) -> io::Result<Trimmed> {
+        let mut entries = Vec::new();
+        let mut trimmed = Trimmed::default();
+        let shards = match std::fs::read_dir(&self.dir) {
+            Ok(shards) => shards,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(trimmed),
+            Err(e) => return Err(e),
+        };
+        let now = std::time::SystemTime::now();
+        for shard in shards.flatten() {
+            let Ok(files) = std::fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let Ok(meta) = file.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let written = meta.modified().unwrap_or(UNIX_EPOCH);
+                let is_temp = file.file_name().to_string_lossy().ends_with(".tmp");
+                if is_temp {
+                    let old = now
+                        .duration_since(written)
+                        .is_ok_and(|age| age > STALE_TEMP);
+                    if old && std::fs::remove_file(file.path()).is_ok() {
+                        trimmed.removed += 1;
+                    }
+                    continue;
+                }
+                entries.push((written, meta.len(), file.path()));
+            }
+        }
+        // Newest first: the ones kept.
+        entries.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+        for (_, len, path) in entries {
+            if trimmed.kept_bytes.saturating_add(len) <= max_bytes {
+                trimmed.kept_bytes += len;
+            } else if std::fs::remove_file(&path).is_ok() {
+                trimmed.removed += 1;
+            }
+        }
+        Ok(trimmed)
     }
 
     /// Writes the entry atomically: a temporary file beside it, flushed, then renamed.
@@ -132,6 +195,54 @@ impl DiskCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trim_keeps_the_newest_entries_that_fit_and_drops_stale_temporaries() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cache = DiskCache::new(dir.path());
+        let shard = dir.path().join("ab");
+        std::fs::create_dir_all(&shard).expect("shard");
+        let base = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        for i in 0..5u64 {
+            let path = shard.join(format!("ab{i}.png"));
+            std::fs::write(&path, vec![0u8; 1000]).expect("entry");
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .expect("open");
+            file.set_modified(base + std::time::Duration::from_secs(i * 60))
+                .expect("mtime");
+        }
+        let temp = shard.join(".ab9.png.1.1.tmp");
+        std::fs::write(&temp, b"half").expect("temp");
+        let file = std::fs::File::options()
+            .write(true)
+            .open(&temp)
+            .expect("open");
+        file.set_modified(base).expect("mtime");
+
+        let trimmed = cache.trim(2500).expect("trim");
+        assert_eq!(
+            trimmed,
+            Trimmed {
+                removed: 4,
+                kept_bytes: 2000
+            }
+        );
+        let mut left: Vec<String> = std::fs::read_dir(&shard)
+            .expect("read")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["ab3.png", "ab4.png"]);
+        assert_eq!(
+            DiskCache::new(dir.path().join("none"))
+                .trim(1)
+                .expect("absent"),
+            Trimmed::default()
+        );
+    }
 
     fn t(query: &str) -> Transform {
         Transform::from_query(query)
