@@ -145,7 +145,12 @@ async fn browser(tools: &Tools, driver: &Driver, profile: &Path, javascript: boo
 
 /// The app on a real port: the repository's theme and catalog, a database in `dir`.
 async fn start_app(dir: &Path) -> SocketAddr {
-    let mut config = Config::for_theme(env!("CARGO_MANIFEST_DIR"));
+    start_app_with_theme(Path::new(env!("CARGO_MANIFEST_DIR")), dir).await
+}
+
+/// The app on a real port serving the theme at `theme`, with a database in `dir`.
+async fn start_app_with_theme(theme: &Path, dir: &Path) -> SocketAddr {
+    let mut config = Config::for_theme(theme);
     config.db = dir.join("store.db");
     config.watch = false;
     let state = AppState::open(config).await.expect("the app starts");
@@ -803,6 +808,11 @@ const RED_RAIN_COAT: &str = "794864229";
 /// A fresh app and a browser with scripts on. The driver must outlive the page.
 async fn start_page(tools: &Tools, dir: &Path) -> (Driver, Page) {
     let addr = start_app(dir).await;
+    open_page(tools, addr, dir).await
+}
+
+/// A browser with scripts on, at the app on `addr`.
+async fn open_page(tools: &Tools, addr: SocketAddr, dir: &Path) -> (Driver, Page) {
     let driver = start_driver(tools).await;
     let client = browser(tools, &driver, &dir.join("profile"), true).await;
     let page = Page {
@@ -1317,24 +1327,8 @@ async fn browser_errors(client: &Client) -> Vec<String> {
 async fn serve_theme_copy(tools: &Tools, theme: &Path, dir: &Path) -> (Driver, Page) {
     let copy = dir.join("theme");
     crate::theme_support::copy_dir(theme, &copy);
-    let mut config = Config::for_theme(&copy);
-    config.db = dir.join("store.db");
-    let state = AppState::open(config).await.expect("the app starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a free port");
-    let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, vitrine::app(state)).await;
-    });
-    let driver = start_driver(tools).await;
-    let client = browser(tools, &driver, &dir.join("profile"), true).await;
-    let page = Page {
-        client,
-        base: format!("http://{addr}"),
-        shots: screenshots_dir(),
-    };
-    (driver, page)
+    let addr = start_app_with_theme(&copy, dir).await;
+    open_page(tools, addr, dir).await
 }
 
 /// Any Online Store 2.0 theme named by `VITRINE_TRY_THEME` (a folder; not run without it): the
