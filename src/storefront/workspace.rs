@@ -2,6 +2,11 @@
 //! SQLite file, the demo catalog the pages show (`data/`, the author may edit it) and its
 //! images (`media/`). Created on first run, with a `.gitignore` of its own so the theme's
 //! repository never picks it up. vitrine's own theme keeps `data/` at its root instead.
+//!
+//! A theme folder vitrine cannot write to (a read-only checkout, a mounted volume) gets its
+//! working folder under the user's data directory instead:
+//! `$XDG_DATA_HOME/vitrine/themes/<name>-<digest of the theme's path>` (`~/.local/share/...`
+//! without `XDG_DATA_HOME`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -16,8 +21,59 @@ static DEMO_COLLECTION_IMAGES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/stati
 /// The working folder's name inside the theme.
 pub const FOLDER: &str = ".vitrine";
 
+/// The theme's working folder: `<theme>/.vitrine` when it exists or can be made, else the one
+/// under the user's data directory.
 pub fn folder(theme_dir: &Path) -> PathBuf {
-    theme_dir.join(FOLDER)
+    folder_with(theme_dir, user_data_dir().as_deref())
+}
+
+fn folder_with(theme_dir: &Path, user_data: Option<&Path>) -> PathBuf {
+    let inside = theme_dir.join(FOLDER);
+    // Made here, not only by `prepare`: every caller must get the same answer, and whether the
+    // folder can be made is only known by making it.
+    if inside.is_dir() || std::fs::create_dir(&inside).is_ok() {
+        return inside;
+    }
+    match user_data {
+        Some(base) => base.join("themes").join(theme_key(theme_dir)),
+        None => inside,
+    }
+}
+
+/// `$XDG_DATA_HOME/vitrine`, else `~/.local/share/vitrine`.
+fn user_data_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| PathBuf::from(home).join(".local/share"))
+        })?;
+    Some(base.join("vitrine"))
+}
+
+/// A folder name for one theme: its own name and a digest of its full path (two checkouts of
+/// one theme get two folders).
+fn theme_key(theme_dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let full = std::fs::canonicalize(theme_dir).unwrap_or_else(|_| theme_dir.to_path_buf());
+    let digest = Sha256::digest(full.to_string_lossy().as_bytes());
+    let name: String = full
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{name}-{hex}")
 }
 
 /// The catalog images, served at `/static/products/...` and `/static/collections/...` when the
@@ -29,8 +85,11 @@ pub fn media_dir(theme_dir: &Path) -> PathBuf {
 /// Creates the working folder and writes what is missing of the demo catalog; files already
 /// there (the author's edits) are kept.
 pub fn prepare(theme_dir: &Path) -> io::Result<()> {
-    let root = folder(theme_dir);
-    std::fs::create_dir_all(&root)?;
+    prepare_in(&folder(theme_dir))
+}
+
+fn prepare_in(root: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(root)?;
     let ignore = root.join(".gitignore");
     if !ignore.exists() {
         std::fs::write(
@@ -39,7 +98,7 @@ pub fn prepare(theme_dir: &Path) -> io::Result<()> {
         )?;
     }
     write_missing(&DEMO_DATA, &root.join("data"))?;
-    let media = media_dir(theme_dir);
+    let media = root.join("media");
     write_missing(&DEMO_PRODUCT_IMAGES, &media.join("products"))?;
     write_missing(&DEMO_COLLECTION_IMAGES, &media.join("collections"))?;
     Ok(())
@@ -80,5 +139,33 @@ mod tests {
         std::fs::write(&products, "[]").expect("edit");
         prepare(theme.path()).expect("again");
         assert_eq!(std::fs::read_to_string(&products).expect("read"), "[]");
+    }
+
+    #[test]
+    fn a_theme_folder_that_cannot_take_the_working_folder_gets_one_in_the_users_data() {
+        let theme = tempfile::tempdir().expect("tempdir");
+        let user = tempfile::tempdir().expect("tempdir");
+        // `.vitrine` cannot be made: a file holds the name (as a read-only folder would refuse).
+        std::fs::write(theme.path().join(FOLDER), "not a folder").expect("file");
+        let root = folder_with(theme.path(), Some(user.path()));
+        assert!(
+            root.starts_with(user.path().join("themes")),
+            "{}",
+            root.display()
+        );
+        assert_eq!(
+            root,
+            folder_with(theme.path(), Some(user.path())),
+            "a stable answer"
+        );
+        prepare_in(&root).expect("prepare");
+        assert!(root.join("data/products.json").is_file());
+        assert!(root.join("media/products").is_dir());
+        // A writable theme keeps its own.
+        let writable = tempfile::tempdir().expect("tempdir");
+        assert_eq!(
+            folder_with(writable.path(), Some(user.path())),
+            writable.path().join(FOLDER)
+        );
     }
 }
