@@ -83,12 +83,42 @@ fn line_from(r: &Row) -> Result<Line, StoreError> {
     })
 }
 
+/// The two statements of a cart read, prepared (from the connection's cache after the first).
+pub struct LoadStatements {
+    cart: tokio_postgres::Statement,
+    lines: tokio_postgres::Statement,
+}
+
+pub async fn prepare_load(
+    client: &impl GenericClient,
+    lock: bool,
+) -> Result<LoadStatements, StoreError> {
+    let cart_sql = if lock { LOCK_CART } else { SELECT_CART };
+    let (cart, lines) = tokio::try_join!(
+        client.prepare_cached(cart_sql),
+        client.prepare_cached(SELECT_LINES_UNLESS_KNOWN)
+    )?;
+    Ok(LoadStatements { cart, lines })
+}
+
 /// Reads the cart (locking its row first when `lock`), in one round trip. `known` is this
 /// node's last copy of it, if any.
 pub async fn load(
     client: &impl GenericClient,
     id: &str,
     lock: bool,
+    known: Option<&Cart>,
+) -> Result<Option<Cart>, StoreError> {
+    let statements = prepare_load(client, lock).await?;
+    load_prepared(client, &statements, id, known).await
+}
+
+/// [`load`] with its statements prepared: both queries are sent on the first poll, so a caller
+/// may poll a `COMMIT` after it and know the queries went first.
+pub async fn load_prepared(
+    client: &impl GenericClient,
+    statements: &LoadStatements,
+    id: &str,
     known: Option<&Cart>,
 ) -> Result<Option<Cart>, StoreError> {
     let known_version = known.map_or(-1, |k| k.version);
@@ -99,20 +129,13 @@ pub async fn load(
             .with_nanosecond(k.updated_at.nanosecond() / 1_000 * 1_000)
             .unwrap_or(k.updated_at)
     });
-    let (cart, lines) = {
-        let cart_sql = if lock { LOCK_CART } else { SELECT_CART };
-        let (cart_stmt, lines_stmt) = tokio::try_join!(
-            client.prepare_cached(cart_sql),
-            client.prepare_cached(SELECT_LINES_UNLESS_KNOWN)
-        )?;
-        // Sent together; the server runs them in order, so the lines are read after the lock.
-        let cart_params: [Param<'_>; 1] = [&id];
-        let lines_params: [Param<'_>; 3] = [&id, &known_version, &known_updated_at];
-        tokio::try_join!(
-            client.query_opt(&cart_stmt, &cart_params),
-            client.query(&lines_stmt, &lines_params)
-        )?
-    };
+    // Sent together; the server runs them in order, so the lines are read after the lock.
+    let cart_params: [Param<'_>; 1] = [&id];
+    let lines_params: [Param<'_>; 3] = [&id, &known_version, &known_updated_at];
+    let (cart, lines) = tokio::try_join!(
+        client.query_opt(&statements.cart, &cart_params),
+        client.query(&statements.lines, &lines_params)
+    )?;
     let Some(row) = cart else {
         return Ok(None);
     };

@@ -219,8 +219,21 @@ impl PgStore {
         let known = self.known.get(id);
         let cart = self
             .bounded(async {
-                let client = self.client().await?;
-                pg_carts::load(&client, id, false, known.as_deref()).await
+                // One snapshot for the row and its lines (two statements), in one round trip:
+                // `BEGIN`, both queries and `COMMIT` go out together, in that order.
+                let tx = InTransaction::begin(self.client().await?);
+                let client = tx.client();
+                let statements = pg_carts::prepare_load(client, false).await?;
+                let (begun, loaded, committed) = tokio::join!(
+                    client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                    pg_carts::load_prepared(client, &statements, id, known.as_deref()),
+                    client.batch_execute("COMMIT")
+                );
+                begun?;
+                let loaded = loaded?;
+                committed?;
+                tx.ended();
+                Ok(loaded)
             })
             .await?;
         match &cart {
