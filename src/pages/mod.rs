@@ -78,10 +78,8 @@ pub async fn page(
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let sections = requested_sections(&pairs);
-    let section_id = pairs
-        .iter()
-        .find(|(name, _)| name == "section_id")
-        .map(|(_, id)| id.clone());
+    let section_id =
+        crate::theme::objects::context::pair_value(&pairs, "section_id").map(str::to_owned);
     let flash = if sections.is_none() && section_id.is_none() {
         visitor::take_flash(&session).await
     } else {

@@ -20,10 +20,7 @@ fn fields(body: &Bytes) -> Vec<(String, String)> {
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    crate::theme::objects::context::pair_value(fields, name)
 }
 
 /// `return_to` when it is a path on this store, else the page the form was sent from.

@@ -18,10 +18,7 @@ use crate::state::AppState;
 const MAX_RESULTS: usize = 10;
 
 fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    query
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    crate::theme::objects::context::pair_value(query, name)
 }
 
 fn limit(query: &[(String, String)], name: &str) -> usize {

@@ -62,11 +62,16 @@ impl PageRequest {
     }
 
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        pair_value(&self.query, name)
     }
+}
+
+/// The first value named `name` in decoded query or form pairs.
+pub fn pair_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Cache-busting versions of the files under `static/`, keyed by their path there; and the text
@@ -351,11 +356,7 @@ impl Page {
 
     /// A parameter of the page's query string.
     pub(crate) fn query_param(&self, name: &str) -> Option<&str> {
-        self.listing
-            .query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        pair_value(&self.listing.query, name)
     }
 
     /// Looks a key up in the current locale, then the default one.
