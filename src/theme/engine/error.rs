@@ -52,6 +52,9 @@ impl RenderError {
             if let Some(ours) = e.downcast_ref::<RenderError>() {
                 return ours.clone();
             }
+            if let Some(liquid) = e.downcast_ref::<super::liquid::LiquidError>() {
+                return RenderError::from_liquid(liquid);
+            }
             if let Some(mj) = e.downcast_ref::<minijinja::Error>()
                 && mj.line().is_some()
             {

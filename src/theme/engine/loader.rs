@@ -152,7 +152,7 @@ pub fn load(
             let Some(source) = read(&path, &file, &mut problems) else {
                 continue;
             };
-            match serde_json::from_str::<Json>(&source) {
+            match schema::parse_lenient::<Json>(&source) {
                 Ok(json) => {
                     let (code, is_default) = match code.strip_suffix(".default") {
                         Some(code) => (code, true),
@@ -170,7 +170,7 @@ pub fn load(
             let Some(source) = read(&path, &file, &mut problems) else {
                 continue;
             };
-            match serde_json::from_str::<Json>(&source) {
+            match schema::parse_lenient::<Json>(&source) {
                 Ok(json) => {
                     // Accept Shopify's settings_data shape (`{"current": {...}}`) and a flat object.
                     let current = json

@@ -4,6 +4,7 @@
 //! templates but knows nothing of where they come from.
 
 pub mod check;
+pub mod closest;
 pub mod error;
 pub mod files;
 pub mod liquid;

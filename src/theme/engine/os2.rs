@@ -44,9 +44,7 @@ pub struct Os2Files {
 
 fn read_json(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<Json> {
     let source = read(path, file, problems)?;
-    // Shopify's own files start with a `/* ... */` comment the theme editor writes.
-    let body = strip_leading_comment(&source);
-    match serde_json::from_str::<Json>(&body) {
+    match schema::parse_lenient::<Json>(&source) {
         Ok(json) => Some(json),
         Err(e) => {
             problems.push(Problem::new(
@@ -57,29 +55,6 @@ fn read_json(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<Jso
             None
         }
     }
-}
-
-/// Shopify writes JSON templates and settings with a leading `/* ... */` comment; blank it
-/// (keeping its newlines, so error lines still match the file).
-fn strip_leading_comment(source: &str) -> std::borrow::Cow<'_, str> {
-    let trimmed = source.trim_start();
-    if let Some(rest) = trimmed.strip_prefix("/*")
-        && let Some(end) = rest.find("*/")
-    {
-        let start = source.len() - trimmed.len();
-        let comment_len = 2 + end + 2;
-        let blank: String = source[start..start + comment_len]
-            .chars()
-            .map(|c| if c == '\n' { '\n' } else { ' ' })
-            .collect();
-        return format!(
-            "{}{blank}{}",
-            &source[..start],
-            &source[start + comment_len..]
-        )
-        .into();
-    }
-    source.into()
 }
 
 /// The `{% layout 'name' %}` / `{% layout none %}` of a Liquid template: `Some(None)` for
@@ -111,7 +86,7 @@ pub fn read_all(dir: &Path) -> Os2Files {
             let Some(source) = read(&path, &file, problems) else {
                 continue;
             };
-            match JsonTemplate::parse(&strip_leading_comment(&source)) {
+            match JsonTemplate::parse(&source) {
                 Ok(t) => {
                     out.templates.insert(name.to_owned(), (t, source));
                 }
@@ -155,7 +130,7 @@ pub fn read_all(dir: &Path) -> Os2Files {
         let Some(source) = read(&path, &file, problems) else {
             continue;
         };
-        match JsonTemplate::parse(&strip_leading_comment(&source)) {
+        match JsonTemplate::parse(&source) {
             Ok(group) => {
                 out.groups.insert(name.to_owned(), (group, source));
             }
@@ -234,14 +209,5 @@ mod tests {
         );
         assert_eq!(layout_tag("a{%- layout none -%}"), Some(None));
         assert_eq!(layout_tag("{% if x %}{% endif %}"), None);
-    }
-
-    #[test]
-    fn a_leading_comment_keeps_its_lines() {
-        let source = "/*\n * generated\n */\n{\"a\": 1}";
-        let stripped = strip_leading_comment(source);
-        assert_eq!(stripped.lines().count(), source.lines().count());
-        let json: Json = serde_json::from_str(&stripped).expect("json");
-        assert_eq!(json["a"], 1);
     }
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Weak};
 use minijinja::value::{Enumerator, Kwargs, Object};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 
+use super::closest::Closest;
 use super::error::RenderError;
 use super::liquid;
 use crate::theme::objects::context::{
@@ -36,10 +37,13 @@ pub enum Layer {
         content_for_layout: Value,
         content_for_header: Value,
     },
-    /// A theme block (`blocks/x.liquid`): its `block` and the `section` it is in.
+    /// A theme block (`blocks/x.liquid`): its `block`, the `section` it is in, its `closest`
+    /// and the other arguments of the `content_for` tag that rendered it.
     Block {
         section: Value,
         block: Value,
+        closest: Value,
+        args: Vec<(String, Value)>,
     },
 }
 
@@ -86,6 +90,7 @@ impl Object for Scope {
         match &self.layer {
             Layer::Section(section) => match key {
                 "section" => Some(section.clone()),
+                "closest" => Some(Closest::value(Vec::new(), None, self.page.clone())),
                 _ => self.page.get(key),
             },
             Layer::Snippet(args) => {
@@ -94,10 +99,19 @@ impl Object for Scope {
                     _ => self.page.snippet_global(key),
                 }
             }
-            Layer::Block { section, block } => match key {
+            Layer::Block {
+                section,
+                block,
+                closest,
+                args,
+            } => match key {
                 "section" => Some(section.clone()),
                 "block" => Some(block.clone()),
-                _ => self.page.get(key),
+                "closest" => Some(closest.clone()),
+                _ => match args.iter().find(|(name, _)| name == key) {
+                    Some((_, v)) => Some(v.clone()),
+                    None => self.page.get(key),
+                },
             },
             Layer::Layout {
                 content_for_layout,
@@ -116,7 +130,11 @@ impl Object for Scope {
         let mut keys: Vec<Value> = match &self.layer {
             Layer::Section(_) => vec![Value::from("section")],
             Layer::Snippet(args) => args.iter().map(|(name, _)| name.clone()).collect(),
-            Layer::Block { .. } => vec![Value::from("section"), Value::from("block")],
+            Layer::Block { args, .. } => ["section", "block", "closest"]
+                .into_iter()
+                .map(Value::from)
+                .chain(args.iter().map(|(name, _)| Value::from(name.as_str())))
+                .collect(),
             Layer::Layout { .. } => vec![
                 Value::from("content_for_layout"),
                 Value::from("content_for_header"),
@@ -136,7 +154,13 @@ fn current_depth(state: &State) -> u32 {
 
 /// An error that carries a [`RenderError`] so the outer conversion reports the real file.
 pub fn broken_error(err: &RenderError) -> Error {
-    Error::new(ErrorKind::InvalidOperation, err.to_string()).with_source(err.clone())
+    // As a Liquid error, so that an enclosing Liquid render reports this file too.
+    let line = err.line.and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
+    Error::new(ErrorKind::InvalidOperation, err.to_string()).with_source(liquid::LiquidError::new(
+        &err.file,
+        line,
+        &err.message,
+    ))
 }
 
 /// Renders `file` with `ctx`, refusing templates known to be broken.
@@ -169,8 +193,7 @@ pub fn render_liquid(
     }
     let _rendering = Rendering::enter(page);
     liquid::render(env, file, ctx, liquid::Limits::default()).map_err(|e| {
-        Error::new(ErrorKind::InvalidOperation, e.message.clone())
-            .with_source(RenderError::from_liquid(&e))
+        Error::new(ErrorKind::InvalidOperation, e.message.clone()).with_source(e)
     })
 }
 
@@ -505,6 +528,23 @@ fn content_for(
         }
         other => return Err(tag_error(format!("unknown content_for type '{other}'"))),
     };
+    // `closest.product: p` sets what the block and its descendants see as `closest`; the
+    // other arguments (Shopify documents them for static blocks) are variables in the block.
+    let parent_closest = state.lookup("closest").filter(|c| !c.is_undefined());
+    let closest = Closest::value(Closest::assigned_in(args), parent_closest, page.clone());
+    let extra: Vec<(String, Value)> = args
+        .try_iter()
+        .map(|keys| {
+            keys.filter_map(|key| {
+                let name = key.as_str()?;
+                if matches!(name, "type" | "id") || name.starts_with("closest.") {
+                    return None;
+                }
+                Some((name.to_owned(), args.get_item(&key).ok()?))
+            })
+            .collect()
+        })
+        .unwrap_or_default();
     let mut out = String::new();
     for block in chosen {
         let kind = block
@@ -526,6 +566,8 @@ fn content_for(
             Layer::Block {
                 section: section.clone(),
                 block,
+                closest: closest.clone(),
+                args: extra.clone(),
             },
             page.clone(),
             depth,

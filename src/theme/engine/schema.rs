@@ -203,7 +203,7 @@ pub struct SectionSchema {
 impl SectionSchema {
     /// Parses schema JSON; the error carries the line within the section file.
     pub fn parse(json: &str, first_line: usize) -> Result<SectionSchema, SplitError> {
-        serde_json::from_str(json).map_err(|err| SplitError {
+        parse_lenient(json).map_err(|err| SplitError {
             line: first_line + err.line().saturating_sub(1),
             message: format!("invalid schema JSON: {}", json_error(&err)),
         })
@@ -298,7 +298,7 @@ pub struct JsonTemplate {
 
 impl JsonTemplate {
     pub fn parse(source: &str) -> Result<JsonTemplate, SplitError> {
-        serde_json::from_str(source).map_err(|err| SplitError {
+        parse_lenient(source).map_err(|err| SplitError {
             line: err.line().max(1),
             message: format!("invalid JSON template: {}", json_error(&err)),
         })
@@ -324,6 +324,33 @@ impl JsonTemplate {
     }
 }
 
+/// Theme JSON as Shopify reads it: `/* */`, `//` comments and trailing commas are allowed (the
+/// theme editor writes a comment header; Shopify's own themes ship trailing commas). They are
+/// blanked in place, so a later error still has the file's line and column.
+pub fn lenient_json(source: &str) -> std::borrow::Cow<'_, str> {
+    if !source.contains(['/', '#', ',']) {
+        return source.into();
+    }
+    let mut text = source.to_owned();
+    match json_strip_comments::strip(&mut text) {
+        // The crate blanks a block comment's newlines too; put them back for the line numbers.
+        Ok(()) => {
+            let mut bytes = text.into_bytes();
+            for (i, _) in source.bytes().enumerate().filter(|(_, b)| *b == b'\n') {
+                bytes[i] = b'\n';
+            }
+            String::from_utf8(bytes).map_or(source.into(), Into::into)
+        }
+        // An unterminated comment: let the JSON parser name the spot.
+        Err(_) => source.into(),
+    }
+}
+
+/// [`lenient_json`], parsed.
+pub fn parse_lenient<T: serde::de::DeserializeOwned>(source: &str) -> serde_json::Result<T> {
+    serde_json::from_str(&lenient_json(source))
+}
+
 /// serde_json's message without its "at line L column C" (ours is a file line), plus the column.
 pub fn json_error(err: &serde_json::Error) -> String {
     let text = err.to_string();
@@ -344,6 +371,18 @@ pub fn line_of(source: &str, needle: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn theme_json_takes_comments_and_trailing_commas_and_keeps_lines() {
+        let source = "/*\n * generated\n */\n{\"order\": [\"a\",], // the order\n\"x\": \"/* kept */\",\n}";
+        let json: Json = parse_lenient(source).expect("lenient json");
+        assert_eq!(json["order"], serde_json::json!(["a"]));
+        assert_eq!(json["x"], "/* kept */");
+        assert_eq!(lenient_json(source).lines().count(), source.lines().count());
+        let broken = "/* c */\n{\n\"a\": 1,\n\"b\" 2}";
+        let err = parse_lenient::<Json>(broken).expect_err("still invalid");
+        assert_eq!(err.line(), 4);
+    }
 
     #[test]
     fn strips_schema_keeping_lines() {

@@ -596,7 +596,10 @@ impl TreeBuilder<'_> {
         }
         let mut kwargs = Vec::new();
         while !p.at_end() {
-            p.eat(&Tok::Comma);
+            // Ruby Liquid scans `key: value` pairs, so a trailing comma is accepted.
+            if p.eat(&Tok::Comma) && p.at_end() {
+                break;
+            }
             let key = p.target_name()?;
             p.expect(&Tok::Colon)?;
             kwargs.push((key, p.expr()?));
@@ -625,11 +628,18 @@ impl TreeBuilder<'_> {
         while !p.at_end() {
             if !args.is_empty() || !kwargs.is_empty() {
                 p.expect(&Tok::Comma)?;
+                if p.at_end() {
+                    break;
+                }
             }
-            let is_key =
-                matches!(p.peek(), Some(Tok::Ident(_))) && matches!(p.peek_at(1), Some(Tok::Colon));
-            if is_key {
-                let key = p.target_name()?;
+            if let Some(len) = key_length(&p) {
+                // `closest.product: product` names a dotted key.
+                let mut key = p.target_name()?;
+                for _ in 0..len / 2 {
+                    p.expect(&Tok::Dot)?;
+                    key.push('.');
+                    key.push_str(&p.ident()?);
+                }
                 p.expect(&Tok::Colon)?;
                 kwargs.push((key, p.expr()?));
             } else if kwargs.is_empty() {
@@ -659,7 +669,9 @@ impl TreeBuilder<'_> {
         let page_size = p.expr()?;
         let mut window = None;
         while !p.at_end() {
-            p.eat(&Tok::Comma);
+            if p.eat(&Tok::Comma) && p.at_end() {
+                break;
+            }
             let key = p.target_name()?;
             p.expect(&Tok::Colon)?;
             let value = p.expr()?;
@@ -817,6 +829,22 @@ fn is_blank(node: &Node) -> bool {
     }
 }
 
+/// When the next tokens are a keyword argument's key (`name:` or `a.b.c:`), how many tokens
+/// come before the colon, less one.
+fn key_length(p: &Parser<'_>) -> Option<usize> {
+    let mut n = 0;
+    loop {
+        if !matches!(p.peek_at(n), Some(Tok::Ident(_))) {
+            return None;
+        }
+        match p.peek_at(n + 1) {
+            Some(Tok::Colon) => return Some(n),
+            Some(Tok::Dot) => n += 2,
+            _ => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::lexer::tokenize;
@@ -824,6 +852,24 @@ mod tests {
 
     fn parse_str(source: &str) -> Result<Vec<Node>, LiquidError> {
         parse("t.liquid", tokenize("t.liquid", source)?)
+    }
+
+    #[test]
+    fn theme_tags_take_dotted_keys() {
+        let nodes = parse_str(
+            "{%- content_for 'block',\n    type: 'g',\n    id: 'media-gallery',\n    closest.product: closest.product,\n  -%}",
+        )
+        .expect("parses");
+        let Some(Node::ThemeCall(call)) = nodes.first() else {
+            panic!("{nodes:?}");
+        };
+        let keys: Vec<&str> = call.kwargs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["type", "id", "closest.product"]);
+        let nodes = parse_str("{% render 'card', a: 1,\n b: 2,\n%}").expect("trailing comma");
+        let Some(Node::Render(render)) = nodes.first() else {
+            panic!("{nodes:?}");
+        };
+        assert_eq!(render.kwargs.len(), 2);
     }
 
     #[test]
