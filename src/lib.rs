@@ -75,6 +75,10 @@ pub fn app(state: AppState) -> Router {
         .route("/favicon.ico", get(no_favicon))
         .route(theme::EVENTS_PATH, get(pages::live::events))
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
+        .route(
+            theme::cdn::STANDARD_EVENTS_PATH,
+            get(pages::live::standard_events),
+        )
         .nest_service("/static", static_service(&state))
         .fallback(pages::not_found)
         .with_state(state);

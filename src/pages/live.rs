@@ -31,3 +31,12 @@ pub async fn script() -> impl IntoResponse {
         LIVE_RELOAD_JS,
     )
 }
+
+/// GET /__vitrine/shopify/standard-events.js: our stand-in for Shopify's module (see
+/// [`crate::theme::cdn`]).
+pub async fn standard_events() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        crate::theme::cdn::STANDARD_EVENTS_JS,
+    )
+}

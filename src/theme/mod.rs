@@ -6,6 +6,7 @@
 //! Follows Shopify's theme architecture ("Sections", "JSON templates", "Section Rendering API").
 //! See `docs/theme.md` for the theme author's view.
 
+pub mod cdn;
 pub mod engine;
 pub mod objects;
 
@@ -470,6 +471,7 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
         0,
     );
     engine::render::render_liquid(&compiled.liquid_env, &compiled.broken, &file, scope, page)
+        .map(cdn::localize)
         .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))
 }
 

@@ -51,3 +51,44 @@ fn shopify_filters_render_in_a_liquid_section() {
     let end = html.find("END").expect("END") + "END".len();
     assert_eq!(&html[start..end], EXPECTED);
 }
+
+/// `standard_event_data: 'view'` gives the payload Shopify's standard events module reads from
+/// a `view-event-payload` attribute (Horizon's product cards, collection and cart).
+#[test]
+fn standard_event_data_is_the_view_events_payload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("theme-basic"), dir.path());
+    let source = "BEGIN{{ all_products['red-rain-coat'] | standard_event_data: 'view', context: 'collection' }}\n\
+                  {{ collections.frontpage | standard_event_data: 'view' }}\n\
+                  {{ cart | standard_event_data: 'view' }}\n\
+                  {{ 'text' | standard_event_data: 'view' }}|{{ 5000 | unit_price_with_measurement }}END";
+    std::fs::write(dir.path().join("sections/events.liquid"), source).expect("write");
+    let theme = Theme::load(dir.path(), catalog(), false).expect("loads");
+    let cart = cart_value(&cart_json(1, None, json!({})));
+    let html = section(&theme, "/", "events", cart).expect("the section exists");
+    let start = html.find("BEGIN").expect("BEGIN") + "BEGIN".len();
+    let end = html.find("END").expect("END");
+    let lines: Vec<&str> = html[start..end].lines().collect();
+    let product: serde_json::Value = serde_json::from_str(lines[0]).expect("product json");
+    assert_eq!(product["context"], "collection");
+    assert_eq!(product["product"]["handle"], "red-rain-coat");
+    assert!(
+        product["product"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("gid://shopify/Product/"))
+    );
+    let variant = &product["product"]["selectedVariant"];
+    assert!(variant["id"].as_str().is_some_and(|id| id.starts_with("gid://shopify/ProductVariant/")));
+    assert_eq!(variant["price"], json!({"amount": "129.00", "currencyCode": "CAD"}));
+    assert_eq!(product["selectedOptions"], variant["selectedOptions"]);
+    let collection: serde_json::Value = serde_json::from_str(lines[1]).expect("collection json");
+    assert_eq!(
+        collection,
+        json!({"collection": {"id": null, "handle": "frontpage", "productsCount": 3}})
+    );
+    let cart: serde_json::Value = serde_json::from_str(lines[2]).expect("cart json");
+    assert_eq!(cart["context"], "page");
+    assert_eq!(cart["cart"]["totalQuantity"], 1);
+    assert_eq!(cart["cart"]["lines"].as_array().map(Vec::len), Some(1));
+    assert_eq!(lines[3], "|$50.00");
+}

@@ -130,6 +130,7 @@ pub const THEME_FILTERS: &[&str] = &[
     "translate",
     "truncate",
     "truncatewords",
+    "unit_price_with_measurement",
     "upcase",
     "url_encode",
 ];
@@ -146,6 +147,7 @@ pub fn register(env: &mut Environment<'_>) {
     env.add_filter("money_with_currency", money_with_currency);
     env.add_filter("money_without_currency", money_without_currency);
     env.add_filter("money_without_trailing_zeros", money_without_trailing_zeros);
+    env.add_filter("unit_price_with_measurement", unit_price_with_measurement);
     env.add_filter("t", translate);
     env.add_filter("translate", translate);
     env.add_filter("asset_url", asset_url);
@@ -222,6 +224,32 @@ fn money_without_currency(state: &State, value: Value) -> String {
 
 fn money_without_trailing_zeros(state: &State, value: Value) -> String {
     shop_money(state, &value, false, format_money_without_trailing_zeros)
+}
+
+/// `variant.unit_price | unit_price_with_measurement: variant.unit_price_measurement`: the price
+/// as `money` shows it (a string is taken as already formatted), then `/` and the reference
+/// quantity: `$50.00/kg`, `$5.00/100g`.
+/// <https://shopify.dev/docs/api/liquid/filters/unit_price_with_measurement>
+fn unit_price_with_measurement(state: &State, price: Value, measurement: Option<Value>) -> String {
+    let shown = if price.as_str().is_some() {
+        price.to_string()
+    } else {
+        money(state, price)
+    };
+    let Some(measurement) = measurement.filter(|m| !m.is_undefined() && !m.is_none()) else {
+        return shown;
+    };
+    let field = |name: &str| {
+        measurement
+            .get_attr(name)
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_none())
+    };
+    let unit = field("reference_unit").map(|u| u.to_string()).unwrap_or_default();
+    match field("reference_value").map(|v| v.to_string()) {
+        Some(value) if value != "1" && !value.is_empty() => format!("{shown}/{value}{unit}"),
+        _ => format!("{shown}/{unit}"),
+    }
 }
 
 /// `'key'|t(name=value, count=n)`. Keys ending in `_html` return markup (their arguments are

@@ -87,6 +87,7 @@ pub const SHOPIFY_FILTERS: &[&str] = &[
     "payment_type_svg_tag",
     "placeholder_svg_tag",
     "preload_tag",
+    "standard_event_data",
     "structured_data",
     "time_tag",
     // media

@@ -1,5 +1,6 @@
-//! Data filters: `structured_data` (<https://shopify.dev/docs/api/liquid/filters/structured_data>)
-//! and the metafield filters (<https://shopify.dev/docs/api/liquid/filters/metafield-filters>).
+//! Data filters: `structured_data` (<https://shopify.dev/docs/api/liquid/filters/structured_data>),
+//! `standard_event_data` (the payload of Shopify's storefront standard events) and the metafield
+//! filters (<https://shopify.dev/docs/api/liquid/filters/metafield-filters>).
 
 use minijinja::value::ValueKind;
 use minijinja::{Environment, State, Value};
@@ -10,6 +11,7 @@ use super::{attr, attr_text, escape, markup, number, text};
 
 pub fn register(env: &mut Environment<'_>) {
     env.add_filter("structured_data", structured_data);
+    env.add_filter("standard_event_data", standard_event_data);
     env.add_filter("metafield_tag", metafield_tag);
     env.add_filter("metafield_text", |m: Value| metafield_text(&m));
 }
@@ -94,6 +96,111 @@ fn structured_data(state: &State, product: Value) -> Value {
     markup(format!(
         "<script type=\"application/ld+json\">{body}</script>"
     ))
+}
+
+/// `product | standard_event_data: 'view'` (also a collection or the cart): the JSON payload of
+/// the matching view event (`shopify:product:view`, ...) that themes put in a
+/// `view-event-payload` attribute for the standard events module. Ids are Shopify gids, money
+/// is `{amount, currencyCode}` in units. Anything else gives nothing.
+fn standard_event_data(
+    state: &State,
+    resource: Value,
+    event: Option<Value>,
+    kwargs: minijinja::value::Kwargs,
+) -> Value {
+    let _ = event;
+    let context = kwargs
+        .get::<Option<Value>>("context")
+        .ok()
+        .flatten()
+        .map(|c| text(&c).into_owned())
+        .filter(|c| !c.is_empty());
+    let currency = current_page(state)
+        .and_then(|p| p.global("shop"))
+        .map(|shop| attr_text(&shop, "currency"))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "USD".into());
+    let money = |cents: Option<Value>| {
+        json!({
+            "amount": cents.and_then(|c| decimal_price(&c)).unwrap_or_else(|| "0.00".into()),
+            "currencyCode": currency,
+        })
+    };
+    let gid = |kind: &str, id: String| format!("gid://shopify/{kind}/{id}");
+    let payload = if attr(&resource, "variants").is_some() {
+        let names: Vec<String> = attr(&resource, "options")
+            .and_then(|o| o.try_iter().ok().map(|it| it.map(|v| text(&v).into_owned()).collect()))
+            .unwrap_or_default();
+        let variant = attr(&resource, "selected_or_first_available_variant")
+            .filter(|v| v.kind() == ValueKind::Map);
+        let selected: Vec<serde_json::Value> = variant
+            .as_ref()
+            .and_then(|v| attr(v, "options"))
+            .and_then(|o| o.try_iter().ok())
+            .map(|values| {
+                names
+                    .iter()
+                    .zip(values)
+                    .map(|(name, value)| json!({"name": name, "value": text(&value)}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let selected_variant = variant.as_ref().map(|v| {
+            json!({
+                "id": gid("ProductVariant", attr_text(v, "id")),
+                "title": attr_text(v, "title"),
+                "availableForSale": attr(v, "available").is_some_and(|a| a.is_true()),
+                "price": money(attr(v, "price")),
+                "selectedOptions": selected,
+            })
+        });
+        json!({
+            "context": context.unwrap_or_else(|| "page".into()),
+            "selectedOptions": selected,
+            "product": {
+                "id": gid("Product", attr_text(&resource, "id")),
+                "title": attr_text(&resource, "title"),
+                "handle": attr_text(&resource, "handle"),
+                "selectedVariant": selected_variant,
+            },
+        })
+    } else if attr(&resource, "products_count").is_some() {
+        json!({
+            "collection": {
+                "id": Some(attr_text(&resource, "id")).filter(|id| !id.is_empty()).map(|id| gid("Collection", id)),
+                "handle": attr_text(&resource, "handle"),
+                "productsCount": attr(&resource, "products_count").and_then(|n| number(&n)).unwrap_or(0.0) as u64,
+            },
+        })
+    } else if attr(&resource, "item_count").is_some() {
+        let lines: Vec<serde_json::Value> = attr(&resource, "items")
+            .and_then(|items| items.try_iter().ok())
+            .map(|items| {
+                items
+                    .map(|line| {
+                        json!({
+                            "id": gid("CartLine", attr_text(&line, "key")),
+                            "quantity": attr(&line, "quantity").and_then(|q| number(&q)).unwrap_or(0.0) as u64,
+                            "cost": {"totalAmount": money(attr(&line, "final_line_price"))},
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        json!({
+            "context": context.unwrap_or_else(|| "page".into()),
+            "cart": {
+                "id": gid("Cart", attr_text(&resource, "token")),
+                "totalQuantity": attr(&resource, "item_count").and_then(|n| number(&n)).unwrap_or(0.0) as u64,
+                "cost": {"totalAmount": money(attr(&resource, "total_price"))},
+                "lines": lines,
+                "discountCodes": [],
+            },
+        })
+    } else {
+        return Value::from("");
+    };
+    Value::from(payload.to_string())
 }
 
 /// A metafield's value as text; a list type's values joined by `, `.
