@@ -1381,6 +1381,13 @@ async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_sect
     )
     .await;
     assert_eq!(page.text("#cart-count").await, "Cart (1 item)");
+    // The theme's script told Shopify's standard events module (our local stand-in) of the
+    // add, and the event reached `document` with the variant as a gid.
+    page.until(
+        "the cart lines update event",
+        "(document.documentElement.dataset.cartEvent || '').startsWith('gid://shopify/ProductVariant/')",
+    )
+    .await;
     // The theme's script kept the visitor on the page; the server holds the line.
     assert_eq!(page.path().await, "/products/red-rain-coat");
     assert_eq!(page.server_quantity().await, json!(1));

@@ -110,6 +110,48 @@ async fn product_page_has_theme_blocks_a_product_form_and_isolated_snippets() {
     assert_has(&fr, &["Ajouter au panier", "action=\"/fr/cart/add\""]);
 }
 
+/// `content_for 'block'` with `closest.product:` and other arguments, as Horizon renders its
+/// product cards: the block and the blocks inside it see that product as `closest.product`,
+/// the arguments as variables; the section itself sees the page's product. The product
+/// template carries a comment header, a line comment and a trailing comma, as Shopify allows.
+#[tokio::test]
+async fn closest_and_static_block_arguments_reach_the_block_and_its_children() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/products/red-rain-coat").await.text();
+    assert_has(
+        &html,
+        &[
+            "<p class=\"section-closest\">Red Rain Coat</p>",
+            "<p class=\"closest\">Great Granola Bar (static)</p><p class=\"closest\">Great Granola Bar</p>",
+        ],
+    );
+}
+
+/// Shopify's standard events module, which themes import from Shopify's CDN by URL, is served
+/// locally and the page's import map points at it.
+#[tokio::test]
+async fn the_standard_events_module_is_served_locally() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/").await.text();
+    assert_has(
+        &html,
+        &[r#"{"imports": {"@shopify/events": "/__vitrine/shopify/standard-events.js"}}"#],
+    );
+    assert!(!html.contains("cdn.shopify.com"), "{html}");
+    let module = app
+        .visitor()
+        .get("/__vitrine/shopify/standard-events.js")
+        .await;
+    assert_eq!(module.status.as_u16(), 200);
+    assert_has(
+        &module.text(),
+        &[
+            "export const CartLinesUpdateEvent",
+            "export function createViewEventElement",
+        ],
+    );
+}
+
 #[tokio::test]
 async fn the_product_form_adds_to_the_cart_without_javascript() {
     let app = TestApp::with_os2_theme(&os2_fixture()).await;

@@ -78,8 +78,15 @@ fn standard_event_data_is_the_view_events_payload() {
             .is_some_and(|id| id.starts_with("gid://shopify/Product/"))
     );
     let variant = &product["product"]["selectedVariant"];
-    assert!(variant["id"].as_str().is_some_and(|id| id.starts_with("gid://shopify/ProductVariant/")));
-    assert_eq!(variant["price"], json!({"amount": "129.00", "currencyCode": "CAD"}));
+    assert!(
+        variant["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("gid://shopify/ProductVariant/"))
+    );
+    assert_eq!(
+        variant["price"],
+        json!({"amount": "129.00", "currencyCode": "CAD"})
+    );
     assert_eq!(product["selectedOptions"], variant["selectedOptions"]);
     let collection: serde_json::Value = serde_json::from_str(lines[1]).expect("collection json");
     assert_eq!(

@@ -33,7 +33,8 @@ mod tests {
 
     #[test]
     fn shopify_urls_point_at_the_local_stand_in() {
-        let html = r#"{"@shopify/events": "https://cdn.shopify.com/storefront/standard-events.js"}"#;
+        let html =
+            r#"{"@shopify/events": "https://cdn.shopify.com/storefront/standard-events.js"}"#;
         assert_eq!(
             localize(html.to_owned()),
             r#"{"@shopify/events": "/__vitrine/shopify/standard-events.js"}"#

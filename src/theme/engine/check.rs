@@ -39,7 +39,18 @@ pub fn check(dir: &Path) -> Vec<Problem> {
     for section in compiled.section_files.values() {
         if let (Some(schema), Some((json, first_line))) = (&section.schema, &section.schema_source)
         {
-            check_schema(&section.file, schema, json, *first_line, &mut problems);
+            let is_theme_block = |kind: &str| {
+                compiled
+                    .sources
+                    .contains_key(&format!("blocks/{kind}.liquid"))
+            };
+            check_schema(
+                &section.file,
+                schema,
+                (json, *first_line),
+                &is_theme_block,
+                &mut problems,
+            );
         }
     }
     for (name, (template, source)) in &compiled.templates {
@@ -49,7 +60,11 @@ pub fn check(dir: &Path) -> Vec<Problem> {
     let liquid_files = liquid_files(dir, &compiled);
     check_filters(&liquid_files, &mut problems);
     check_liquid_references(dir, &compiled, &liquid_files, &mut problems);
-    check_undefined_objects(&liquid_files, &mut problems);
+    check_undefined_objects(
+        &liquid_files,
+        &block_arguments(&liquid_files),
+        &mut problems,
+    );
     if compiled.os2 {
         check_groups(dir, &compiled, &mut problems);
     }
@@ -215,6 +230,7 @@ fn check_liquid_references(
                     }
                     None
                 }
+                Reference::BlockArgument(_) => None,
             };
             if let Some(message) = missing {
                 out.push(Problem::new(file, line, message).check("MissingTemplate"));
@@ -294,9 +310,31 @@ const SHOPIFY_OBJECTS: &[&str] = &[
 /// Names a Liquid layout, template, section or theme block reads that neither the file nor
 /// Shopify defines (they are nil). Snippets are left out: their variables come from the
 /// `render` that calls them.
-fn check_undefined_objects(files: &[(String, String)], out: &mut Vec<Problem>) {
-    let known = |name: &str| SHOPIFY_OBJECTS.contains(&name);
+/// Every variable some `content_for` tag of the theme passes to a theme block.
+fn block_arguments(files: &[(String, String)]) -> foldhash::HashSet<String> {
+    use crate::theme::engine::liquid::{Reference, references};
+    files
+        .iter()
+        .flat_map(|(file, source)| references(file, source))
+        .filter_map(|(reference, _)| match reference {
+            Reference::BlockArgument(name) => Some(name),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Unknown objects in layouts, templates, sections and blocks (snippets get theirs as
+/// arguments). In a block, a variable that some `content_for` tag passes counts as known.
+fn check_undefined_objects(
+    files: &[(String, String)],
+    block_arguments: &foldhash::HashSet<String>,
+    out: &mut Vec<Problem>,
+) {
     for (file, source) in files {
+        let in_block = file.starts_with("blocks/");
+        let known = |name: &str| {
+            SHOPIFY_OBJECTS.contains(&name) || (in_block && block_arguments.contains(name))
+        };
         let checked = ["layout/", "templates/", "sections/", "blocks/"]
             .iter()
             .any(|folder| file.starts_with(folder));
@@ -359,11 +397,13 @@ fn count_lines(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count() + 1
 }
 
+/// `is_theme_block`: whether `blocks/{type}.liquid` exists; a section's block of that type
+/// refers to the theme block and takes its name from there.
 fn check_schema(
     file: &str,
     schema: &SectionSchema,
-    json: &str,
-    first: usize,
+    (json, first): (&str, usize),
+    is_theme_block: &dyn Fn(&str) -> bool,
     out: &mut Vec<Problem>,
 ) {
     if schema.name.is_none() {
@@ -415,7 +455,7 @@ fn check_schema(
                 format!("block '{}' has a limit of 0", block.kind),
             ));
         }
-        if block.name.is_none() && !block.kind.starts_with('@') {
+        if block.name.is_none() && !block.kind.starts_with('@') && !is_theme_block(&block.kind) {
             out.push(Problem::new(
                 file,
                 line,

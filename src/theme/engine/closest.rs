@@ -12,7 +12,14 @@ use minijinja::value::{Enumerator, Object};
 use crate::theme::objects::context::Page;
 
 /// The resource types `closest` holds.
-const KINDS: [&str; 6] = ["product", "collection", "article", "blog", "page", "metaobject"];
+const KINDS: [&str; 6] = [
+    "product",
+    "collection",
+    "article",
+    "blog",
+    "page",
+    "metaobject",
+];
 
 #[derive(Debug)]
 pub struct Closest {

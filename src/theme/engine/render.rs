@@ -192,9 +192,8 @@ pub fn render_liquid(
         return Err(broken_error(err));
     }
     let _rendering = Rendering::enter(page);
-    liquid::render(env, file, ctx, liquid::Limits::default()).map_err(|e| {
-        Error::new(ErrorKind::InvalidOperation, e.message.clone()).with_source(e)
-    })
+    liquid::render(env, file, ctx, liquid::Limits::default())
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.message.clone()).with_source(e))
 }
 
 /// Is `name` a plain snippet name (no path tricks)?

@@ -203,7 +203,8 @@ pub struct SectionSchema {
 impl SectionSchema {
     /// Parses schema JSON; the error carries the line within the section file.
     pub fn parse(json: &str, first_line: usize) -> Result<SectionSchema, SplitError> {
-        parse_lenient(json).map_err(|err| SplitError {
+        // Strict, unlike the theme's JSON files: Shopify rejects a schema that is not JSON.
+        serde_json::from_str(json).map_err(|err| SplitError {
             line: first_line + err.line().saturating_sub(1),
             message: format!("invalid schema JSON: {}", json_error(&err)),
         })
@@ -374,7 +375,8 @@ mod tests {
 
     #[test]
     fn theme_json_takes_comments_and_trailing_commas_and_keeps_lines() {
-        let source = "/*\n * generated\n */\n{\"order\": [\"a\",], // the order\n\"x\": \"/* kept */\",\n}";
+        let source =
+            "/*\n * generated\n */\n{\"order\": [\"a\",], // the order\n\"x\": \"/* kept */\",\n}";
         let json: Json = parse_lenient(source).expect("lenient json");
         assert_eq!(json["order"], serde_json::json!(["a"]));
         assert_eq!(json["x"], "/* kept */");

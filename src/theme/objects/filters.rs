@@ -245,7 +245,9 @@ fn unit_price_with_measurement(state: &State, price: Value, measurement: Option<
             .ok()
             .filter(|v| !v.is_undefined() && !v.is_none())
     };
-    let unit = field("reference_unit").map(|u| u.to_string()).unwrap_or_default();
+    let unit = field("reference_unit")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
     match field("reference_value").map(|v| v.to_string()) {
         Some(value) if value != "1" && !value.is_empty() => format!("{shown}/{value}{unit}"),
         _ => format!("{shown}/{unit}"),

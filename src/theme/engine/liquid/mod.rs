@@ -136,6 +136,8 @@ pub enum Reference {
     Block(String),
     /// `'x.y' | t`: a key of the default locale.
     Translation(String),
+    /// `content_for 'block', type: 'x', name: v`: a variable a theme block may be given.
+    BlockArgument(String),
 }
 
 /// The literal references of a Liquid file, with their lines, for `vitrine check`. Names held
@@ -196,6 +198,16 @@ pub fn references(name: &str, source: &str) -> Vec<(Reference, u32)> {
                 _ => None,
             };
             out.extend(named.map(|r| (r, line)));
+            if tag == "content_for" {
+                for w in toks.windows(3) {
+                    if let [expr::Tok::Comma, expr::Tok::Ident(key), expr::Tok::Colon] = w
+                        && key != "type"
+                        && key != "id"
+                    {
+                        out.push((Reference::BlockArgument(key.clone()), line));
+                    }
+                }
+            }
             for w in toks.windows(3) {
                 if let [expr::Tok::Str(key), expr::Tok::Pipe, expr::Tok::Ident(f)] = w
                     && (f == "t" || f == "translate")

@@ -129,7 +129,11 @@ fn standard_event_data(
     let gid = |kind: &str, id: String| format!("gid://shopify/{kind}/{id}");
     let payload = if attr(&resource, "variants").is_some() {
         let names: Vec<String> = attr(&resource, "options")
-            .and_then(|o| o.try_iter().ok().map(|it| it.map(|v| text(&v).into_owned()).collect()))
+            .and_then(|o| {
+                o.try_iter()
+                    .ok()
+                    .map(|it| it.map(|v| text(&v).into_owned()).collect())
+            })
             .unwrap_or_default();
         let variant = attr(&resource, "selected_or_first_available_variant")
             .filter(|v| v.kind() == ValueKind::Map);
