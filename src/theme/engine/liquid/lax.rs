@@ -766,4 +766,173 @@ mod tests {
         assert_eq!(p.name, "card");
         assert_eq!(p.kwargs.len(), 2);
     }
+
+    /// Renders in lax mode (as a theme does).
+    fn lax(source: &str, data: serde_json::Value) -> Result<String, String> {
+        use super::super::{LiquidTemplate, Mode, Snippets};
+        LiquidTemplate::with_mode("t.liquid", source, Snippets::None, Mode::Lax)
+            .and_then(|t| t.render_json(&data))
+            .map_err(|e| e.to_string())
+    }
+
+    fn strict_fails(source: &str) -> bool {
+        use super::super::{LiquidTemplate, Snippets};
+        LiquidTemplate::new("t.liquid", source, Snippets::None).is_err()
+    }
+
+    /// Each case: Ruby Liquid 5.13 renders it so in lax mode (its own tests), strict parsing
+    /// refuses it.
+    #[test]
+    fn lax_readings_render_as_ruby_liquid_does() {
+        let none = serde_json::json!({});
+        let cases: &[(&str, serde_json::Value, &str)] = &[
+            (
+                "{% if a == 'foo' or (b == 'bar' and c == 'baz') or false %} YES {% endif %}",
+                serde_json::json!({"b": "bar", "c": "baz"}),
+                " YES ",
+            ),
+            (
+                "{% if true && false %} YES {% endif %}",
+                none.clone(),
+                " YES ",
+            ),
+            ("{% if false || true %} YES {% endif %}", none.clone(), ""),
+            (
+                "{{ 'hi there' | split$$$:' ' | first }}",
+                none.clone(),
+                "hi",
+            ),
+            ("{{ 'X' | downcase) }}", none.clone(), "x"),
+            (
+                "{{ 'hi there' | split:\"t\"\" | reverse | first}}",
+                none.clone(),
+                "here",
+            ),
+            (
+                "{{ 'hi there' | split:\"t\"\" | remove:\"i\" | first}}",
+                none.clone(),
+                "hi ",
+            ),
+            (
+                "{% assign 123foo = 'bar' %}{{ 123foo }}",
+                none.clone(),
+                "bar",
+            ),
+            (
+                "{% for i in (1...5) %}{{ i }}{% endfor %}",
+                none.clone(),
+                "12345",
+            ),
+            (
+                "{{ false - }}{{ false > }}{{ false = }}{{ false 1 }}",
+                none.clone(),
+                "falsefalsefalsefalse",
+            ),
+            (
+                "{% liquid assign foo = false -\n%}{{ foo }}",
+                none.clone(),
+                "false",
+            ),
+            ("{{ - 'theme.css' - }}", none.clone(), ""),
+            ("{{['foo'}}", serde_json::json!({"foo": "bar"}), "bar"),
+            (
+                "{%- case foo=>bar -%}{%- when 'baz' -%}one{%- else -%}two{%- endcase -%}",
+                serde_json::json!({"foo": {"bar": "baz"}}),
+                "one",
+            ),
+            (
+                "{%- case 1 bar -%}{%- when 1 -%}one{%- else -%}two{%- endcase -%}",
+                none.clone(),
+                "one",
+            ),
+            (
+                "{%- case 1 -%}{%- when 1 bar -%}one{%- else -%}two{%- endcase -%}",
+                none.clone(),
+                "one",
+            ),
+            (
+                "{{ \"hello\" | append: \"world\", }}",
+                none.clone(),
+                "helloworld",
+            ),
+            (
+                "{{ \"hello\" | append: \"1\", | append: \"2\", }}",
+                none.clone(),
+                "hello12",
+            ),
+            // golden-liquid's `tags, case, unexpected when token`: the `when` is `'bar'` alone.
+            (
+                "{% case title %}{% when 'foo' %}foo{% when 'bar' and 'Hello', 'Hello' %}bar{% endcase %}",
+                serde_json::json!({"title": "Hello"}),
+                "",
+            ),
+            (
+                "{% case title %}{% when 'bar' and 'Hello', 'Hello' %}bar{% endcase %}",
+                serde_json::json!({"title": "bar"}),
+                "bar",
+            ),
+            ("{{ x | }}", serde_json::json!({"x": "a"}), "a"),
+            (
+                "{{ product.title foo }}",
+                serde_json::json!({"product": {"title": "T"}}),
+                "T",
+            ),
+            (
+                "{% for x in xs limit:2 junk %}{{ x }}{% endfor %}",
+                serde_json::json!({"xs": [1, 2, 3]}),
+                "12",
+            ),
+            (
+                "{% capture x junk %}hi{% endcapture %}{{ x }}",
+                none.clone(),
+                "hi",
+            ),
+            (
+                "{% for x in (1..3) %}{{ x }}{% break now %}{% endfor %}",
+                none.clone(),
+                "1",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (source, data, expected) in cases {
+            if !strict_fails(source) {
+                wrong.push(format!("strict parsing accepts {source:?}"));
+            }
+            let got = lax(source, data.clone());
+            if got.as_deref() != Ok(*expected) {
+                wrong.push(format!("{source:?}: got {got:?}, expected {expected:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn what_the_lax_reading_cannot_pass_stays_an_error() {
+        for source in [
+            "{% if 1 =! 2 %}ok{% endif %}",
+            "{% if a = b %}ok{% endif %}",
+            "{% if not false %}ok{% endif %}",
+            "{% case foo %}{% when %}bar{% endcase %}",
+            "{% for x %}{% endfor %}",
+            "{% if true %}",
+            "{% endfor %}",
+            "{% nosuchtag %}",
+        ] {
+            assert!(lax(source, serde_json::json!({})).is_err(), "{source}");
+        }
+    }
+
+    #[test]
+    fn warnings_name_the_line_and_what_strict_parsing_said() {
+        let warnings =
+            super::super::lax_warnings("t.liquid", "ok\n{{ x | }}\n{% if a && b %}{% endif %}");
+        let shown: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert!(shown[0].starts_with("t.liquid:2: "), "{shown:?}");
+        assert!(
+            shown[1].starts_with("t.liquid:3: unexpected character '&'"),
+            "{shown:?}"
+        );
+        assert!(super::super::lax_warnings("t.liquid", "{{ x }}").is_empty());
+    }
 }
