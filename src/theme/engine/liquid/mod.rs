@@ -34,6 +34,8 @@ pub mod filters;
 pub mod lax;
 pub mod lexer;
 mod locals;
+#[cfg(test)]
+mod loop_tests;
 pub mod lower;
 pub mod parser;
 #[cfg(test)]
