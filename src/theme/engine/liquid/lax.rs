@@ -913,6 +913,7 @@ mod tests {
             "{% if a = b %}ok{% endif %}",
             "{% if not false %}ok{% endif %}",
             "{% case foo %}{% when %}bar{% endcase %}",
+            "{% case foo %}{% when 1 %}{% else junk %}bar{% endcase %}",
             "{% for x %}{% endfor %}",
             "{% if true %}",
             "{% endfor %}",

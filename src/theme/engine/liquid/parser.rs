@@ -554,6 +554,11 @@ impl TreeBuilder<'_> {
                     (tag, tag_markup, tag_line) = (next, next_markup, next_line);
                 }
                 "else" => {
+                    // Unlike `if`'s, a `case`'s `else` with markup is an error in Ruby Liquid,
+                    // lax mode included.
+                    if !tag_markup.is_empty() {
+                        return Err(self.err(tag_line, "'else' in 'case' takes no arguments"));
+                    }
                     let (body, next, next_markup, next_line) =
                         self.block_until("case", &["when", "else", "endcase"], line)?;
                     arms.push(CaseArm::Else(body, tag_line));
