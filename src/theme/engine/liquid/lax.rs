@@ -112,9 +112,10 @@ fn range(m: &str) -> Option<Expr> {
     let inner = inner.trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
     let first_space = inner.bytes().position(is_space).unwrap_or(inner.len());
     let start = (1..=first_space).rev().find(|&end| {
-        inner[end..]
-            .trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8))
-            .starts_with("..")
+        inner.is_char_boundary(end)
+            && inner[end..]
+                .trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8))
+                .starts_with("..")
     })?;
     let after = inner[start..].trim_start_matches(|c: char| c.is_ascii() && is_space(c as u8));
     let end = after[2..].trim_matches(|c: char| c.is_ascii() && is_space(c as u8));
@@ -694,6 +695,8 @@ mod tests {
             })
         );
         assert_eq!(expr("@@", false), Expr::Nil);
+        // Byte positions inside a character are never split.
+        assert!(matches!(expr("(é€..é)", false), Expr::Range(..)));
     }
 
     #[test]
@@ -920,6 +923,30 @@ mod tests {
             "{% nosuchtag %}",
         ] {
             assert!(lax(source, serde_json::json!({})).is_err(), "{source}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+        /// Junk markup of Liquid's punctuation, words and non-ASCII letters: every lax reader
+        /// returns, and a template using it in each tag compiles or fails, and renders, without
+        /// a panic.
+        #[test]
+        fn lax_readings_never_panic(markup in "[a-z0-9 .,:|'\"()\\[\\]=!<>_é€-]{0,40}") {
+            let _ = (expr(&markup, true), filtered(&markup), condition(&markup));
+            let _ = (when_values(&markup), for_loop(&markup).map(|f| f.var), assign(&markup));
+            let _ = (capture(&markup), partial(&markup).map(|p| p.name), attributes(&markup));
+            let _ = case_subject(&markup);
+            for template in [
+                format!("{{{{ {markup} }}}}"),
+                format!("{{% if {markup} %}}y{{% endif %}}"),
+                format!("{{% case x %}}{{% when {markup} %}}w{{% endcase %}}"),
+                format!("{{% for {markup} %}}f{{% endfor %}}"),
+                format!("{{% assign {markup} %}}{{% capture {markup} %}}c{{% endcapture %}}"),
+            ] {
+                let _ = lax(&template, serde_json::json!({"x": [1, "a"]}));
+            }
         }
     }
 
