@@ -541,6 +541,40 @@ pub fn for_loop(markup: &str) -> Result<LaxFor, String> {
     })
 }
 
+/// `tablerow`: the first `word in collection`, and every `key: value` attribute.
+pub fn tablerow(markup: &str) -> Result<(String, Expr, Vec<(String, String)>), String> {
+    let s = markup.as_bytes();
+    let mut i = 0;
+    while i < s.len() {
+        if !is_word(s[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < s.len() && is_word(s[i]) {
+            i += 1;
+        }
+        let in_at = skip_space(s, i);
+        let after_in = in_at + 2;
+        let collection_start = skip_space(s, after_in.min(s.len()));
+        if in_at > i
+            && markup[in_at..].starts_with("in")
+            && s.get(after_in).copied().is_some_and(is_space)
+            && let Some(mut end) = fragment_end(s, collection_start)
+        {
+            while let Some(next) = fragment_end(s, end) {
+                end = next;
+            }
+            return Ok((
+                markup[start..i].to_string(),
+                expr(&markup[collection_start..end], false),
+                attributes(markup),
+            ));
+        }
+    }
+    Err("expected 'variable in collection'".into())
+}
+
 /// Liquid's `VariableSignature` characters (a tag's target name and what may surround it).
 fn is_signature(b: u8) -> bool {
     is_word(b) || matches!(b, b'-' | b'.' | b'[' | b']' | b'(' | b')')
@@ -891,6 +925,12 @@ mod tests {
                 "hi",
             ),
             (
+                "{% tablerow n in (1..3) cols:2 foo:1 %}{{ n }}{% endtablerow %}",
+                none.clone(),
+                "<tr class=\"row1\">\n<td class=\"col1\">1</td><td class=\"col2\">2</td></tr>\n\
+                 <tr class=\"row2\"><td class=\"col1\">3</td></tr>\n",
+            ),
+            (
                 "{% for x in (1..3) %}{{ x }}{% break now %}{% endfor %}",
                 none.clone(),
                 "1",
@@ -944,6 +984,7 @@ mod tests {
                 format!("{{% case x %}}{{% when {markup} %}}w{{% endcase %}}"),
                 format!("{{% for {markup} %}}f{{% endfor %}}"),
                 format!("{{% assign {markup} %}}{{% capture {markup} %}}c{{% endcapture %}}"),
+                format!("{{% tablerow {markup} %}}t{{% endtablerow %}}"),
             ] {
                 let _ = lax(&template, serde_json::json!({"x": [1, "a"]}));
             }

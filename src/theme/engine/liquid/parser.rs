@@ -663,6 +663,41 @@ impl TreeBuilder<'_> {
     }
 
     fn tablerow_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let strict = self.tablerow_header(markup, line);
+        let (var, collection, [cols, limit, offset]) = self.fallback(strict, || {
+            let (var, collection, attributes) = lax::tablerow(markup)?;
+            let pick = |key: &str| {
+                attributes
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| lax::expr(v, false))
+            };
+            Ok((
+                var,
+                collection,
+                [pick("cols"), pick("limit"), pick("offset")],
+            ))
+        })?;
+        let (body, _, _, _) = self.block_until("tablerow", &["endtablerow"], line)?;
+        Ok(Node::Tablerow(Box::new(Tablerow {
+            var,
+            collection,
+            cols,
+            limit,
+            offset,
+            body,
+            line,
+        })))
+    }
+
+    /// `var in collection` and `cols`/`limit`/`offset`, read strictly.
+    #[allow(clippy::type_complexity)]
+    fn tablerow_header(
+        &self,
+        markup: &str,
+        line: u32,
+    ) -> Result<(String, Expr, [Option<Expr>; 3]), LiquidError> {
         let mut p = self.parser(line, markup)?;
         let var = p.target_name()?;
         if !p.eat_word("in") {
@@ -682,16 +717,7 @@ impl TreeBuilder<'_> {
                 other => return Err(p.error(format!("unknown tablerow argument '{other}'"))),
             }
         }
-        let (body, _, _, _) = self.block_until("tablerow", &["endtablerow"], line)?;
-        Ok(Node::Tablerow(Box::new(Tablerow {
-            var,
-            collection,
-            cols,
-            limit,
-            offset,
-            body,
-            line,
-        })))
+        Ok((var, collection, [cols, limit, offset]))
     }
 
     fn cycle_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
