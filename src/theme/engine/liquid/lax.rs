@@ -541,8 +541,16 @@ pub fn for_loop(markup: &str) -> Result<LaxFor, String> {
     })
 }
 
+/// What the lax reading of a `tablerow` tag finds.
+pub struct LaxTablerow {
+    pub var: String,
+    pub collection: Expr,
+    /// Every `key: value` attribute, in order (Liquid uses `cols`, `limit` and `offset`).
+    pub attributes: Vec<(String, String)>,
+}
+
 /// `tablerow`: the first `word in collection`, and every `key: value` attribute.
-pub fn tablerow(markup: &str) -> Result<(String, Expr, Vec<(String, String)>), String> {
+pub fn tablerow(markup: &str) -> Result<LaxTablerow, String> {
     let s = markup.as_bytes();
     let mut i = 0;
     while i < s.len() {
@@ -565,11 +573,11 @@ pub fn tablerow(markup: &str) -> Result<(String, Expr, Vec<(String, String)>), S
             while let Some(next) = fragment_end(s, end) {
                 end = next;
             }
-            return Ok((
-                markup[start..i].to_string(),
-                expr(&markup[collection_start..end], false),
-                attributes(markup),
-            ));
+            return Ok(LaxTablerow {
+                var: markup[start..i].to_string(),
+                collection: expr(&markup[collection_start..end], false),
+                attributes: attributes(markup),
+            });
         }
     }
     Err("expected 'variable in collection'".into())

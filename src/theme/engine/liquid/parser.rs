@@ -118,6 +118,15 @@ pub struct Tablerow {
     pub line: u32,
 }
 
+/// The markup of a `tablerow` tag, read.
+struct TablerowHeader {
+    var: String,
+    collection: Expr,
+    cols: Option<Expr>,
+    limit: Option<Expr>,
+    offset: Option<Expr>,
+}
+
 /// The markup of a `for` tag, read.
 struct ForHeader {
     var: String,
@@ -664,21 +673,31 @@ impl TreeBuilder<'_> {
 
     fn tablerow_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
         let strict = self.tablerow_header(markup, line);
-        let (var, collection, [cols, limit, offset]) = self.fallback(strict, || {
-            let (var, collection, attributes) = lax::tablerow(markup)?;
+        let header = self.fallback(strict, || {
+            let found = lax::tablerow(markup)?;
             let pick = |key: &str| {
-                attributes
+                found
+                    .attributes
                     .iter()
                     .rev()
                     .find(|(k, _)| k == key)
                     .map(|(_, v)| lax::expr(v, false))
             };
-            Ok((
-                var,
-                collection,
-                [pick("cols"), pick("limit"), pick("offset")],
-            ))
+            Ok(TablerowHeader {
+                cols: pick("cols"),
+                limit: pick("limit"),
+                offset: pick("offset"),
+                var: found.var,
+                collection: found.collection,
+            })
         })?;
+        let TablerowHeader {
+            var,
+            collection,
+            cols,
+            limit,
+            offset,
+        } = header;
         let (body, _, _, _) = self.block_until("tablerow", &["endtablerow"], line)?;
         Ok(Node::Tablerow(Box::new(Tablerow {
             var,
@@ -692,12 +711,7 @@ impl TreeBuilder<'_> {
     }
 
     /// `var in collection` and `cols`/`limit`/`offset`, read strictly.
-    #[allow(clippy::type_complexity)]
-    fn tablerow_header(
-        &self,
-        markup: &str,
-        line: u32,
-    ) -> Result<(String, Expr, [Option<Expr>; 3]), LiquidError> {
+    fn tablerow_header(&self, markup: &str, line: u32) -> Result<TablerowHeader, LiquidError> {
         let mut p = self.parser(line, markup)?;
         let var = p.target_name()?;
         if !p.eat_word("in") {
@@ -717,7 +731,13 @@ impl TreeBuilder<'_> {
                 other => return Err(p.error(format!("unknown tablerow argument '{other}'"))),
             }
         }
-        Ok((var, collection, [cols, limit, offset]))
+        Ok(TablerowHeader {
+            var,
+            collection,
+            cols,
+            limit,
+            offset,
+        })
     }
 
     fn cycle_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
