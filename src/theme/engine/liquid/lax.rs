@@ -16,7 +16,6 @@
 //!   them and `key: value` attributes anywhere in the markup.
 
 use super::expr::{CmpOp, Condition, Expr, Filter, Filtered, Path, PathRoot, Segment};
-use super::parser::Offset;
 
 /// Ruby's `\s`.
 fn is_space(b: u8) -> bool {
@@ -495,7 +494,8 @@ pub struct LaxFor {
     pub collection_markup: String,
     pub reversed: bool,
     pub limit: Option<Expr>,
-    pub offset: Option<Offset>,
+    /// `offset: continue` is `Some(None)`.
+    pub offset: Option<Option<Expr>>,
 }
 
 /// `var in collection [reversed]` at the start, `limit:`/`offset:` anywhere.
@@ -526,8 +526,8 @@ pub fn for_loop(markup: &str) -> Result<LaxFor, String> {
     for (key, value) in attributes(markup) {
         match key.as_str() {
             "limit" => limit = Some(expr(&value, false)),
-            "offset" if value == "continue" => offset = Some(Offset::Continue),
-            "offset" => offset = Some(Offset::Expr(expr(&value, false))),
+            "offset" if value == "continue" => offset = Some(None),
+            "offset" => offset = Some(Some(expr(&value, false))),
             _ => {}
         }
     }
@@ -931,6 +931,12 @@ mod tests {
                 "{% capture x junk %}hi{% endcapture %}{{ x }}",
                 none.clone(),
                 "hi",
+            ),
+            (
+                "{% for x in xs limit:1 junk %}{{ x }}{% endfor %}|\
+                 {% for x in xs offset:continue junk %}{{ x }}{% endfor %}",
+                serde_json::json!({"xs": [1, 2, 3]}),
+                "1|23",
             ),
             (
                 "{% tablerow n in (1..3) cols:2 foo:1 %}{{ n }}{% endtablerow %}",

@@ -593,7 +593,9 @@ impl TreeBuilder<'_> {
                 var: found.var,
                 collection: found.collection,
                 limit: found.limit,
-                offset: found.offset,
+                offset: found
+                    .offset
+                    .map(|offset| offset.map_or(Offset::Continue, Offset::Expr)),
                 reversed: found.reversed,
             })
         })?;
