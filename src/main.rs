@@ -278,7 +278,7 @@ fn check(theme: &std::path::Path, format: CheckFormat) -> std::process::ExitCode
             "{}",
             vitrine::theme::engine::check::problems_json(&problems)
         );
-        return if problems.is_empty() {
+        return if problems.iter().all(|p| p.warning) {
             std::process::ExitCode::SUCCESS
         } else {
             std::process::ExitCode::FAILURE
@@ -287,11 +287,19 @@ fn check(theme: &std::path::Path, format: CheckFormat) -> std::process::ExitCode
     for problem in &problems {
         println!("{problem}");
     }
-    if problems.is_empty() {
+    let warnings = problems.iter().filter(|p| p.warning).count();
+    if warnings == problems.len() {
+        // Warnings alone do not fail the check: the theme renders as it does on Shopify.
+        if warnings > 0 {
+            eprintln!("{warnings} warning(s)");
+        }
         println!("theme ok: {}", theme.display());
         std::process::ExitCode::SUCCESS
     } else {
-        eprintln!("{} problem(s)", problems.len());
+        eprintln!(
+            "{} problem(s), {warnings} warning(s)",
+            problems.len() - warnings
+        );
         std::process::ExitCode::FAILURE
     }
 }

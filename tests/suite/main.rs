@@ -37,6 +37,7 @@ mod images;
 mod keep_alive;
 mod limits;
 mod liquid_golden;
+mod liquid_lax_cli;
 mod reliability;
 mod security;
 mod store_contract;

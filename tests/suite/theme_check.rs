@@ -125,4 +125,8 @@ fn missing_directory_is_one_problem() {
 fn problem_display_is_file_line_message() {
     let p = Problem::new("sections/a.html", 12, "oops");
     assert_eq!(p.to_string(), "sections/a.html:12: oops");
+    let w = Problem::new("sections/a.liquid", 3, "lax").warning();
+    assert_eq!(w.to_string(), "sections/a.liquid:3: warning: lax");
+    let json = vitrine::theme::engine::check::problems_json(&[w]);
+    assert_eq!(json[0]["offenses"][0]["severity"], 1, "{json}");
 }

@@ -109,6 +109,69 @@ fn vitrine_check_fails_on_a_broken_liquid_section() {
     );
 }
 
+/// Markup only Ruby Liquid's lax parser reads renders as a Shopify storefront renders it, in
+/// a section and in a snippet it renders; `vitrine check` lists each place as a warning.
+#[test]
+fn lax_only_markup_renders_and_check_warns_about_it() {
+    let (dir, theme) = theme_with(
+        &[
+            (
+                "sections/lenient.liquid",
+                "{% assign kind = 'b' %}\n\
+                 {% case kind %}{% when 'a' and 'x', 'b' %}A{% when 'b' %}B{% endcase %}\n\
+                 [{{ 'hi' | upcase | }}]{% if true && false %}[yes]{% endif %}\n\
+                 {% render 'lenient-note', n: 'n', %}",
+            ),
+            (
+                "templates/snippets/lenient-note.liquid",
+                "({{ 'n' | append: '!', }})",
+            ),
+        ],
+        false,
+    );
+    let html = render(&theme, "lenient").expect("renders").expect("exists");
+    assert!(html.contains("B\n[HI][yes]\n(n!)"), "{html}");
+    let problems = check(dir.path());
+    let lenient: Vec<String> = problems
+        .iter()
+        .filter(|p| p.file.contains("lenient"))
+        .map(Problem::to_string)
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .filter(|p| p.file.contains("lenient"))
+            .all(|p| p.warning),
+        "{lenient:#?}"
+    );
+    for (prefix, needle) in [
+        (
+            "sections/lenient.liquid:2: warning: ",
+            "expected the end of the tag",
+        ),
+        ("sections/lenient.liquid:3: warning: ", "expected a name"),
+        (
+            "sections/lenient.liquid:3: warning: ",
+            "unexpected character '&'",
+        ),
+        (
+            "sections/lenient.liquid:4: warning: ",
+            "expected a variable name",
+        ),
+        (
+            "templates/snippets/lenient-note.liquid:1: warning: ",
+            "expected an expression",
+        ),
+    ] {
+        assert!(
+            lenient
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains(needle)),
+            "{prefix}{needle}: {lenient:#?}"
+        );
+    }
+}
+
 #[test]
 fn saving_a_liquid_section_reloads_it_and_says_which_section_changed() {
     let (dir, theme) = theme_with(

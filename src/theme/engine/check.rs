@@ -59,6 +59,7 @@ pub fn check(dir: &Path) -> Vec<Problem> {
     check_references(&compiled, &mut problems);
     let liquid_files = liquid_files(dir, &compiled);
     check_filters(&liquid_files, &mut problems);
+    check_lax_markup(&liquid_files, &mut problems);
     check_liquid_references(dir, &compiled, &liquid_files, &mut problems);
     check_undefined_objects(
         &liquid_files,
@@ -75,7 +76,7 @@ pub fn check(dir: &Path) -> Vec<Problem> {
 }
 
 /// The problems in theme-check's JSON shape: one entry per file, each finding an offense with
-/// 0-based rows (`start_row` is the line minus one), severity 0 (an error).
+/// 0-based rows (`start_row` is the line minus one), severity 0 (an error) or 1 (a warning).
 pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
     let mut by_file: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
     for problem in problems {
@@ -83,7 +84,7 @@ pub fn problems_json(problems: &[Problem]) -> serde_json::Value {
         let check = problem.check.unwrap_or_else(|| check_name(problem));
         let offense = serde_json::json!({
             "check": check,
-            "severity": 0,
+            "severity": if problem.warning { 1 } else { 0 },
             "start_row": row,
             "start_column": 0,
             "end_row": row,
@@ -172,6 +173,27 @@ fn check_filters(files: &[(String, String)], problems: &mut Vec<Problem>) {
                     .check("UnknownFilter"),
                 );
             }
+        }
+    }
+}
+
+/// Markup only Ruby Liquid's lax parser reads: the theme renders it as Shopify does (see
+/// docs/liquid.md, parsing modes), and the author hears what the strict parser said.
+fn check_lax_markup(files: &[(String, String)], problems: &mut Vec<Problem>) {
+    for (file, source) in files {
+        for warning in crate::theme::engine::liquid::lax_warnings(file, source) {
+            problems.push(
+                Problem::new(
+                    file,
+                    warning.line as usize,
+                    format!(
+                        "{} (only Liquid's lax parser reads this; it renders as on Shopify)",
+                        warning.message
+                    ),
+                )
+                .check("LiquidHTMLSyntaxError")
+                .warning(),
+            );
         }
     }
 }

@@ -106,6 +106,8 @@ pub struct Problem {
     /// The name of Shopify theme-check's check that finds the same thing (`MissingTemplate`),
     /// when the finding says it; otherwise `check --format json` infers it from the message.
     pub check: Option<&'static str>,
+    /// A warning: the theme renders as it is (as on Shopify), but the author should know.
+    pub warning: bool,
 }
 
 impl Problem {
@@ -115,7 +117,14 @@ impl Problem {
             line: line.max(1),
             message: message.into(),
             check: None,
+            warning: false,
         }
+    }
+
+    /// Makes this finding a warning.
+    pub fn warning(mut self) -> Self {
+        self.warning = true;
+        self
     }
 
     /// Names the theme-check check this finding belongs to.
@@ -127,7 +136,8 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        let severity = if self.warning { "warning: " } else { "" };
+        write!(f, "{}:{}: {severity}{}", self.file, self.line, self.message)
     }
 }
 

@@ -260,7 +260,7 @@ pub fn load(
             continue;
         }
         if is_liquid(file) {
-            match liquid::compile_with(file, source, Some(is_theme_filter)) {
+            match liquid::compile_with(file, source, Some(is_theme_filter), liquid::Mode::Lax) {
                 Ok(lowered) => {
                     if let Err(e) = liquid_env.add_template_owned(lowered.name, lowered.source) {
                         // The lowering wrote code minijinja refuses: our bug, not the author's.
@@ -411,6 +411,8 @@ fn liquid_environment(dir: &Path, os2: bool) -> Environment<'static> {
                 &format!("{folder}/{name}.liquid"),
                 &source,
                 Some(is_theme_filter),
+                // As a Shopify storefront renders them; `vitrine check` lists the places.
+                liquid::Mode::Lax,
             ),
             Err(_) => Ok(None),
         }

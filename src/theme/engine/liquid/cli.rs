@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use minijinja::Value;
 
-use super::{LiquidError, LiquidTemplate, Snippets};
+use super::{LiquidError, LiquidTemplate, Mode, Snippets};
 
 #[derive(Args, Debug, Clone)]
 pub struct RenderArgs {
@@ -34,6 +34,10 @@ pub struct RenderArgs {
     /// (for working on the Liquid front end).
     #[arg(long)]
     pub lowered: bool,
+    /// Read markup the strict parser refuses as Ruby Liquid's lax parser does (as a theme is
+    /// read), with a warning on stderr for each place.
+    #[arg(long)]
+    pub lax: bool,
 }
 
 /// Something that renders the same template again and again.
@@ -117,8 +121,17 @@ fn build(args: &RenderArgs) -> Result<Box<dyn Renderer>, String> {
             None => Snippets::None,
         };
         let name = args.template.display().to_string();
-        let template = LiquidTemplate::new(&name, &source, snippets)
+        let mode = if args.lax { Mode::Lax } else { Mode::Strict };
+        let template = LiquidTemplate::with_mode(&name, &source, snippets, mode)
             .map_err(|e: LiquidError| e.to_string())?;
+        if args.lax {
+            for warning in super::lax_warnings(&name, &source) {
+                eprintln!(
+                    "{}:{}: warning: {}",
+                    warning.file, warning.line, warning.message
+                );
+            }
+        }
         Ok(Box::new(Liquid(template)))
     } else {
         Ok(Box::new(html_renderer(

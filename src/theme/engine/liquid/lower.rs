@@ -297,6 +297,11 @@ fn may_interrupt(node: &Node, in_loop: bool) -> bool {
                 || otherwise.as_ref().is_some_and(|(b, _)| any(b))
         }
         Node::Case { arms, .. } => arms.iter().any(|arm| match arm {
+            // A `when` of several values is a hidden loop (see `case`): a `break`/`continue`
+            // in it leaves an interrupt for the real loop, as one in an included file does.
+            CaseArm::When(values, b, _) if values.len() > 1 => {
+                b.iter().any(|n| may_interrupt(n, false))
+            }
             CaseArm::When(_, b, _) | CaseArm::Else(b, _) => any(b),
         }),
         Node::Capture { body, .. } | Node::IfChanged(body, _) => any(body),
@@ -545,7 +550,18 @@ impl Lowerer<'_> {
                 } else {
                     "continue"
                 };
-                if self.in_loop() {
+                let in_when_loop = self
+                    .loops
+                    .last()
+                    .is_some_and(|l| l.kind == LoopKind::Hidden);
+                if in_when_loop {
+                    // The hidden loop of a `when` with several values stops; the real loop
+                    // after it takes the interrupt (see `may_interrupt`).
+                    self.emit(&format!(
+                        "{{% do {SCOPE}.interrupt({}) %}}{{% break %}}",
+                        quote(kind)
+                    ));
+                } else if self.in_loop() {
                     self.emit(&format!("{{% {kind} %}}"));
                 } else {
                     // In an included file: the loop that includes it stops (see `nodes`).
@@ -809,6 +825,13 @@ impl Lowerer<'_> {
             }
             _ => None,
         });
+        // `include` shares the includer's scope, and with it the `forloop` of a loop around it.
+        if self.local("forloop").is_none() {
+            let mut whole: &[Segment] = &[];
+            if let Some(code) = self.forloop(&mut whole) {
+                bindings.push(format!("forloop={code}"));
+            }
+        }
         match (&p.bound, alias) {
             (Some((Binding::For, value)), Some(alias)) => {
                 let id = self.id();

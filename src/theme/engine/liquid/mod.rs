@@ -31,8 +31,11 @@ pub mod cli;
 pub mod error;
 pub mod expr;
 pub mod filters;
+pub mod lax;
 pub mod lexer;
 mod locals;
+#[cfg(test)]
+mod loop_tests;
 pub mod lower;
 pub mod parser;
 #[cfg(test)]
@@ -49,6 +52,7 @@ use std::sync::Arc;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 pub use error::LiquidError;
+pub use parser::Mode;
 pub use runtime::Limits;
 
 /// A Liquid template lowered to minijinja source. The source keeps the Liquid line numbers.
@@ -58,22 +62,24 @@ pub struct Lowered {
     pub source: String,
 }
 
-/// Parses `source` (named `name` in errors) and lowers it.
+/// Parses `source` (named `name` in errors) strictly and lowers it.
 pub fn compile(name: &str, source: &str) -> Result<Lowered, LiquidError> {
-    compile_with(name, source, None)
+    compile_with(name, source, None, Mode::Strict)
 }
 
 /// The filter names a theme's environment knows: a filter outside them passes its input
 /// through, as on Shopify (`vitrine check` names it).
 pub type KnownFilters = fn(&str) -> bool;
 
-/// [`compile`], for a theme: unknown filters pass their input through.
+/// [`compile`] with a theme's known filters (unknown filters pass their input through) and a
+/// parsing mode (themes parse in [`Mode::Lax`], as Shopify storefronts render them).
 pub fn compile_with(
     name: &str,
     source: &str,
     known: Option<KnownFilters>,
+    mode: Mode,
 ) -> Result<Lowered, LiquidError> {
-    lowered(name, source, known, true)
+    lowered(name, source, known, true, mode)
 }
 
 /// `top_level`: the file is rendered on its own, never included (snippets are loaded with
@@ -83,15 +89,26 @@ fn lowered(
     source: &str,
     known: Option<KnownFilters>,
     top_level: bool,
+    mode: Mode,
 ) -> Result<Lowered, LiquidError> {
     let tokens = lexer::tokenize(name, source)?;
-    let mut nodes = parser::parse(name, tokens)?;
+    let (mut nodes, _) = parser::parse_with(name, tokens, mode)?;
     parser::strip_blank_bodies(&mut nodes);
     let source = lower::lower(name, &nodes, known, top_level)?;
     Ok(Lowered {
         name: name.to_string(),
         source,
     })
+}
+
+/// The places of a file that only Ruby Liquid's lax parser reads, for `vitrine check`: what
+/// the strict parser said about each. A file that fails to parse even in lax mode gives none
+/// (its error is reported on its own).
+pub fn lax_warnings(name: &str, source: &str) -> Vec<LiquidError> {
+    lexer::tokenize(name, source)
+        .and_then(|tokens| parser::parse_with(name, tokens, Mode::Lax))
+        .map(|(_, warnings)| warnings)
+        .unwrap_or_default()
 }
 
 /// The filters a template uses, by name and line (for `vitrine check`): every identifier
@@ -228,16 +245,17 @@ pub fn is_standard_filter(name: &str) -> bool {
 /// For a minijinja loader: the lowered source of a Liquid file, or a minijinja error that
 /// carries the [`LiquidError`] (recovered by [`render_error`]).
 pub fn load(name: &str, source: &str) -> Result<Option<String>, minijinja::Error> {
-    load_with(name, source, None)
+    load_with(name, source, None, Mode::Strict)
 }
 
-/// [`load`] with a theme's known filters (see [`compile_with`]).
+/// [`load`] with a theme's known filters and a parsing mode (see [`compile_with`]).
 pub fn load_with(
     name: &str,
     source: &str,
     known: Option<KnownFilters>,
+    mode: Mode,
 ) -> Result<Option<String>, minijinja::Error> {
-    match lowered(name, source, known, false) {
+    match lowered(name, source, known, false, mode) {
         Ok(lowered) => Ok(Some(lowered.source)),
         Err(err) => Err(minijinja::Error::new(
             minijinja::ErrorKind::SyntaxError,
@@ -419,18 +437,29 @@ pub struct LiquidTemplate {
 }
 
 impl LiquidTemplate {
-    /// Parses `source` (errors name it `name`); `render`/`include` read from `snippets`.
+    /// Parses `source` strictly (errors name it `name`); `render`/`include` read from
+    /// `snippets`.
     pub fn new(
         name: &str,
         source: &str,
         snippets: Snippets,
     ) -> Result<LiquidTemplate, LiquidError> {
-        let lowered = compile(name, source)?;
+        Self::with_mode(name, source, snippets, Mode::Strict)
+    }
+
+    /// [`LiquidTemplate::new`] in `mode` (the template and its snippets).
+    pub fn with_mode(
+        name: &str,
+        source: &str,
+        snippets: Snippets,
+        mode: Mode,
+    ) -> Result<LiquidTemplate, LiquidError> {
+        let lowered = compile_with(name, source, None, mode)?;
         let mut env = Environment::new();
         configure(&mut env);
         let loader_snippets = snippets.clone();
         env.set_loader(move |snippet| match loader_snippets.source(snippet) {
-            Some(source) => load(snippet, &source),
+            Some(source) => load_with(snippet, &source, None, mode),
             None => Ok(None),
         });
         env.add_template_owned(lowered.name, lowered.source)

@@ -4,6 +4,7 @@
 
 use super::error::LiquidError;
 use super::expr::{Condition, Expr, Filtered, Parser, Tok};
+use super::lax;
 use super::lexer::{Token, split_tag};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +118,25 @@ pub struct Tablerow {
     pub line: u32,
 }
 
+/// The markup of a `tablerow` tag, read.
+struct TablerowHeader {
+    var: String,
+    collection: Expr,
+    cols: Option<Expr>,
+    limit: Option<Expr>,
+    offset: Option<Expr>,
+}
+
+/// The markup of a `for` tag, read.
+struct ForHeader {
+    var: String,
+    collection: Expr,
+    name: String,
+    limit: Option<Expr>,
+    offset: Option<Offset>,
+    reversed: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
     With,
@@ -163,21 +183,55 @@ pub struct TreeBuilder<'a> {
     pos: usize,
     /// Names of the `for` loops and `liquid` tags we are in, for error messages.
     in_liquid_tag: bool,
+    /// Markup the strict reading refuses is read the lax way (see `lax.rs`)...
+    lax: bool,
+    /// ...and what the strict reading said is kept here.
+    warnings: Vec<LiquidError>,
 }
 
-/// Parses a whole template.
+/// How markup that the strict reading refuses is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// It is an error (`vitrine render`, the strict conformance cases).
+    #[default]
+    Strict,
+    /// It is read as Ruby Liquid's lax parser reads it, with a warning (themes, as Shopify
+    /// storefronts render them). Errors that the lax reading cannot get past stay errors.
+    Lax,
+}
+
+/// Parses a whole template strictly.
 pub fn parse(file: &str, tokens: Vec<Token>) -> Result<Vec<Node>, LiquidError> {
+    parse_with(file, tokens, Mode::Strict).map(|(nodes, _)| nodes)
+}
+
+/// Parses a whole template in `mode`; also returns, for each place read the lax way, what the
+/// strict reading said (always empty in strict mode).
+pub fn parse_with(
+    file: &str,
+    tokens: Vec<Token>,
+    mode: Mode,
+) -> Result<(Vec<Node>, Vec<LiquidError>), LiquidError> {
     let mut builder = TreeBuilder {
         file,
         tokens,
         pos: 0,
         in_liquid_tag: false,
+        lax: mode == Mode::Lax,
+        warnings: Vec::new(),
     };
     let (nodes, end) = builder.block(&[])?;
     if let Some((name, _, line)) = end {
         return Err(LiquidError::new(file, line, format!("unexpected '{name}'")));
     }
-    Ok(nodes)
+    Ok((nodes, builder.warnings))
+}
+
+/// A value's markup the way Ruby's `Variable` reads it: strictly, or else the lax way.
+fn strict_or_lax_filtered(file: &str, line: u32, markup: &str) -> Filtered {
+    Parser::new(file, line, markup)
+        .and_then(|mut p| p.filtered())
+        .unwrap_or_else(|_| lax::filtered(markup))
 }
 
 type BlockEnd = Option<(String, String, u32)>;
@@ -191,6 +245,26 @@ impl TreeBuilder<'_> {
         Parser::new(self.file, line, markup)
     }
 
+    /// The strict reading, or where it failed and the mode is lax, the lax reading (keeping
+    /// the strict error as a warning). When the lax reading fails too, the strict error is
+    /// the more precise one.
+    fn fallback<T>(
+        &mut self,
+        strict: Result<T, LiquidError>,
+        lax: impl FnOnce() -> Result<T, String>,
+    ) -> Result<T, LiquidError> {
+        match strict {
+            Err(err) if self.lax => match lax() {
+                Ok(value) => {
+                    self.warnings.push(err);
+                    Ok(value)
+                }
+                Err(_) => Err(err),
+            },
+            other => other,
+        }
+    }
+
     /// Reads nodes until one of `ends` (returned with its markup and line) or the end of input
     /// (None). A stray end tag is an error.
     fn block(&mut self, ends: &[&str]) -> Result<(Vec<Node>, BlockEnd), LiquidError> {
@@ -201,8 +275,9 @@ impl TreeBuilder<'_> {
             match token {
                 Token::Text { text, line } => nodes.push(Node::Text(text, line)),
                 Token::Output { markup, line } => {
-                    let mut parser = self.parser(line, &markup)?;
-                    nodes.push(Node::Output(parser.filtered()?, line));
+                    let strict = self.parser(line, &markup).and_then(|mut p| p.filtered());
+                    let filtered = self.fallback(strict, || Ok(lax::filtered(&markup)))?;
+                    nodes.push(Node::Output(filtered, line));
                 }
                 Token::Tag { name, markup, line } => {
                     if ends.contains(&name.as_str()) {
@@ -239,10 +314,16 @@ impl TreeBuilder<'_> {
     ) -> Result<(), LiquidError> {
         match name {
             "assign" => {
-                let mut p = self.parser(line, markup)?;
-                let target = p.target_name()?;
-                p.expect(&Tok::Assign)?;
-                let value = p.filtered()?;
+                let strict = self.parser(line, markup).and_then(|mut p| {
+                    let target = p.target_name()?;
+                    p.expect(&Tok::Assign)?;
+                    Ok((target, p.filtered()?))
+                });
+                let file = self.file;
+                let (target, value) = self.fallback(strict, || {
+                    let (target, value) = lax::assign(markup)?;
+                    Ok((target, strict_or_lax_filtered(file, line, value)))
+                })?;
                 nodes.push(Node::Assign {
                     name: target,
                     value,
@@ -250,16 +331,19 @@ impl TreeBuilder<'_> {
                 });
             }
             "capture" => {
-                let mut p = self.parser(line, markup)?;
-                let target = match p.peek() {
-                    Some(Tok::Str(s)) => {
-                        let s = s.clone();
-                        p.advance();
-                        s
-                    }
-                    _ => p.target_name()?,
-                };
-                p.expect_end()?;
+                let strict = self.parser(line, markup).and_then(|mut p| {
+                    let target = match p.peek() {
+                        Some(Tok::Str(s)) => {
+                            let s = s.clone();
+                            p.advance();
+                            s
+                        }
+                        _ => p.target_name()?,
+                    };
+                    p.expect_end()?;
+                    Ok(target)
+                });
+                let target = self.fallback(strict, || lax::capture(markup))?;
                 let (body, _, _, _) = self.block_until("capture", &["endcapture"], line)?;
                 nodes.push(Node::Capture {
                     name: target,
@@ -287,8 +371,9 @@ impl TreeBuilder<'_> {
                         line,
                     ));
                 } else {
-                    let mut p = self.parser(line, markup)?;
-                    nodes.push(Node::Output(p.filtered()?, line));
+                    let strict = self.parser(line, markup).and_then(|mut p| p.filtered());
+                    let filtered = self.fallback(strict, || Ok(lax::filtered(markup)))?;
+                    nodes.push(Node::Output(filtered, line));
                 }
             }
             "if" | "unless" => nodes.push(self.if_tag(name, markup, line)?),
@@ -297,7 +382,9 @@ impl TreeBuilder<'_> {
             "tablerow" => nodes.push(self.tablerow_tag(markup, line)?),
             "break" | "continue" => {
                 if !markup.is_empty() {
-                    return Err(self.err(line, format!("'{name}' takes no arguments")));
+                    // Ruby Liquid never reads this markup.
+                    let strict = Err(self.err(line, format!("'{name}' takes no arguments")));
+                    self.fallback(strict, || Ok(()))?;
                 }
                 nodes.push(if name == "break" {
                     Node::Break(line)
@@ -337,7 +424,20 @@ impl TreeBuilder<'_> {
             // offline, so it renders nothing.
             "render" if markup.trim() == "block" => {}
             "render" | "include" => {
-                let partial = self.partial(name, markup, line)?;
+                let strict = self.partial(name, markup, line);
+                let partial = self.fallback(strict, || {
+                    let found = lax::partial(markup)?;
+                    Ok(Partial {
+                        name: Expr::Str(found.name),
+                        bound: found.bound.map(|(is_for, value)| {
+                            let binding = if is_for { Binding::For } else { Binding::With };
+                            (binding, value)
+                        }),
+                        alias: found.alias,
+                        kwargs: found.kwargs,
+                        line,
+                    })
+                })?;
                 nodes.push(if name == "render" {
                     Node::Render(Box::new(partial))
                 } else {
@@ -388,7 +488,10 @@ impl TreeBuilder<'_> {
 
     fn if_tag(&mut self, name: &str, markup: &str, line: u32) -> Result<Node, LiquidError> {
         let end = if name == "if" { "endif" } else { "endunless" };
-        let mut first = self.parser(line, markup)?.whole_condition()?;
+        let strict = self
+            .parser(line, markup)
+            .and_then(|mut p| p.whole_condition());
+        let mut first = self.fallback(strict, || lax::condition(markup))?;
         if name == "unless" {
             first = Condition::Not(Box::new(first));
         }
@@ -401,7 +504,10 @@ impl TreeBuilder<'_> {
             branches.push((condition, body, branch_line));
             match tag.as_str() {
                 "elsif" => {
-                    condition = self.parser(tag_line, &tag_markup)?.whole_condition()?;
+                    let strict = self
+                        .parser(tag_line, &tag_markup)
+                        .and_then(|mut p| p.whole_condition());
+                    condition = self.fallback(strict, || lax::condition(&tag_markup))?;
                     branch_line = tag_line;
                 }
                 "else" => {
@@ -429,9 +535,12 @@ impl TreeBuilder<'_> {
     }
 
     fn case_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
-        let mut p = self.parser(line, markup)?;
-        let subject = p.expr()?;
-        p.expect_end()?;
+        let strict = self.parser(line, markup).and_then(|mut p| {
+            let subject = p.expr()?;
+            p.expect_end()?;
+            Ok(subject)
+        });
+        let subject = self.fallback(strict, || lax::case_subject(markup))?;
         // Whatever sits between `case` and the first `when` is dropped, as Liquid does.
         let (_, mut tag, mut tag_markup, mut tag_line) =
             self.block_until("case", &["when", "else", "endcase"], line)?;
@@ -439,18 +548,26 @@ impl TreeBuilder<'_> {
         loop {
             match tag.as_str() {
                 "when" => {
-                    let mut p = self.parser(tag_line, &tag_markup)?;
-                    let mut values = vec![p.expr()?];
-                    while p.eat(&Tok::Comma) || p.eat_word("or") {
-                        values.push(p.expr()?);
-                    }
-                    p.expect_end()?;
+                    let strict = self.parser(tag_line, &tag_markup).and_then(|mut p| {
+                        let mut values = vec![p.expr()?];
+                        while p.eat(&Tok::Comma) || p.eat_word("or") {
+                            values.push(p.expr()?);
+                        }
+                        p.expect_end()?;
+                        Ok(values)
+                    });
+                    let values = self.fallback(strict, || lax::when_values(&tag_markup))?;
                     let (body, next, next_markup, next_line) =
                         self.block_until("case", &["when", "else", "endcase"], line)?;
                     arms.push(CaseArm::When(values, body, tag_line));
                     (tag, tag_markup, tag_line) = (next, next_markup, next_line);
                 }
                 "else" => {
+                    // Unlike `if`'s, a `case`'s `else` with markup is an error in Ruby Liquid,
+                    // lax mode included.
+                    if !tag_markup.is_empty() {
+                        return Err(self.err(tag_line, "'else' in 'case' takes no arguments"));
+                    }
                     let (body, next, next_markup, next_line) =
                         self.block_until("case", &["when", "else", "endcase"], line)?;
                     arms.push(CaseArm::Else(body, tag_line));
@@ -468,6 +585,50 @@ impl TreeBuilder<'_> {
     }
 
     fn for_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let strict = self.for_header(markup, line);
+        let header = self.fallback(strict, || {
+            let found = lax::for_loop(markup)?;
+            Ok(ForHeader {
+                name: format!("{}-{}", found.var, found.collection_markup),
+                var: found.var,
+                collection: found.collection,
+                limit: found.limit,
+                offset: found
+                    .offset
+                    .map(|offset| offset.map_or(Offset::Continue, Offset::Expr)),
+                reversed: found.reversed,
+            })
+        })?;
+        let ForHeader {
+            var,
+            collection,
+            name,
+            limit,
+            offset,
+            reversed,
+        } = header;
+        let (body, tag, _, tag_line) = self.block_until("for", &["else", "endfor"], line)?;
+        let otherwise = if tag == "else" {
+            let (body, _, _, _) = self.block_until("for", &["endfor"], line)?;
+            Some((body, tag_line))
+        } else {
+            None
+        };
+        Ok(Node::For(Box::new(ForLoop {
+            var,
+            collection,
+            name,
+            limit,
+            offset,
+            reversed,
+            body,
+            otherwise,
+            line,
+        })))
+    }
+
+    /// `var in collection` and its `limit`, `offset` and `reversed`, read strictly.
+    fn for_header(&self, markup: &str, line: u32) -> Result<ForHeader, LiquidError> {
         let mut p = self.parser(line, markup)?;
         let var = p.loop_var()?;
         if !p.eat_word("in") {
@@ -502,27 +663,57 @@ impl TreeBuilder<'_> {
                 return Err(p.unexpected("expected 'limit', 'offset' or 'reversed'"));
             }
         }
-        let (body, tag, _, tag_line) = self.block_until("for", &["else", "endfor"], line)?;
-        let otherwise = if tag == "else" {
-            let (body, _, _, _) = self.block_until("for", &["endfor"], line)?;
-            Some((body, tag_line))
-        } else {
-            None
-        };
-        Ok(Node::For(Box::new(ForLoop {
+        Ok(ForHeader {
             var,
             collection,
             name,
             limit,
             offset,
             reversed,
+        })
+    }
+
+    fn tablerow_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+        let strict = self.tablerow_header(markup, line);
+        let header = self.fallback(strict, || {
+            let found = lax::tablerow(markup)?;
+            let pick = |key: &str| {
+                found
+                    .attributes
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| lax::expr(v, false))
+            };
+            Ok(TablerowHeader {
+                cols: pick("cols"),
+                limit: pick("limit"),
+                offset: pick("offset"),
+                var: found.var,
+                collection: found.collection,
+            })
+        })?;
+        let TablerowHeader {
+            var,
+            collection,
+            cols,
+            limit,
+            offset,
+        } = header;
+        let (body, _, _, _) = self.block_until("tablerow", &["endtablerow"], line)?;
+        Ok(Node::Tablerow(Box::new(Tablerow {
+            var,
+            collection,
+            cols,
+            limit,
+            offset,
             body,
-            otherwise,
             line,
         })))
     }
 
-    fn tablerow_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
+    /// `var in collection` and `cols`/`limit`/`offset`, read strictly.
+    fn tablerow_header(&self, markup: &str, line: u32) -> Result<TablerowHeader, LiquidError> {
         let mut p = self.parser(line, markup)?;
         let var = p.target_name()?;
         if !p.eat_word("in") {
@@ -542,16 +733,13 @@ impl TreeBuilder<'_> {
                 other => return Err(p.error(format!("unknown tablerow argument '{other}'"))),
             }
         }
-        let (body, _, _, _) = self.block_until("tablerow", &["endtablerow"], line)?;
-        Ok(Node::Tablerow(Box::new(Tablerow {
+        Ok(TablerowHeader {
             var,
             collection,
             cols,
             limit,
             offset,
-            body,
-            line,
-        })))
+        })
     }
 
     fn cycle_tag(&mut self, markup: &str, line: u32) -> Result<Node, LiquidError> {
@@ -743,8 +931,12 @@ impl TreeBuilder<'_> {
             tokens,
             pos: 0,
             in_liquid_tag: true,
+            lax: self.lax,
+            warnings: Vec::new(),
         };
-        let (body, end) = inner.block(&[])?;
+        let result = inner.block(&[]);
+        self.warnings.append(&mut inner.warnings);
+        let (body, end) = result?;
         if let Some((name, _, end_line)) = end {
             return Err(self.err(end_line, format!("unexpected '{name}'")));
         }
