@@ -130,6 +130,8 @@ fn lax_only_markup_renders_and_check_warns_about_it() {
         false,
     );
     let html = render(&theme, "lenient").expect("renders").expect("exists");
+    // A trailing comma after `render`'s arguments is no warning: Ruby Liquid scans them as
+    // `key: value` pairs in every mode.
     assert!(html.contains("B\n[HI][yes]\n(n!)"), "{html}");
     let problems = check(dir.path());
     let lenient: Vec<String> = problems
@@ -153,10 +155,6 @@ fn lax_only_markup_renders_and_check_warns_about_it() {
         (
             "sections/lenient.liquid:3: warning: ",
             "unexpected character '&'",
-        ),
-        (
-            "sections/lenient.liquid:4: warning: ",
-            "expected a variable name",
         ),
         (
             "templates/snippets/lenient-note.liquid:1: warning: ",
