@@ -31,13 +31,19 @@ fn folder_with(theme_dir: &Path, user_data: Option<&Path>) -> PathBuf {
     let inside = theme_dir.join(FOLDER);
     // Made here, not only by `prepare`: every caller must get the same answer, and whether the
     // folder can be made is only known by making it.
-    if inside.is_dir() || std::fs::create_dir(&inside).is_ok() {
+    if inside.is_dir() || (!marked_read_only(theme_dir) && std::fs::create_dir(&inside).is_ok()) {
         return inside;
     }
     match user_data {
         Some(base) => base.join("themes").join(theme_key(theme_dir)),
         None => inside,
     }
+}
+
+/// A folder whose mode grants no one write access is meant to stay as it is, even to a user
+/// (root) who could write into it anyway.
+fn marked_read_only(dir: &Path) -> bool {
+    std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly())
 }
 
 /// `$XDG_DATA_HOME/vitrine`, else `~/.local/share/vitrine`.
@@ -139,6 +145,21 @@ mod tests {
         std::fs::write(&products, "[]").expect("edit");
         prepare(theme.path()).expect("again");
         assert_eq!(std::fs::read_to_string(&products).expect("read"), "[]");
+    }
+
+    #[test]
+    fn a_theme_folder_marked_read_only_is_left_alone_even_by_root() {
+        let theme = tempfile::tempdir().expect("tempdir");
+        let user = tempfile::tempdir().expect("tempdir");
+        let mut mode = std::fs::metadata(theme.path()).expect("meta").permissions();
+        mode.set_readonly(true);
+        std::fs::set_permissions(theme.path(), mode.clone()).expect("chmod");
+        let root = folder_with(theme.path(), Some(user.path()));
+        #[allow(clippy::permissions_set_readonly_false)]
+        mode.set_readonly(false);
+        std::fs::set_permissions(theme.path(), mode).expect("chmod back");
+        assert!(root.starts_with(user.path()), "{}", root.display());
+        assert!(!theme.path().join(FOLDER).exists());
     }
 
     #[test]
