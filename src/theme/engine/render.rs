@@ -72,18 +72,27 @@ impl Object for Scope {
             DEPTH_KEY => return Some(Value::from(self.depth)),
             liquid::runtime::SNIPPET_GLOBALS_KEY => {
                 // What a Liquid snippet sees besides its arguments, as on Shopify: the global
-                // objects, the page's own (`product` on a product page), and the `section` it
-                // is rendered in (Dawn's media gallery reads `product` and `section.settings`
-                // without being passed either). Not the caller's variables, nor its `block`.
-                let section = match &self.layer {
-                    Layer::Section(section) | Layer::Block { section, .. } => section.clone(),
-                    Layer::Snippet(_) | Layer::Layout { .. } => Value::from(()),
+                // objects, the page's own (`product` on a product page), the `section` it is
+                // rendered in (Dawn's media gallery reads `product` and `section.settings`
+                // without being passed either) and, inside a theme block, that `block` and its
+                // `closest` (Horizon's card gallery reads `block.settings` and
+                // `closest.product`). Not the caller's variables.
+                let layer = match &self.layer {
+                    Layer::Section(section) => Layer::Section(section.clone()),
+                    Layer::Block {
+                        section,
+                        block,
+                        closest,
+                        ..
+                    } => Layer::Block {
+                        section: section.clone(),
+                        block: block.clone(),
+                        closest: closest.clone(),
+                        args: Vec::new(),
+                    },
+                    Layer::Snippet(_) | Layer::Layout { .. } => Layer::Section(Value::from(())),
                 };
-                return Some(Scope::value(
-                    Layer::Section(section),
-                    self.page.clone(),
-                    self.depth + 1,
-                ));
+                return Some(Scope::value(layer, self.page.clone(), self.depth + 1));
             }
             _ => {}
         }
