@@ -26,6 +26,23 @@ pub struct Shop {
     pub money_with_currency_format: String,
     pub primary_locale: String,
     pub locales: Vec<String>,
+    /// The shop's country (ISO 3166 alpha-2); without one, the country of its currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+}
+
+impl Shop {
+    /// The shop's country: `country_code`, else the first two letters of the currency's ISO
+    /// 4217 code, which name its country (`CAD` -> `CA`) for every currency but the euro.
+    pub fn country(&self) -> String {
+        if let Some(code) = self.country_code.as_deref().filter(|c| c.len() == 2) {
+            return code.to_ascii_uppercase();
+        }
+        match self.currency.get(..2) {
+            Some("EU") | None => "DE".into(),
+            Some(code) => code.to_ascii_uppercase(),
+        }
+    }
 }
 
 fn default_currency_symbol() -> String {

@@ -54,6 +54,7 @@ pub(crate) fn test_catalog() -> Catalog {
         money_with_currency_format: "${{amount}} CAD".into(),
         primary_locale: "en".into(),
         locales: vec!["en".into()],
+        country_code: None,
     };
     let products = vec![
         product(

@@ -504,7 +504,11 @@ fn content_for_header(page: &Page, set_window_shopify: bool) -> String {
     let globals = serde_json::json!({
         "shop": shop_text("permanent_domain").or_else(|| shop_text("domain")),
         "locale": page.locale_code,
-        "country": shop_text("country_code"),
+        "country": page
+            .global("localization")
+            .and_then(|l| l.get_attr("country").ok())
+            .and_then(|c| c.get_attr("iso_code").ok())
+            .and_then(|c| c.as_str().map(str::to_owned)),
         "routes": {"root": root},
         "currency": {"active": currency, "rate": "1.0"},
     });

@@ -730,6 +730,12 @@ async fn the_localization_form_switches_the_language_of_the_page() {
         )
         .await;
     assert_eq!(unknown.location(), Some("/cart"));
+    // The shop sells in one country, its own, with its currency.
+    let page = app.visitor().get("/fr/pages/about").await.text();
+    assert_has(
+        &page,
+        &["<span class=\"country\">Canada (CAD $, metric) of 1</span>"],
+    );
 }
 
 #[tokio::test]

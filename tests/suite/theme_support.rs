@@ -26,6 +26,7 @@ pub fn shop_with_format(money_format: &str, with_currency: &str) -> Shop {
         money_with_currency_format: with_currency.into(),
         primary_locale: "en".into(),
         locales: vec!["en".into(), "fr".into()],
+        country_code: None,
     }
 }
 

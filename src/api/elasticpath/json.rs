@@ -318,6 +318,7 @@ mod tests {
             money_with_currency_format: format.into(),
             primary_locale: "en".into(),
             locales: vec!["en".into()],
+            country_code: None,
         }
     }
 

@@ -1141,9 +1141,16 @@ pub fn locale_values(
         ("account_addresses_url", url("/account/addresses")),
         ("storefront_login_url", url("/password")),
     ]);
+    let shop = catalog.shop();
+    let languages = Value::from(available);
+    let currency = super::country::currency_value(&shop.currency, &shop.currency_symbol);
+    let country = super::country::country_value(&shop.country(), &currency, &languages);
     let localization = Value::from_pairs([
-        ("available_languages", Value::from(available)),
+        ("available_languages", languages),
         ("language", language(code)),
+        ("country", country.clone()),
+        ("available_countries", Value::from(vec![country.clone()])),
+        ("market", country.get_attr("market").unwrap_or_default()),
     ]);
     let catalog = Arc::new(CatalogValues::build(catalog.clone(), &prefix));
     LocaleValues {

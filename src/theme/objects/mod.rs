@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod collection;
 pub mod content;
 pub mod context;
+pub mod country;
 pub mod dynamic;
 pub mod filters;
 pub mod fragments;
