@@ -76,6 +76,10 @@ pub fn app(state: AppState) -> Router {
         .route(theme::EVENTS_PATH, get(pages::live::events))
         .route(theme::LIVE_RELOAD_PATH, get(pages::live::script))
         .route(
+            &format!("{}/{{file}}", theme::COMPILED_ASSETS_PATH),
+            get(pages::live::compiled_asset),
+        )
+        .route(
             theme::cdn::STANDARD_EVENTS_PATH,
             get(pages::live::standard_events),
         )

@@ -40,3 +40,23 @@ pub async fn standard_events() -> impl IntoResponse {
         crate::theme::cdn::STANDARD_EVENTS_JS,
     )
 }
+
+/// GET /__vitrine/compiled_assets/{file}: a bundle of the theme's `{% stylesheet %}` tags, as
+/// Shopify serves them (linked from `content_for_header`).
+pub async fn compiled_asset(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    match state.theme().style_bundle(&file) {
+        Some(css) => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                // The URL carries the bundle's digest; a changed stylesheet gets a new one.
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            css.to_string(),
+        )
+            .into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -7,6 +7,9 @@
 //! See `docs/theme.md` for the theme author's view.
 
 pub mod cdn;
+
+/// Where the bundled stylesheets of a Shopify theme are served (`{COMPILED_ASSETS_PATH}/styles.css`).
+pub const COMPILED_ASSETS_PATH: &str = "/__vitrine/compiled_assets";
 pub mod engine;
 pub mod objects;
 
@@ -313,7 +316,11 @@ impl Theme {
         let scope = Scope::value(
             Layer::Layout {
                 content_for_layout: Value::from_safe_string(content),
-                content_for_header: Value::from_safe_string(content_for_header(&ctx.page, false)),
+                content_for_header: Value::from_safe_string(content_for_header(
+                    &ctx.page,
+                    false,
+                    &[],
+                )),
             },
             ctx.page.clone(),
             0,
@@ -369,6 +376,17 @@ impl Theme {
                 .insert(name.to_owned(), body.clone());
         }
         Some(rendered)
+    }
+
+    /// One of the bundled stylesheets of a Shopify theme's `{% stylesheet %}` tags
+    /// (`styles.css`, `block-styles.css`, `snippet-styles.css`).
+    pub fn style_bundle(&self, name: &str) -> Option<Arc<str>> {
+        let compiled = self.inner.compiled();
+        compiled
+            .style_bundles
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.css.clone())
     }
 
     /// The directory the HTTP layer serves at `/static/`: `assets/` of a Shopify theme.
@@ -465,7 +483,11 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
     let scope = Scope::value(
         Layer::Layout {
             content_for_layout: Value::from_safe_string(content),
-            content_for_header: Value::from_safe_string(content_for_header(page, true)),
+            content_for_header: Value::from_safe_string(content_for_header(
+                page,
+                true,
+                &compiled.style_bundles,
+            )),
         },
         page.clone(),
         0,
@@ -483,7 +505,11 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
 /// Content-Security-Policy allows no inline scripts. A Shopify theme (`set_window_shopify`)
 /// also gets them on `window.Shopify` by an inline script, as on Shopify, where theme scripts
 /// read `Shopify.routes.root` or `Shopify.designMode` without checking that `Shopify` exists.
-fn content_for_header(page: &Page, set_window_shopify: bool) -> String {
+fn content_for_header(
+    page: &Page,
+    set_window_shopify: bool,
+    style_bundles: &[engine::loader::StyleBundle],
+) -> String {
     let root = if page.prefix.is_empty() {
         "/".to_owned()
     } else {
@@ -523,6 +549,12 @@ fn content_for_header(page: &Page, set_window_shopify: bool) -> String {
     if set_window_shopify {
         out.push_str(&format!(
             "\n<script>window.Shopify = Object.assign(window.Shopify || {{}}, {globals});</script>"
+        ));
+    }
+    for bundle in style_bundles {
+        out.push_str(&format!(
+            "\n<link rel=\"stylesheet\" href=\"{COMPILED_ASSETS_PATH}/{}?v={}\">",
+            bundle.name, bundle.version
         ));
     }
     if page.live_reload {

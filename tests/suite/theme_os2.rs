@@ -127,6 +127,45 @@ async fn closest_and_static_block_arguments_reach_the_block_and_its_children() {
     );
 }
 
+/// `{% stylesheet %}` prints nothing where it stands: every section's, block's and snippet's
+/// stylesheet is served in one bundle per kind, linked from `content_for_header`, as Shopify
+/// does (its body is not Liquid).
+#[tokio::test]
+async fn stylesheet_tags_are_bundled_and_linked_from_the_head() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/products/red-rain-coat").await.text();
+    assert!(!html.contains("letter-spacing: 0.02em"), "{html}");
+    let link = |name: &str| {
+        let start = html
+            .find(&format!("href=\"/__vitrine/compiled_assets/{name}?v="))
+            .unwrap_or_else(|| panic!("no link to {name}: {html}"));
+        let href = &html[start + "href=\"".len()..];
+        href[..href.find('"').unwrap_or(0)].to_owned()
+    };
+    let sections = app.visitor().get(&link("styles.css")).await;
+    assert_eq!(sections.status.as_u16(), 200);
+    assert!(
+        sections.text().contains(
+            "/* sections/main-product.liquid */\n.product h1 { letter-spacing: 0.02em; }"
+        ),
+        "{}",
+        sections.text()
+    );
+    let blocks = app.visitor().get(&link("block-styles.css")).await.text();
+    assert!(
+        blocks.contains(".closest { font-style: italic; /* {{ not rendered }} */ }"),
+        "{blocks}"
+    );
+    assert!(
+        !html.contains("snippet-styles.css"),
+        "no snippet has a stylesheet"
+    );
+    app.visitor()
+        .get("/__vitrine/compiled_assets/snippet-styles.css")
+        .await
+        .expect(404);
+}
+
 /// Shopify's standard events module, which themes import from Shopify's CDN by URL, is served
 /// locally and the page's import map points at it.
 #[tokio::test]

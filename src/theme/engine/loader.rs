@@ -76,6 +76,69 @@ pub struct Compiled {
     /// Liquid assets as rendered, by served name: they depend on nothing but the theme, so each
     /// renders once per compiled theme (a reload builds a new, empty cache).
     pub rendered_assets: std::sync::Mutex<HashMap<String, Arc<str>>>,
+    /// The `{% stylesheet %}` bodies of sections, blocks and snippets, one bundle per kind.
+    pub style_bundles: Vec<StyleBundle>,
+}
+
+/// One of the stylesheets Shopify makes of a theme's `{% stylesheet %}` tags: `styles.css`
+/// (sections), `block-styles.css` and `snippet-styles.css`, each every file's body in file order.
+/// <https://shopify.dev/docs/storefronts/themes/best-practices/javascript-and-stylesheet-tags>
+#[derive(Debug)]
+pub struct StyleBundle {
+    pub name: &'static str,
+    pub css: Arc<str>,
+    /// A digest of `css`, for the URL's `?v=` (a changed stylesheet gets a new URL).
+    pub version: String,
+}
+
+/// The bundles of a Shopify theme's stylesheets; empty ones are left out.
+fn style_bundles(dir: &Path, sources: &HashMap<String, String>) -> Vec<StyleBundle> {
+    let snippets: Vec<(String, String)> = walk(&dir.join("snippets"))
+        .into_iter()
+        .filter_map(|path| {
+            let file = relative(dir, &path)?;
+            let source = std::fs::read_to_string(&path).ok()?;
+            is_liquid(&file).then_some((file, source))
+        })
+        .collect();
+    let mut bundles = Vec::new();
+    for (folder, name) in [
+        ("sections/", "styles.css"),
+        ("blocks/", "block-styles.css"),
+        ("snippets/", "snippet-styles.css"),
+    ] {
+        let mut files: Vec<(&str, &str)> = if folder == "snippets/" {
+            snippets
+                .iter()
+                .map(|(f, s)| (f.as_str(), s.as_str()))
+                .collect()
+        } else {
+            sources
+                .iter()
+                .filter(|(f, _)| f.starts_with(folder) && is_liquid(f))
+                .map(|(f, s)| (f.as_str(), s.as_str()))
+                .collect()
+        };
+        files.sort_unstable();
+        let mut css = String::new();
+        for (file, source) in files {
+            if let Some(body) = liquid::stylesheet_body(file, source) {
+                css.push_str(&format!("/* {file} */\n{}\n", body.trim()));
+            }
+        }
+        if css.is_empty() {
+            continue;
+        }
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(css.as_bytes());
+        let version = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        bundles.push(StyleBundle {
+            name,
+            css: css.into(),
+            version,
+        });
+    }
+    bundles
 }
 
 impl std::fmt::Debug for Compiled {
@@ -331,6 +394,11 @@ pub fn load(
         &liquid_assets,
         &settings,
     ));
+    let style_bundles = if os2 {
+        style_bundles(dir, &sources)
+    } else {
+        Vec::new()
+    };
     Compiled {
         env,
         sections,
@@ -348,6 +416,7 @@ pub fn load(
         liquid_templates,
         liquid_assets,
         rendered_assets: Default::default(),
+        style_bundles,
     }
 }
 

@@ -535,12 +535,12 @@ impl Lowerer<'_> {
                 body,
                 line,
             } => {
-                let (open, close) = if *javascript {
-                    ("<script>", "</script>")
-                } else {
-                    ("<style>", "</style>")
-                };
-                self.text(&format!("{open}{body}{close}"), *line);
+                // A stylesheet prints nothing in place: as on Shopify, the theme serves every
+                // file's stylesheet in one bundle that `content_for_header` links (a block
+                // rendered for each of 17 product cards would otherwise repeat it 17 times).
+                if *javascript {
+                    self.text(&format!("<script>{body}</script>"), *line);
+                }
             }
             Node::Tablerow(tablerow) => self.tablerow(tablerow)?,
             Node::Break(line) | Node::Continue(line) => {

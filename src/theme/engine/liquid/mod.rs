@@ -237,6 +237,24 @@ pub fn references(name: &str, source: &str) -> Vec<(Reference, u32)> {
     out
 }
 
+/// The verbatim body of a file's `{% stylesheet %}` tag (Shopify allows one per file), for the
+/// theme's bundled stylesheets. `None` without one, or when the file does not lex.
+pub fn stylesheet_body(name: &str, source: &str) -> Option<String> {
+    let tokens = lexer::tokenize(name, source).ok()?;
+    let mut body: Option<String> = None;
+    for token in tokens {
+        match (token, body.as_mut()) {
+            (lexer::Token::Tag { name, .. }, None) if name == "stylesheet" => {
+                body = Some(String::new());
+            }
+            (lexer::Token::Tag { name, .. }, Some(_)) if name == "endstylesheet" => return body,
+            (lexer::Token::Text { text, .. }, Some(body)) => body.push_str(&text),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Whether `name` is one of Liquid's standard filters.
 pub fn is_standard_filter(name: &str) -> bool {
     lower::STANDARD_FILTERS.contains(&name)

@@ -55,7 +55,8 @@ pub enum Node {
     Paginate(Box<Paginate>),
     /// `{% style %}...{% endstyle %}`: the body inside `<style data-shopify>`.
     Style(Vec<Node>, u32),
-    /// `{% stylesheet %}` / `{% javascript %}`: the verbatim body, as `<style>` or `<script>`.
+    /// `{% stylesheet %}` / `{% javascript %}`: the verbatim body; a script prints as `<script>`,
+    /// a stylesheet goes to the theme's bundle.
     ThemeAsset {
         javascript: bool,
         body: String,
