@@ -150,9 +150,14 @@ async fn start_app(dir: &Path) -> SocketAddr {
 
 /// The app on a real port serving the theme at `theme`, with a database in `dir`.
 async fn start_app_with_theme(theme: &Path, dir: &Path) -> SocketAddr {
+    start_app_watching(theme, dir, false).await
+}
+
+/// [`start_app_with_theme`], watching the theme's files when `watch` (hot reload).
+async fn start_app_watching(theme: &Path, dir: &Path, watch: bool) -> SocketAddr {
     let mut config = Config::for_theme(theme);
     config.db = dir.join("store.db");
-    config.watch = false;
+    config.watch = watch;
     let state = AppState::open(config).await.expect("the app starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -1392,6 +1397,45 @@ async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_sect
     assert_eq!(page.path().await, "/products/red-rain-coat");
     assert_eq!(page.server_quantity().await, json!(1));
     page.screenshot("os2-product-added", DESKTOP).await;
+    let errors = browser_errors(&page.client).await;
+    assert!(errors.is_empty(), "page errors: {errors:#?}");
+    page.client.close().await.expect("close the browser");
+}
+
+/// Hot reload in a Shopify theme: saving a section swaps the section in place (no page load)
+/// with its new markup and its new `{% stylesheet %}`, which lives in the bundled stylesheet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_a_shopify_section_swaps_it_in_with_its_new_stylesheet() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let theme = dir.path().join("theme");
+    crate::theme_support::copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2"),
+        &theme,
+    );
+    let addr = start_app_watching(&theme, dir.path(), true).await;
+    let (_driver, page) = open_page(&tools, addr, dir.path()).await;
+    page.goto("/products/red-rain-coat").await;
+    page.js("window.__vitrine_same_page = true;").await;
+    // The footer is a static section (`{% section 'footer' %}`): its id is its file's name.
+    std::fs::write(
+        theme.join("sections/footer.liquid"),
+        "<footer class=\"edited\">Edited</footer>\n\
+         {% stylesheet %}.edited { color: rgb(1, 2, 3); }{% endstylesheet %}\n\
+         {% schema %}{ \"name\": \"Footer\" }{% endschema %}\n",
+    )
+    .expect("save the section");
+    page.until(
+        "the edited section with its new stylesheet",
+        "(document.querySelector('footer.edited') || {}).textContent === 'Edited' \
+         && getComputedStyle(document.querySelector('footer.edited')).color === 'rgb(1, 2, 3)'",
+    )
+    .await;
+    assert_eq!(
+        page.js("return window.__vitrine_same_page === true").await,
+        json!(true),
+        "the page was loaded again instead of swapping the section"
+    );
     let errors = browser_errors(&page.client).await;
     assert!(errors.is_empty(), "page errors: {errors:#?}");
     page.client.close().await.expect("close the browser");

@@ -79,6 +79,10 @@ pub const LIVE_RELOAD_JS: &str = r#"(() => {
       const html = sections[id];
       if (typeof html !== "string") return location.reload();
       element.outerHTML = html;
+      // A Shopify section's `{% stylesheet %}` lives in the bundled stylesheets: fetch them anew.
+      for (const link of document.querySelectorAll('link[href*="/__vitrine/compiled_assets/"]')) {
+        swapCss(new URL(link.href, location.href).pathname);
+      }
     } catch (_) {
       location.reload();
     }
