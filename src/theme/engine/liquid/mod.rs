@@ -31,6 +31,7 @@ pub mod cli;
 pub mod error;
 pub mod expr;
 pub mod filters;
+mod fold;
 pub mod lexer;
 mod locals;
 pub mod lower;

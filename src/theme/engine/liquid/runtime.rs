@@ -368,6 +368,34 @@ impl Object for Scope {
                     Ok(Value::from(*counter))
                 }
             }
+            "restore" => {
+                // Counters and cycles the lowering folded (see fold.rs), as they stand here.
+                let (counters, cycles): (Value, Value) = from_args(args)?;
+                let mut inner = self.lock();
+                for name in counters.try_iter()? {
+                    let value = counters.get_item(&name)?.as_i64().unwrap_or(0);
+                    if let Some(name) = name.as_str() {
+                        inner.counters.insert(name.to_string(), value);
+                    }
+                }
+                for entry in cycles.try_iter()? {
+                    let (named, key, slot) = (
+                        entry.get_item(&Value::from(0))?,
+                        entry.get_item(&Value::from(1))?,
+                        entry.get_item(&Value::from(2))?,
+                    );
+                    let (Some(key), Some(slot)) = (key.as_str(), slot.as_usize()) else {
+                        continue;
+                    };
+                    let map = if named.is_true() {
+                        &mut inner.named_cycles
+                    } else {
+                        &mut inner.cycles
+                    };
+                    map.insert(key.to_string(), slot);
+                }
+                Ok(Value::UNDEFINED)
+            }
             "cycle" => {
                 let (key, named, values): (Value, bool, Value) = from_args(args)?;
                 Ok(self.cycle(&key, named, &values))
