@@ -10,7 +10,6 @@
 //! runtime from then on. `render` needs nothing: a rendered file has a scope of its own.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 
 use super::expr::Expr;
 use super::locals::{each_condition_read, each_filtered_read, each_read};
@@ -241,23 +240,21 @@ impl Folding {
     }
 }
 
-/// `{% do _lq_s.restore({counters}, [[named, key, index], ...]) %}`, or None for no state.
+/// `{% do _lq_s.restore("i", 1, true, "group", 2, ...) %}`, or None for no state: a counter's
+/// name and value, then a cycle's kind (named or not), key and position. Flat constant
+/// arguments: a map or list literal would be built at every render.
 fn restore(counters: &BTreeMap<String, i64>, cycles: &BTreeMap<CycleKey, usize>) -> Option<String> {
     if counters.is_empty() && cycles.is_empty() {
         return None;
     }
-    let mut code = format!("{{% do {SCOPE}.restore({{");
-    for (index, (name, value)) in counters.iter().enumerate() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(code, "{separator}{}: {value}", quote(name));
+    let mut args = Vec::new();
+    for (name, value) in counters {
+        args.push(format!("{}, {value}", quote(name)));
     }
-    code.push_str("}, [");
-    for (index, ((named, key), slot)) in cycles.iter().enumerate() {
-        let separator = if index == 0 { "" } else { ", " };
-        let _ = write!(code, "{separator}[{named}, {}, {slot}]", quote(key));
+    for ((named, key), slot) in cycles {
+        args.push(format!("{named}, {}, {slot}", quote(key)));
     }
-    code.push_str("]) %}");
-    Some(code)
+    Some(format!("{{% do {SCOPE}.restore({}) %}}", args.join(", ")))
 }
 
 #[cfg(test)]

@@ -852,7 +852,12 @@ impl Lowerer<'_> {
             Some(alias) => quote(alias),
             None => "none".into(),
         };
-        let kwargs = self.kwargs_dict(&p.kwargs, p.line)?;
+        // None rather than an empty map: a map literal is built at every render.
+        let kwargs = if p.kwargs.is_empty() {
+            "none".to_string()
+        } else {
+            self.kwargs_dict(&p.kwargs, p.line)?
+        };
         self.emit(&format!(
             "{{{{ {SCOPE}.render({name}, {}, {value}, {alias}, {kwargs}) }}}}",
             quote(mode)
