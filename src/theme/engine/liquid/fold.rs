@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::expr::Expr;
 use super::locals::{each_condition_read, each_filtered_read, each_read};
-use super::lower::{SCOPE, quote};
 use super::parser::{CaseArm, Node};
 
 /// A cycle group: (named with `cycle 'name': ...`, key).
@@ -191,9 +190,9 @@ impl Folding {
     }
 
     /// Called before lowering `node` in the straight-line part of the file: hands whatever
-    /// `node` may see or change over to the runtime, returning the code that writes the folded
-    /// state into the scope (if any).
-    pub fn before(&mut self, node: &Node) -> Option<String> {
+    /// `node` may see or change over to the runtime, returning the state to write into the
+    /// scope (if any).
+    pub fn before(&mut self, node: &Node) -> Option<Handover> {
         if !self.enabled {
             return None;
         }
@@ -211,7 +210,7 @@ impl Folding {
             self.enabled = false;
             let counters = std::mem::take(&mut self.counters);
             let cycles = std::mem::take(&mut self.cycles);
-            return restore(&counters, &cycles);
+            return handover(counters, cycles);
         }
         let mut counters = BTreeMap::new();
         for name in touch.counters.iter().chain(touch.reads.iter()) {
@@ -236,25 +235,23 @@ impl Folding {
         for name in counters.keys() {
             self.dynamic_counters.insert(name.clone());
         }
-        restore(&counters, &cycles)
+        handover(counters, cycles)
     }
 }
 
-/// `{% do _lq_s.restore("i", 1, true, "group", 2, ...) %}`, or None for no state: a counter's
-/// name and value, then a cycle's kind (named or not), key and position. Flat constant
-/// arguments: a map or list literal would be built at every render.
-fn restore(counters: &BTreeMap<String, i64>, cycles: &BTreeMap<CycleKey, usize>) -> Option<String> {
-    if counters.is_empty() && cycles.is_empty() {
-        return None;
-    }
-    let mut args = Vec::new();
-    for (name, value) in counters {
-        args.push(format!("{}, {value}", quote(name)));
-    }
-    for ((named, key), slot) in cycles {
-        args.push(format!("{named}, {}, {slot}", quote(key)));
-    }
-    Some(format!("{{% do {SCOPE}.restore({}) %}}", args.join(", ")))
+/// Folded state handed over to the runtime: counters by name, cycle positions by group. The
+/// lowering writes it into the scope with one `restore` call.
+#[derive(Default)]
+pub struct Handover {
+    pub counters: BTreeMap<String, i64>,
+    pub cycles: BTreeMap<CycleKey, usize>,
+}
+
+fn handover(
+    counters: BTreeMap<String, i64>,
+    cycles: BTreeMap<CycleKey, usize>,
+) -> Option<Handover> {
+    (!counters.is_empty() || !cycles.is_empty()).then_some(Handover { counters, cycles })
 }
 
 #[cfg(test)]

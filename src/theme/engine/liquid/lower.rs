@@ -6,14 +6,15 @@
 //! What is resolved here, at lowering time: variable names (loop variables become minijinja
 //! locals, everything else is looked up in the render's scope object), `forloop.*` (mapped onto
 //! minijinja's `loop`, or a saved outer `loop` for `parentloop`), literals, filter names, the
-//! grouping of `and`/`or`.
+//! grouping of `and`/`or`, and what counters and cycles print in the straight-line part of a
+//! top-level file (see `fold.rs`).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::error::LiquidError;
 use super::expr::{CmpOp, Condition, Expr, Filter, Filtered, Path, PathRoot, Segment};
-use super::fold::{Folding, cycle_key};
+use super::fold::{Folding, Handover, cycle_key};
 use super::parser::{Binding, CaseArm, ForLoop, Node, Offset, Partial, Tablerow, ThemeCall};
 
 /// Liquid's standard filters: `| name` becomes `|liquid_name`; any other filter keeps its name
@@ -435,8 +436,8 @@ impl Lowerer<'_> {
         if self.nesting > 0 {
             return self.node_inner(node);
         }
-        if let Some(code) = self.folding.before(node) {
-            self.emit(&code);
+        if let Some(handover) = self.folding.before(node) {
+            self.restore(&handover);
         }
         // Anything that may run its body other than once leaves the straight-line part.
         let straight = matches!(
@@ -461,6 +462,20 @@ impl Lowerer<'_> {
         let result = self.node_inner(node);
         self.nesting -= 1;
         result
+    }
+
+    /// `{% do _lq_s.restore("i", 1, true, "group", 2, ...) %}`: a counter's name and value,
+    /// then a cycle's kind (named or not), key and position. Flat constant arguments: a map or
+    /// list literal would be built at every render.
+    fn restore(&mut self, handover: &Handover) {
+        let mut args = Vec::new();
+        for (name, value) in &handover.counters {
+            args.push(format!("{}, {value}", quote(name)));
+        }
+        for ((named, key), slot) in &handover.cycles {
+            args.push(format!("{named}, {}, {slot}", quote(key)));
+        }
+        self.emit(&format!("{{% do {SCOPE}.restore({}) %}}", args.join(", ")));
     }
 
     fn node_inner(&mut self, node: &Node) -> Result<(), LiquidError> {
