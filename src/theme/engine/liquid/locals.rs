@@ -147,7 +147,7 @@ fn condition_reads(c: &Condition, name: &str) -> bool {
 }
 
 /// Calls `f` with each variable an expression reads; None for a computed name (`[expr]`).
-fn each_read(e: &Expr, f: &mut dyn FnMut(Option<&str>)) {
+pub(super) fn each_read(e: &Expr, f: &mut dyn FnMut(Option<&str>)) {
     match e {
         Expr::Range(a, b) => {
             each_read(a, f);
@@ -171,7 +171,7 @@ fn each_read(e: &Expr, f: &mut dyn FnMut(Option<&str>)) {
     }
 }
 
-fn each_filtered_read(filtered: &Filtered, f: &mut dyn FnMut(Option<&str>)) {
+pub(super) fn each_filtered_read(filtered: &Filtered, f: &mut dyn FnMut(Option<&str>)) {
     each_read(&filtered.expr, f);
     for filter in &filtered.filters {
         filter.args.iter().for_each(|a| each_read(a, f));
@@ -179,7 +179,7 @@ fn each_filtered_read(filtered: &Filtered, f: &mut dyn FnMut(Option<&str>)) {
     }
 }
 
-fn each_condition_read(c: &Condition, f: &mut dyn FnMut(Option<&str>)) {
+pub(super) fn each_condition_read(c: &Condition, f: &mut dyn FnMut(Option<&str>)) {
     match c {
         Condition::Value(e) => each_read(e, f),
         Condition::Compare(a, _, b) => {

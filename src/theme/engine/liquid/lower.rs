@@ -6,13 +6,15 @@
 //! What is resolved here, at lowering time: variable names (loop variables become minijinja
 //! locals, everything else is looked up in the render's scope object), `forloop.*` (mapped onto
 //! minijinja's `loop`, or a saved outer `loop` for `parentloop`), literals, filter names, the
-//! grouping of `and`/`or`.
+//! grouping of `and`/`or`, and what counters and cycles print in the straight-line part of a
+//! top-level file (see `fold.rs`).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::error::LiquidError;
 use super::expr::{CmpOp, Condition, Expr, Filter, Filtered, Path, PathRoot, Segment};
+use super::fold::{Folding, Handover, cycle_key};
 use super::parser::{Binding, CaseArm, ForLoop, Node, Offset, Partial, Tablerow, ThemeCall};
 
 /// Liquid's standard filters: `| name` becomes `|liquid_name`; any other filter keeps its name
@@ -219,6 +221,10 @@ struct Lowerer<'a> {
     paginated: Vec<(Path, String)>,
     /// Variables kept in minijinja's frames rather than the scope (see `locals.rs`).
     plain: HashSet<String>,
+    /// Counters and cycles folded into text (see `fold.rs`).
+    folding: Folding,
+    /// How many loops, branches or captures enclose the node being lowered.
+    nesting: u32,
 }
 
 /// Lowers a parsed template to minijinja source. A `top_level` file is never included by
@@ -245,6 +251,8 @@ pub fn lower(
         } else {
             HashSet::new()
         },
+        folding: Folding::new(top_level),
+        nesting: 0,
     };
     lowerer.nodes(nodes)?;
     Ok(lowerer.out)
@@ -279,6 +287,24 @@ fn may_grow(value: &Filtered) -> bool {
         .filters
         .iter()
         .any(|f| !BOUNDED.contains(&f.name.as_str()))
+}
+
+/// A short range of literal non-negative integers (`(1..3)`) as a minijinja list literal
+/// (`[1, 2, 3]`): minijinja makes it a constant, where a range object is made and walked at
+/// every render.
+fn literal_range(e: &Expr) -> Option<String> {
+    const MAX_ITEMS: i64 = 64;
+    let Expr::Range(start, end) = e else {
+        return None;
+    };
+    let (Expr::Int(start), Expr::Int(end)) = (start.as_ref(), end.as_ref()) else {
+        return None;
+    };
+    if *start < 0 || end.saturating_sub(*start) >= MAX_ITEMS {
+        return None;
+    }
+    let items: Vec<String> = (*start..=*end).map(|i| i.to_string()).collect();
+    Some(format!("[{}]", items.join(", ")))
 }
 
 /// Whether `node` may leave an interrupt (a `break`/`continue` outside a loop, possibly in an
@@ -412,6 +438,52 @@ impl Lowerer<'_> {
     }
 
     fn node(&mut self, node: &Node) -> Result<(), LiquidError> {
+        if self.nesting > 0 {
+            return self.node_inner(node);
+        }
+        if let Some(handover) = self.folding.before(node) {
+            self.restore(&handover);
+        }
+        // Anything that may run its body other than once leaves the straight-line part.
+        let straight = matches!(
+            node,
+            Node::Text(..)
+                | Node::Output(..)
+                | Node::Assign { .. }
+                | Node::Increment(..)
+                | Node::Decrement(..)
+                | Node::Cycle { .. }
+                | Node::Break(_)
+                | Node::Continue(_)
+                | Node::Render(_)
+                | Node::Include(_)
+                | Node::ThemeCall(_)
+                | Node::ThemeAsset { .. }
+        );
+        if straight {
+            return self.node_inner(node);
+        }
+        self.nesting += 1;
+        let result = self.node_inner(node);
+        self.nesting -= 1;
+        result
+    }
+
+    /// `{% do _lq_s.restore("i", 1, true, "group", 2, ...) %}`: a counter's name and value,
+    /// then a cycle's kind (named or not), key and position. Flat constant arguments: a map or
+    /// list literal would be built at every render.
+    fn restore(&mut self, handover: &Handover) {
+        let mut args = Vec::new();
+        for (name, value) in &handover.counters {
+            args.push(format!("{}, {value}", quote(name)));
+        }
+        for ((named, key), slot) in &handover.cycles {
+            args.push(format!("{named}, {}, {slot}", quote(key)));
+        }
+        self.emit(&format!("{{% do {SCOPE}.restore({}) %}}", args.join(", ")));
+    }
+
+    fn node_inner(&mut self, node: &Node) -> Result<(), LiquidError> {
         match node {
             Node::Text(text, line) => self.text(text, *line),
             Node::Output(filtered, line) => {
@@ -453,13 +525,21 @@ impl Lowerer<'_> {
                     quote(name)
                 ));
             }
-            Node::Increment(name, line) => {
+            Node::Increment(name, line) | Node::Decrement(name, line) => {
                 self.sync(*line);
-                self.emit(&format!("{{{{ {SCOPE}.increment({}) }}}}", quote(name)));
-            }
-            Node::Decrement(name, line) => {
-                self.sync(*line);
-                self.emit(&format!("{{{{ {SCOPE}.decrement({}) }}}}", quote(name)));
+                let increment = matches!(node, Node::Increment(..));
+                let folded = if self.nesting == 0 {
+                    self.folding.counter(name, increment)
+                } else {
+                    None
+                };
+                match folded {
+                    Some(value) => self.emit(itoa::Buffer::new().format(value)),
+                    None => {
+                        let method = if increment { "increment" } else { "decrement" };
+                        self.emit(&format!("{{{{ {SCOPE}.{method}({}) }}}}", quote(name)));
+                    }
+                }
             }
             Node::If {
                 branches,
@@ -575,6 +655,26 @@ impl Lowerer<'_> {
                 line,
             } => {
                 self.sync(*line);
+                let folded = if self.nesting == 0 {
+                    self.folding
+                        .cycle(cycle_key(group.as_ref(), key), values.len())
+                } else {
+                    None
+                };
+                if let Some(index) = folded {
+                    match values.get(index) {
+                        // Plain text when that keeps the lines (see `sync`).
+                        Some(Expr::Str(text)) if !text.contains(['\n', '\r']) => {
+                            self.text(text, *line);
+                        }
+                        Some(value) => {
+                            let code = self.expr(value, *line)?;
+                            self.emit(&format!("{{{{ {code} }}}}"));
+                        }
+                        None => {}
+                    }
+                    return Ok(());
+                }
                 let key = match group {
                     Some(group) => self.expr(group, *line)?,
                     None => quote(key),
@@ -668,7 +768,10 @@ impl Lowerer<'_> {
         let collection = self.expr(&f.collection, f.line)?;
         let iterable =
             if f.limit.is_none() && f.offset.is_none() && !f.reversed && !self.tracks_offsets {
-                format!("_lq_iter({collection})")
+                match literal_range(&f.collection) {
+                    Some(list) => list,
+                    None => format!("_lq_iter({collection})"),
+                }
             } else {
                 let limit = match &f.limit {
                     Some(limit) => self.expr(limit, f.line)?,
@@ -780,7 +883,12 @@ impl Lowerer<'_> {
             Some(alias) => quote(alias),
             None => "none".into(),
         };
-        let kwargs = self.kwargs_dict(&p.kwargs, p.line)?;
+        // None rather than an empty map: a map literal is built at every render.
+        let kwargs = if p.kwargs.is_empty() {
+            "none".to_string()
+        } else {
+            self.kwargs_dict(&p.kwargs, p.line)?
+        };
         self.emit(&format!(
             "{{{{ {SCOPE}.render({name}, {}, {value}, {alias}, {kwargs}) }}}}",
             quote(mode)

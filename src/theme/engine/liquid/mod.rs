@@ -31,6 +31,7 @@ pub mod cli;
 pub mod error;
 pub mod expr;
 pub mod filters;
+mod fold;
 pub mod lax;
 pub mod lexer;
 mod locals;
@@ -355,12 +356,19 @@ struct LimitedWriter {
 
 impl std::io::Write for LimitedWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.write_all(data).map(|()| data.len())
+    }
+
+    // minijinja writes every piece of output with `write_all`: taking it whole here skips the
+    // default's retry loop around `write` (a render writes hundreds of small pieces).
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
         if self.buf.len() + data.len() > self.limit {
             self.exceeded = true;
             return Err(std::io::Error::other("output limit"));
         }
         self.buf.extend_from_slice(data);
-        Ok(data.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -240,7 +240,10 @@ impl Scope {
             };
             {
                 let mut inner = scope.lock();
-                if let Ok(entries) = kwargs.try_iter() {
+                // The lowering passes none for no keyword arguments.
+                if !kwargs.is_none()
+                    && let Ok(entries) = kwargs.try_iter()
+                {
                     for key in entries {
                         if let Some(k) = key.as_str() {
                             let v = kwargs.get_item(&key).unwrap_or(Value::UNDEFINED);
@@ -257,8 +260,13 @@ impl Scope {
             }
             Value::from_object(scope)
         };
-        let mut out = String::new();
-        let mut run = |ctx: Value| -> Result<(), Error> {
+        let too_long = || {
+            invalid(format!(
+                "the output exceeds {} bytes (the output limit)",
+                limits.max_output_bytes
+            ))
+        };
+        let run = |ctx: Value| -> Result<String, Error> {
             let spent = self.budget.fuel_spent.load(Ordering::Relaxed)
                 + state.fuel_levels().map_or(0, |(used, _)| used);
             if spent > limits.fuel {
@@ -270,30 +278,32 @@ impl Scope {
             let captured = template.render_captured(ctx)?;
             let used = captured.state().fuel_levels().map_or(0, |(used, _)| used);
             self.budget.fuel_spent.fetch_add(used, Ordering::Relaxed);
-            out.push_str(captured.output());
+            let out = captured.into_output();
             if out.len() > limits.max_output_bytes {
-                return Err(invalid(format!(
-                    "the output exceeds {} bytes (the output limit)",
-                    limits.max_output_bytes
-                )));
+                return Err(too_long());
             }
-            Ok(())
+            Ok(out)
         };
-        match mode {
+        let out = match mode {
             "for"
                 if matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable)
                     || value.downcast_object_ref::<LiquidRange>().is_some() =>
             {
                 let items = to_items(&value, limits.max_items)?;
                 let length = items.len();
+                let mut out = String::new();
                 for (index, item) in items.into_iter().enumerate() {
                     let forloop = forloop_map(index, length, &format!("{alias}-{name}"));
-                    run(new_scope(Some(item), Some(forloop)))?;
+                    out.push_str(&run(new_scope(Some(item), Some(forloop)))?);
+                    if out.len() > limits.max_output_bytes {
+                        return Err(too_long());
+                    }
                 }
+                out
             }
             "for" | "with" => run(new_scope(Some(value), None))?,
             _ => run(new_scope(None, None))?,
-        }
+        };
         Ok(Value::from(out))
     }
 }
@@ -367,6 +377,32 @@ impl Object for Scope {
                     *counter -= 1;
                     Ok(Value::from(*counter))
                 }
+            }
+            "restore" => {
+                // Counters and cycles the lowering folded (see fold.rs), as they stand here:
+                // counters as (name, value), then cycles as (named, key, position).
+                let mut inner = self.lock();
+                let mut rest = args;
+                while let [name, value, tail @ ..] = rest
+                    && let Some(name) = name.as_str()
+                {
+                    inner
+                        .counters
+                        .insert(name.to_string(), value.as_i64().unwrap_or(0));
+                    rest = tail;
+                }
+                while let [named, key, slot, tail @ ..] = rest {
+                    let map = if named.is_true() {
+                        &mut inner.named_cycles
+                    } else {
+                        &mut inner.cycles
+                    };
+                    if let (Some(key), Some(slot)) = (key.as_str(), slot.as_usize()) {
+                        map.insert(key.to_string(), slot);
+                    }
+                    rest = tail;
+                }
+                Ok(Value::UNDEFINED)
             }
             "cycle" => {
                 let (key, named, values): (Value, bool, Value) = from_args(args)?;
