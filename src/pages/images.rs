@@ -120,6 +120,13 @@ impl StaticFiles {
         if font && response.status() == StatusCode::NOT_FOUND {
             return StatusCode::NO_CONTENT.into_response();
         }
+        // A missing asset says so in words: without a type, the browser's console reports a
+        // refused MIME type instead of the missing file.
+        if response.status() == StatusCode::NOT_FOUND
+            && !response.headers().contains_key(header::CONTENT_TYPE)
+        {
+            return plain(StatusCode::NOT_FOUND, "not found".into());
+        }
         response
     }
 

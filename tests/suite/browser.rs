@@ -1348,6 +1348,29 @@ async fn the_theme_in_vitrine_try_theme_adds_to_the_cart_with_its_own_script() {
     let Some(tools) = tools() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let (_driver, page) = serve_theme_copy(&tools, Path::new(&theme), dir.path()).await;
+    // Every page type first: the theme's scripts run on each without an error.
+    let mut errors = Vec::new();
+    for path in [
+        "/",
+        "/collections/all",
+        "/collections",
+        "/search?q=rain",
+        "/pages/about",
+        "/blogs/news",
+        "/blogs/news/rain-gear-for-the-coast",
+        "/cart",
+    ] {
+        page.goto(path).await;
+        page.until("the page to load", "document.readyState === 'complete'")
+            .await;
+        errors.extend(
+            browser_errors(&page.client)
+                .await
+                .into_iter()
+                .map(|e| format!("{path}: {e}")),
+        );
+    }
+    assert!(errors.is_empty(), "page errors: {errors:#?}");
     page.goto("/products/red-rain-coat").await;
     page.click("form[action$='/cart/add'] [type=submit]").await;
     page.until(
