@@ -166,6 +166,49 @@ async fn stylesheet_tags_are_bundled_and_linked_from_the_head() {
         .expect(404);
 }
 
+/// As on a Shopify storefront, a snippet or a theme block that fails prints `Liquid error
+/// (file line N): message` in its place and the rest of the page renders; a snippet that
+/// renders itself without end still stops the page (a limit is no inline error).
+#[tokio::test]
+async fn a_failing_snippet_or_block_prints_its_error_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&os2_fixture(), dir.path());
+    let write = |file: &str, text: &str| {
+        std::fs::write(dir.path().join(file), text).expect("write");
+    };
+    write(
+        "snippets/boom.liquid",
+        "<b>before</b>\n{{ 1 | divided_by: 0 }}<b>after</b>",
+    );
+    write(
+        "blocks/broken-badge.liquid",
+        "<i>lost</i>\n{{ 'x' | image_url: width: 'wide' }}\n{% schema %}{ \"name\": \"Broken\" }{% endschema %}",
+    );
+    write(
+        "sections/rich-text.liquid",
+        "<p>rich</p>{% render 'boom' %}<p>still here</p>{% content_for 'block', type: 'broken-badge', id: 'b' %}<p>end</p>{% render 'no-such-snippet-here' %}\n{% schema %}{ \"name\": \"Rich text\" }{% endschema %}",
+    );
+    let app = TestApp::with_os2_theme(dir.path()).await;
+    let resp = app.visitor().get("/").await;
+    assert_eq!(resp.status.as_u16(), 200, "{}", resp.text());
+    let html = resp.text();
+    assert_has(
+        &html,
+        &[
+            "<p>rich</p>Liquid error (snippets/boom.liquid line 2): divided by 0<p>still here</p>",
+            // A block that fails is replaced by its error, its own output with it.
+            "<p>still here</p>Liquid error (blocks/broken-badge.liquid line 2): image_url: width must be a whole number from 1 to 5760<p>end</p>",
+            "<p>end</p>Liquid error (snippets/no-such-snippet-here.liquid): ",
+            "</html>",
+        ],
+    );
+    write("snippets/boom.liquid", "{% render 'boom' %}");
+    let app = TestApp::with_os2_theme(dir.path()).await;
+    let resp = app.visitor().get("/").await;
+    assert_eq!(resp.status.as_u16(), 500, "{}", resp.text());
+    assert!(resp.text().contains("nested"), "{}", resp.text());
+}
+
 /// Shopify's standard events module, which themes import from Shopify's CDN by URL, is served
 /// locally and the page's import map points at it.
 #[tokio::test]

@@ -201,7 +201,13 @@ pub fn render_liquid(
         return Err(broken_error(err));
     }
     let _rendering = Rendering::enter(page);
-    liquid::render(env, file, ctx, liquid::Limits::default())
+    // As a storefront does: a snippet that fails prints its error in place.
+    let limits = liquid::Limits {
+        inline_errors: true,
+        snippet_folder: page.snippet_folder(),
+        ..liquid::Limits::default()
+    };
+    liquid::render(env, file, ctx, limits)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.message.clone()).with_source(e))
 }
 
@@ -353,6 +359,8 @@ pub fn section_function(
     sections: Arc<HashMap<String, SectionEntry>>,
 ) -> impl Fn(&State, &str) -> Result<Value, Error> + Send + Sync + 'static {
     move |state: &State, id: &str| {
+        // `{% section 'gift-card.liquid' %}` names the file; Shopify takes that too.
+        let id = id.strip_suffix(".liquid").unwrap_or(id);
         let depth = current_depth(state) + 1;
         if depth > MAX_DEPTH {
             return Err(Error::new(
@@ -580,7 +588,20 @@ fn content_for(
             page.clone(),
             depth,
         );
-        out.push_str(&render_liquid(state.env(), broken, &file, ctx, &page)?);
+        match render_liquid(state.env(), broken, &file, ctx, &page) {
+            Ok(html) => out.push_str(&html),
+            // A theme block that fails prints its error in its place, as on Shopify; a limit
+            // (nesting, fuel, output) still stops the page.
+            Err(e) if !liquid::runtime::is_limit(&e) => {
+                let err = RenderError::from_minijinja(&e, &file);
+                let at = err.line.map(|l| format!(" line {l}")).unwrap_or_default();
+                out.push_str(&escape_html(&format!(
+                    "Liquid error ({}{at}): {}",
+                    err.file, err.message
+                )));
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(Value::from_safe_string(out))
 }

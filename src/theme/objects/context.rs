@@ -265,6 +265,16 @@ impl Page {
     }
 
     /// A global object (what snippets see besides their arguments).
+    /// Where the theme keeps its snippets, for naming one in an error: a Shopify theme (which
+    /// pages its lists itself) in `snippets/`, ours in `templates/snippets/`.
+    pub(crate) fn snippet_folder(&self) -> &'static str {
+        if self.listing.whole {
+            "snippets/"
+        } else {
+            "templates/snippets/"
+        }
+    }
+
     pub(crate) fn global(&self, key: &str) -> Option<Value> {
         let v = match key {
             "cart" => &self.cart,

@@ -94,7 +94,7 @@ impl DynamicText {
                         if first == "closest" {
                             first = names.next()?;
                         }
-                        let mut value = page.get(first)?;
+                        let mut value = page.get(first).or_else(|| page.global(first))?;
                         for name in names {
                             value = value.get_attr(name).ok()?;
                         }

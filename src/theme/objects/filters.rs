@@ -210,19 +210,22 @@ fn shop_money(
     }
 }
 
-fn money(state: &State, value: Value) -> String {
+// Themes sometimes pass a currency (`money_without_trailing_zeros: gift_card.currency`);
+// Shopify ignores it, and so do these (the shop has one currency).
+
+fn money(state: &State, value: Value, _currency: Option<Value>) -> String {
     shop_money(state, &value, false, format_money)
 }
 
-fn money_with_currency(state: &State, value: Value) -> String {
+fn money_with_currency(state: &State, value: Value, _currency: Option<Value>) -> String {
     shop_money(state, &value, true, format_money)
 }
 
-fn money_without_currency(state: &State, value: Value) -> String {
+fn money_without_currency(state: &State, value: Value, _currency: Option<Value>) -> String {
     shop_money(state, &value, false, format_amount_only)
 }
 
-fn money_without_trailing_zeros(state: &State, value: Value) -> String {
+fn money_without_trailing_zeros(state: &State, value: Value, _currency: Option<Value>) -> String {
     shop_money(state, &value, false, format_money_without_trailing_zeros)
 }
 
@@ -234,7 +237,7 @@ fn unit_price_with_measurement(state: &State, price: Value, measurement: Option<
     let shown = if price.as_str().is_some() {
         price.to_string()
     } else {
-        money(state, price)
+        money(state, price, None)
     };
     let Some(measurement) = measurement.filter(|m| !m.is_undefined() && !m.is_none()) else {
         return shown;

@@ -120,7 +120,9 @@ fn param_text(value: &Value) -> Option<String> {
             f.to_string()
         });
     }
-    Some(value.to_string().trim().to_string())
+    // A blank text (`widths | split: ',' | last | strip` of no widths) is no parameter, as
+    // themes that work on Shopify expect.
+    Some(value.to_string().trim().to_string()).filter(|text| !text.is_empty())
 }
 
 fn invalid(filter: &str, message: impl std::fmt::Display) -> Error {
@@ -192,11 +194,19 @@ fn image_url(
     let mut pairs: Vec<(&str, String)> = Vec::new();
     // The parameters a theme may pass: those the endpoint reads, in its order.
     for name in PARAM_NAMES {
-        if let Some(text) = args
+        if let Some(mut text) = args
             .get::<Option<Value>>(name)?
             .as_ref()
             .and_then(param_text)
         {
+            // A size read as Ruby reads a number: `'1800x1800'` is 1800 (Impulse passes its
+            // legacy zoom size as the width).
+            if matches!(*name, "width" | "height") {
+                let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && digits < text.len() && !text[digits..].starts_with('.') {
+                    text.truncate(digits);
+                }
+            }
             pairs.push((name, text));
         }
     }
@@ -596,6 +606,15 @@ mod tests {
             );
         }
         assert_eq!(ok("{{ empty|image_url(width=10) }}", c.clone()), "");
+        assert_eq!(
+            ok("{{ image|image_url(width=' ') }}", c.clone()),
+            "/static/products/hat.jpg",
+            "a blank width is no width"
+        );
+        assert_eq!(
+            ok("{{ image|image_url(width='1800x1800') }}", c.clone()),
+            "/static/products/hat.jpg?width=1800"
+        );
         assert_eq!(ok("{{ nothing|image_url(width=10) }}", c.clone()), "");
         assert_eq!(
             ok(

@@ -909,6 +909,9 @@ impl TreeBuilder<'_> {
         nodes: &mut Vec<Node>,
     ) -> Result<(), LiquidError> {
         let mut tokens = Vec::new();
+        // Inside `comment` ... `endcomment` a line is prose, not a tag (themes write notes
+        // there); only nested comment tags count.
+        let mut comment_depth = 0u32;
         // The markup starts right after `liquid`, on the tag's own line.
         for (index, text) in markup.split('\n').enumerate() {
             let line_no = line + u32::try_from(index).unwrap_or(u32::MAX);
@@ -916,6 +919,18 @@ impl TreeBuilder<'_> {
             let (name, rest) = split_tag(text);
             if name == "#" {
                 continue;
+            }
+            match name.as_str() {
+                "comment" => comment_depth += 1,
+                "endcomment" => comment_depth = comment_depth.saturating_sub(1),
+                _ if comment_depth > 0 => {
+                    tokens.push(Token::Text {
+                        text: format!("{text}\n"),
+                        line: line_no,
+                    });
+                    continue;
+                }
+                _ => {}
             }
             if !name.is_empty() {
                 tokens.push(Token::Tag {
@@ -1095,5 +1110,14 @@ mod tests {
         let nodes = parse_str("{% liquid\n assign x = 1\n echo x\n %}").unwrap();
         assert_eq!(nodes.len(), 2);
         assert!(matches!(&nodes[1], Node::Output(_, 3)));
+        // A comment's lines are prose, as Prestige writes its notes.
+        let nodes = parse_str(
+            "{% liquid\n comment\n  (for instance) if you\n  comment\n nested\n endcomment\n endcomment\n echo 1\n %}",
+        )
+        .expect("a comment in a liquid tag");
+        assert!(
+            matches!(nodes.last(), Some(Node::Output(_, 8))),
+            "{nodes:?}"
+        );
     }
 }

@@ -163,6 +163,7 @@ proptest! {
                 max_output_bytes: 1 << 16,
                 max_items: 10_000,
                 fuel: 200_000,
+                ..Limits::default()
             });
             // Nested renders recurse on the native stack: a thread with room for them, as a
             // server worker would have.

@@ -29,6 +29,13 @@ pub struct Limits {
     pub max_items: usize,
     /// minijinja instructions per render, summed over nested `render`s.
     pub fuel: u64,
+    /// As a Shopify storefront does: a `render`ed file that fails prints `Liquid error (file
+    /// line N): message` in its place and the rest of the page renders. Off for `vitrine
+    /// render` and the conformance suite, where the render fails. A limit (fuel, output,
+    /// nesting) stops the whole render either way.
+    pub inline_errors: bool,
+    /// The folder a snippet's name is shown in, in inline errors (`snippets/`).
+    pub snippet_folder: &'static str,
 }
 
 impl Default for Limits {
@@ -38,6 +45,8 @@ impl Default for Limits {
             max_output_bytes: 8 << 20,
             max_items: 1_000_000,
             fuel: 100_000_000,
+            inline_errors: false,
+            snippet_folder: "",
         }
     }
 }
@@ -87,6 +96,49 @@ pub struct Scope {
 
 fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::InvalidOperation, message)
+}
+
+/// Whether `err` is one of the limits that must stop a render whole (it would otherwise go on
+/// looping or growing), rather than an error a storefront prints in place.
+pub fn is_limit(err: &Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(mj) = e.downcast_ref::<Error>() {
+            if mj.kind() == ErrorKind::OutOfFuel {
+                return true;
+            }
+            if let Some(detail) = mj.detail()
+                && (detail.ends_with("limit)") || detail.contains("nested more than"))
+            {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Shopify's inline error for a file that failed: `Liquid error (snippets/x.liquid line 3): ...`.
+fn inline_error(err: &Error, name: &str, limits: &Limits) -> Value {
+    let mut liquid = super::render_error(err, name);
+    // A filter's own message may already say `Liquid error: `; say it once.
+    if let Some(rest) = liquid.message.strip_prefix("Liquid error: ") {
+        liquid.message = rest.to_owned();
+    }
+    if !liquid.file.contains('/') {
+        let bare = liquid.file.strip_suffix(".liquid").unwrap_or(&liquid.file);
+        liquid.file = format!("{}{bare}.liquid", limits.snippet_folder);
+    }
+    let at = if liquid.line > 0 {
+        format!(" line {}", liquid.line)
+    } else {
+        String::new()
+    };
+    // Escaped: the message may quote the template, and the page prints it as HTML.
+    Value::from(crate::theme::objects::html::escape_html(&format!(
+        "Liquid error ({}{at}): {}",
+        liquid.file, liquid.message
+    )))
 }
 
 /// The key under which a host's globals offer the globals of a `render`ed file.
@@ -209,7 +261,11 @@ impl Scope {
         Ok(Value::from(segment))
     }
 
-    fn render(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+    fn render_all(
+        self: &Arc<Self>,
+        state: &mut State<'_, '_>,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let (name, mode, value, alias, kwargs): (&str, &str, Value, Option<&str>, Value) =
             from_args(args)?;
         let limits = self.budget.limits;
@@ -305,6 +361,18 @@ impl Scope {
             _ => run(new_scope(None, None))?,
         };
         Ok(Value::from(out))
+    }
+
+    /// [`Scope::render_all`], with a failed file printed in place when the limits say so.
+    fn render(self: &Arc<Self>, state: &mut State<'_, '_>, args: &[Value]) -> Result<Value, Error> {
+        let limits = self.budget.limits;
+        match self.render_all(state, args) {
+            Err(e) if limits.inline_errors && !is_limit(&e) => {
+                let name = args.first().and_then(Value::as_str).unwrap_or("snippet");
+                Ok(inline_error(&e, name, &limits))
+            }
+            result => result,
+        }
     }
 }
 
@@ -756,8 +824,7 @@ fn matches_special(s: Special, v: &Value) -> bool {
         Special::Empty => empty,
         Special::Blank => {
             empty
-                || is_nil(v)
-                || (v.kind() == ValueKind::Bool && !v.is_true())
+                || !is_truthy(v)
                 || (v.kind() == ValueKind::String
                     && v.as_str()
                         .is_some_and(|s| s.chars().all(char::is_whitespace)))

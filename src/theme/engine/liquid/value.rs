@@ -13,6 +13,11 @@ pub fn is_truthy(value: &Value) -> bool {
     match value.kind() {
         ValueKind::Undefined | ValueKind::None => false,
         ValueKind::Bool => value.is_true(),
+        // A setting's dynamic source (`{{ shop.brand.logo }}`) that names nothing is nil, as
+        // on Shopify: `{% if section.settings.logo %}` is false then.
+        ValueKind::Plain => value
+            .downcast_object_ref::<crate::theme::objects::dynamic::DynamicText>()
+            .is_none_or(|_| value.is_true()),
         _ => true,
     }
 }
