@@ -505,6 +505,24 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
 /// Content-Security-Policy allows no inline scripts. A Shopify theme (`set_window_shopify`)
 /// also gets them on `window.Shopify` by an inline script, as on Shopify, where theme scripts
 /// read `Shopify.routes.root` or `Shopify.designMode` without checking that `Shopify` exists.
+/// `Shopify.loadFeatures`, which Shopify's header script defines and theme scripts call at
+/// start: the customer privacy API is a local stand-in (nothing tracks anyone offline: consent
+/// counts as given and no banner is due); other features (the 3D model viewer's UI, AR) are not
+/// here, and their `onLoad` gets an error, which themes handle by going without.
+const SHOPIFY_FEATURES: &str = "(function(S){\
+S.customerPrivacy=S.customerPrivacy||{userCanBeTracked:function(){return true},\
+getTrackingConsent:function(){return 'yes'},shouldShowBanner:function(){return false},\
+setTrackingConsent:function(c,f){if(typeof f==='function')f()},\
+getRegion:function(){return ''},analyticsProcessingAllowed:function(){return true},\
+marketingAllowed:function(){return true},saleOfDataAllowed:function(){return true},\
+preferencesProcessingAllowed:function(){return true},thirdPartyMarketingAllowed:function(){return true}};\
+var here={'consent-tracking-api':true};\
+S.loadFeatures=S.loadFeatures||function(features,done){var missing=[];\
+(features||[]).forEach(function(f){var e=here[f.name]?null:[new Error(f.name+' is not available offline')];\
+if(e)missing.push(e[0]);if(typeof f.onLoad==='function')setTimeout(function(){f.onLoad(e)},0)});\
+if(typeof done==='function')setTimeout(function(){done(missing.length?missing:null)},0)};\
+})(window.Shopify);";
+
 fn content_for_header(
     page: &Page,
     set_window_shopify: bool,
@@ -548,7 +566,7 @@ fn content_for_header(
         format!("<script type=\"application/json\" id=\"shopify-globals\">{globals}</script>");
     if set_window_shopify {
         out.push_str(&format!(
-            "\n<script>window.Shopify = Object.assign(window.Shopify || {{}}, {globals});</script>"
+            "\n<script>window.Shopify = Object.assign(window.Shopify || {{}}, {globals});{SHOPIFY_FEATURES}</script>"
         ));
     }
     for bundle in style_bundles {

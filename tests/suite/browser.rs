@@ -1399,6 +1399,11 @@ async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_sect
     .await;
     page.goto("/products/red-rain-coat").await;
     assert_eq!(page.text("#cart-count").await, "Cart (0 items)");
+    page.until(
+        "Shopify.loadFeatures to give the customer privacy API",
+        "document.documentElement.dataset.consent === 'yes'",
+    )
+    .await;
     page.js("document.getElementById('cart-count').dataset.old = 'yes';")
         .await;
     page.click("form.buy button[name=add]").await;

@@ -227,7 +227,16 @@ impl SectionSchema {
 pub fn defaults(settings: &[SettingSchema]) -> serde_json::Map<String, Json> {
     settings
         .iter()
-        .filter_map(|s| Some((s.id.clone()?, s.default.clone()?)))
+        .filter_map(|s| {
+            // A checkbox without a default is unchecked, as Shopify reads it (themes print
+            // it straight into scripts: `cover: {{ settings.fill }},`).
+            let default = match (&s.default, s.kind.as_str()) {
+                (Some(default), _) => default.clone(),
+                (None, "checkbox") => Json::Bool(false),
+                (None, _) => return None,
+            };
+            Some((s.id.clone()?, default))
+        })
         .collect()
 }
 
@@ -372,6 +381,20 @@ pub fn line_of(source: &str, needle: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checkbox_without_a_default_is_unchecked() {
+        let settings: Vec<SettingSchema> = serde_json::from_str(
+            r#"[{"type": "checkbox", "id": "fill", "label": "Fill"},
+                {"type": "text", "id": "title", "label": "Title"},
+                {"type": "checkbox", "id": "on", "label": "On", "default": true}]"#,
+        )
+        .expect("settings");
+        let defaults = defaults(&settings);
+        assert_eq!(defaults.get("fill"), Some(&Json::Bool(false)));
+        assert_eq!(defaults.get("title"), None);
+        assert_eq!(defaults.get("on"), Some(&Json::Bool(true)));
+    }
 
     #[test]
     fn theme_json_takes_comments_and_trailing_commas_and_keeps_lines() {
