@@ -152,6 +152,7 @@ async fn product(
     locale: Locale,
     Path(handle): Path<String>,
     uri: Uri,
+    headers: HeaderMap,
 ) -> Response {
     if handle.ends_with(".js") || handle.ends_with(".json") {
         return match products::product_response(&state, &handle) {
@@ -159,7 +160,7 @@ async fn product(
             Err(e) => e.into_response(),
         };
     }
-    pages::page(state, session, locale, uri).await
+    pages::page(state, session, locale, uri, headers).await
 }
 
 /// tower-sessions answers a bare, empty 500 when it cannot save the session after the handler

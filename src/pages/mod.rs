@@ -66,12 +66,39 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// `http://host:port` as the visitor reached us (the `Host` header; `https` behind a proxy that
+/// says so, or with secure cookies), for `shop.url`. `None` without a usable `Host`.
+fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers
+        .get(axum::http::header::HOST)?
+        .to_str()
+        .ok()
+        // Only what a host and port are made of: the value is printed into pages unescaped.
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        })?;
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let scheme = if forwarded_https || state.config().secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    Some(format!("{scheme}://{host}"))
+}
+
 /// Any storefront page: full HTML, or its sections through the Section Rendering API.
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
     locale: Locale,
     uri: Uri,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let pairs: Vec<(String, String)> = uri
         .query()
@@ -100,6 +127,7 @@ pub async fn page(
         flash,
         live_reload: state.config().watch,
         cart_error: None,
+        origin: origin(&state, &headers),
     };
     let theme = state.theme();
     let ctx = theme.context(&request, cart_object(&state, &cart));
@@ -197,7 +225,12 @@ fn no_store(mut response: Response) -> Response {
 }
 
 /// Paths no route knows: the theme's 404 page, under the locale the path starts with.
-pub async fn not_found(state: State<AppState>, session: Session, uri: Uri) -> Response {
+pub async fn not_found(
+    state: State<AppState>,
+    session: Session,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let shop = state.catalog().shop();
     let first = uri
         .path()
@@ -223,7 +256,7 @@ pub async fn not_found(state: State<AppState>, session: Session, uri: Uri) -> Re
         })
         .build()
         .unwrap_or_default();
-    let mut response = page(state, session, locale, uri).await;
+    let mut response = page(state, session, locale, uri, headers).await;
     if response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::NOT_FOUND;
     }

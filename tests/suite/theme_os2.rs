@@ -812,6 +812,31 @@ async fn the_localization_form_switches_the_language_of_the_page() {
         )
         .await;
     assert_eq!(unknown.location(), Some("/cart"));
+    // `shop.url` is the origin the visitor reached, as Shopify's is the shop's full URL.
+    let page = app
+        .visitor()
+        .get_with("/", &[("host", "shop.test:8080")])
+        .await
+        .text();
+    assert_has(
+        &page,
+        &["<a class=\"home\" href=\"http://shop.test:8080/\">home</a>"],
+    );
+    let proxied = app
+        .visitor()
+        .get_with(
+            "/",
+            &[("host", "shop.test"), ("x-forwarded-proto", "https")],
+        )
+        .await
+        .text();
+    assert_has(&proxied, &["href=\"https://shop.test/\">home</a>"]);
+    let hostile = app
+        .visitor()
+        .get_with("/", &[("host", "x\"><script>alert(1)</script>")])
+        .await
+        .text();
+    assert_has(&hostile, &["<a class=\"home\" href=\"/\">home</a>"]);
     // The shop sells in one country, its own, with its currency.
     let page = app.visitor().get("/fr/pages/about").await.text();
     assert_has(

@@ -41,6 +41,10 @@ pub struct PageRequest {
     /// The shipping rates for the address in the query (`shipping_address[country]`, ...): the
     /// `shipping_estimate` object. The HTTP layer computes it; the theme only shows it.
     pub shipping_estimate: Option<serde_json::Value>,
+    /// `http://host:port` as the visitor reached the server: `shop.url`. Without one (a
+    /// section rendered for a cart change), `shop.url` is empty, so `{{ shop.url }}/x` stays
+    /// a path on this server.
+    pub origin: Option<String>,
 }
 
 /// Why the last cart change did not go through as asked (e.g. not enough stock), and the key of
@@ -479,7 +483,10 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         images: catalog.images.clone(),
         prefix: values.prefix.clone(),
         cart,
-        shop: catalog.shop.clone(),
+        shop: Value::from_object(ShopAt {
+            shop: catalog.shop.clone(),
+            url: Value::from(req.origin.clone().unwrap_or_default()),
+        }),
         settings: files.settings,
         routes: values.routes.clone(),
         request: Value::UNDEFINED,
@@ -1220,6 +1227,31 @@ pub fn current_page(state: &minijinja::State) -> Option<Arc<Page>> {
     RENDERING
         .with(|current| current.borrow().clone())
         .or_else(|| state.lookup(PAGE_KEY)?.downcast_object::<Page>())
+}
+
+/// The `shop` object of one request: the shop's, with `url` (and `secure_url`) the origin the
+/// visitor reached (Shopify's is the shop's full URL; themes write `{{ shop.url }}{{
+/// routes.root_url }}` and would otherwise get `//`).
+#[derive(Debug)]
+struct ShopAt {
+    shop: Value,
+    url: Value,
+}
+
+impl Object for ShopAt {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "url" | "secure_url" => Some(self.url.clone()),
+            name => self.shop.get_attr(name).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.shop.try_iter() {
+            Ok(keys) => Enumerator::Values(keys.collect()),
+            Err(_) => Enumerator::Empty,
+        }
+    }
 }
 
 #[cfg(test)]
