@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/password", get(page).post(shop_forms::password))
         .route("/gift_cards/{code}", get(page))
+        .route("/variants/{id}", get(variant))
         .route("/contact", post(shop_forms::contact))
         .route("/localization", post(shop_forms::localization))
         .route(
@@ -224,6 +225,49 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// GET /variants/{id}: Shopify's short URL of a variant, which goes to its product page with
+/// that variant chosen, keeping the rest of the query (Impulse asks it for a section:
+/// `/variants/1?section_id=store-availability`). An unknown variant is the 404 page.
+async fn variant(
+    state: State<AppState>,
+    session: Session,
+    locale: Locale,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let Some(found) = id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| state.catalog().variant(id))
+    else {
+        return not_found(state, session, uri, headers).await;
+    };
+    let mut to = locale.url(&format!(
+        "/products/{}?variant={}",
+        found.product.handle, found.variant.id
+    ));
+    for (key, value) in form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        if key != "variant" {
+            to.push('&');
+            to.push_str(
+                &form_urlencoded::Serializer::new(String::new())
+                    .append_pair(&key, &value)
+                    .finish(),
+            );
+        }
+    }
+    redirect(StatusCode::SEE_OTHER, &to)
+}
+
+/// A redirect to `to`, a path of ours; one that could not be a header value is a 404 instead.
+fn redirect(status: StatusCode, to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(location) => (status, [(header::LOCATION, location)]).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// Paths no route knows: the theme's 404 page, under the locale the path starts with.
 pub async fn not_found(
     state: State<AppState>,
@@ -231,6 +275,21 @@ pub async fn not_found(
     uri: Uri,
     headers: axum::http::HeaderMap,
 ) -> Response {
+    // `//variants/1` (a theme joining `shop.url`, `routes.root_url` and `/variants`): the same
+    // path with single slashes, as Shopify answers it.
+    if uri.path().contains("//") {
+        let mut path = String::with_capacity(uri.path().len());
+        for c in uri.path().chars() {
+            if !(c == '/' && path.ends_with('/')) {
+                path.push(c);
+            }
+        }
+        if let Some(query) = uri.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        return redirect(StatusCode::PERMANENT_REDIRECT, &path);
+    }
     let shop = state.catalog().shop();
     let first = uri
         .path()

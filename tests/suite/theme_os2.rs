@@ -209,6 +209,38 @@ async fn a_failing_snippet_or_block_prints_its_error_in_place() {
     assert!(resp.text().contains("nested"), "{}", resp.text());
 }
 
+/// Shopify's `/variants/{id}` goes to the product page with the variant chosen (the query
+/// kept, so `?section_id=` still asks for a section), and a path with doubled slashes (a
+/// theme joining `shop.url`, `routes.root_url` and a path) is answered at the single-slash path.
+#[tokio::test]
+async fn variant_urls_and_doubled_slashes_reach_the_product() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let product = app.visitor().get("/products/red-rain-coat.js").await.json();
+    let id = product["variants"][0]["id"].as_i64().expect("a variant id");
+    let resp = app
+        .visitor()
+        .get(&format!("/variants/{id}?section_id=header&variant=1"))
+        .await;
+    assert_eq!(resp.status.as_u16(), 303);
+    assert_eq!(
+        resp.location(),
+        Some(format!("/products/red-rain-coat?variant={id}&section_id=header").as_str())
+    );
+    app.visitor().get("/variants/1").await.expect(404);
+    app.visitor().get("/variants/nope").await.expect(404);
+    let doubled = app
+        .visitor()
+        .get(&format!("//variants/{id}?section_id=header"))
+        .await;
+    assert_eq!(doubled.status.as_u16(), 308);
+    assert_eq!(
+        doubled.location(),
+        Some(format!("/variants/{id}?section_id=header").as_str())
+    );
+    let away = app.visitor().get("//evil.example/x").await;
+    assert_eq!(away.location(), Some("/evil.example/x"));
+}
+
 /// Shopify's standard events module, which themes import from Shopify's CDN by URL, is served
 /// locally and the page's import map points at it.
 #[tokio::test]
