@@ -303,7 +303,49 @@ impl Theme {
     }
 
     /// Renders the whole page: the layout around the page's JSON template sections, in `order`.
+    /// Errors the page printed in place are logged and, in development, listed for the overlay.
     pub fn render_page(&self, ctx: &PageContext) -> Result<String, RenderError> {
+        let mut html = self.render_whole_page(ctx)?;
+        let printed = ctx.page.inline_errors();
+        if !printed.is_empty() {
+            let compiled = self.inner.compiled();
+            let errors: Vec<RenderError> = printed
+                .into_iter()
+                .map(|e| {
+                    let err = compiled.with_excerpt(RenderError::new(e.file, e.line, e.message));
+                    self.with_excerpt_from_disk(err)
+                })
+                .collect();
+            for err in &errors {
+                tracing::warn!(file = %err.file, line = ?err.line, "the page printed a Liquid error: {}", err.message);
+            }
+            if ctx.page.live_reload {
+                live::add_printed_errors(&mut html, &errors);
+            }
+        }
+        Ok(html)
+    }
+
+    /// Snippets are read when first rendered, so their source is not among the compiled ones:
+    /// the excerpt comes from the file.
+    fn with_excerpt_from_disk(&self, err: RenderError) -> RenderError {
+        let relative = Path::new(&err.file);
+        if err.excerpt.is_some()
+            || err.line.is_none()
+            || relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return err;
+        }
+        match std::fs::read_to_string(self.inner.dir.join(relative)) {
+            Ok(source) => err.with_excerpt_from(&source),
+            Err(_) => err,
+        }
+    }
+
+    fn render_whole_page(&self, ctx: &PageContext) -> Result<String, RenderError> {
         let compiled = self.inner.compiled();
         if compiled.os2 {
             return render_os2_page(&compiled, ctx);
@@ -448,7 +490,7 @@ fn json_template_sections<'a>(
             continue;
         };
         let html = entry
-            .render(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
+            .render_in_page(&compiled.env, &compiled.broken, ctx.page.clone(), 0)
             .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &entry.file)))?;
         content.push_str(&html);
     }

@@ -1468,3 +1468,62 @@ async fn saving_a_shopify_section_swaps_it_in_with_its_new_stylesheet() {
     assert!(errors.is_empty(), "page errors: {errors:#?}");
     page.client.close().await.expect("close the browser");
 }
+
+/// A Liquid error in development: saving a section that fails at run time shows the page with
+/// the error printed in the section's place and the overlay listing it at its file and line;
+/// saving the fix takes both away, with no page errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_that_fails_shows_in_place_and_in_the_overlay_until_fixed() {
+    let Some(tools) = tools() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let theme = dir.path().join("theme");
+    crate::theme_support::copy_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/theme-os2"),
+        &theme,
+    );
+    let addr = start_app_watching(&theme, dir.path(), true).await;
+    let (_driver, page) = open_page(&tools, addr, dir.path()).await;
+    page.goto("/products/red-rain-coat").await;
+    let footer = theme.join("sections/footer.liquid");
+    std::fs::write(
+        &footer,
+        "<footer>Broken</footer>\n{{ 10 | divided_by: 0 }}\n{% schema %}{ \"name\": \"Footer\" }{% endschema %}\n",
+    )
+    .expect("save the broken section");
+    page.until(
+        "the overlay naming the section's file and line",
+        "(document.getElementById('vitrine-error-overlay') || {}).textContent \
+         ?.includes('sections/footer.liquid:2')",
+    )
+    .await;
+    let overlay = page.text("#vitrine-error-overlay").await;
+    assert!(overlay.contains("1 Liquid error on this page"), "{overlay}");
+    assert!(overlay.contains("divided by 0"), "{overlay}");
+    assert!(
+        overlay.contains("{{ 10 | divided_by: 0 }}"),
+        "the source line: {overlay}"
+    );
+    let in_place = page.text("#shopify-section-footer").await;
+    assert_eq!(
+        in_place,
+        "Liquid error (sections/footer.liquid line 2): divided by 0"
+    );
+    assert!(
+        page.visible("form.buy").await,
+        "the rest of the page renders"
+    );
+    std::fs::write(
+        &footer,
+        "<footer class=\"fixed\">Fixed</footer>\n{% schema %}{ \"name\": \"Footer\" }{% endschema %}\n",
+    )
+    .expect("save the fix");
+    page.until(
+        "the fixed section and no overlay",
+        "document.querySelector('footer.fixed') !== null \
+         && document.getElementById('vitrine-error-overlay') === null",
+    )
+    .await;
+    let errors = browser_errors(&page.client).await;
+    assert!(errors.is_empty(), "page errors: {errors:#?}");
+    page.client.close().await.expect("close the browser");
+}

@@ -546,11 +546,17 @@ impl TestApp {
     /// A store serving a copy of the Shopify-layout theme at `theme` (its demo catalog and
     /// database land in the copy's `.vitrine/`, never in the source).
     pub async fn with_os2_theme(theme: &Path) -> TestApp {
+        TestApp::with_os2_theme_watched(theme, false).await
+    }
+
+    /// [`TestApp::with_os2_theme`], watched for changes as `vitrine serve` does in development
+    /// (live reload and the error overlay).
+    pub async fn with_os2_theme_watched(theme: &Path, watch: bool) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         copy_tree(theme, dir.path());
-        let state = AppState::open(Config::for_theme(dir.path()))
-            .await
-            .expect("the app starts");
+        let mut config = Config::for_theme(dir.path());
+        config.watch = watch;
+        let state = AppState::open(config).await.expect("the app starts");
         TestApp {
             router: vitrine::app(state.clone()),
             state,

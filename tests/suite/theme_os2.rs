@@ -209,6 +209,82 @@ async fn a_failing_snippet_or_block_prints_its_error_in_place() {
     assert!(resp.text().contains("nested"), "{}", resp.text());
 }
 
+/// A section that fails at run time prints its error inside its wrapper and the rest of the
+/// page renders, as on Shopify; in development the page also lists every error printed in place
+/// (with the source line) for the live-reload client's overlay. The Section Rendering API still
+/// answers `null` for it, and a section that does not parse still fails the page.
+#[tokio::test]
+async fn a_failing_section_prints_its_error_in_place_and_the_overlay_lists_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&os2_fixture(), dir.path());
+    let write = |file: &str, text: &str| {
+        std::fs::write(dir.path().join(file), text).expect("write");
+    };
+    write(
+        "snippets/boom.liquid",
+        "<b>before</b>\n{{ 1 | divided_by: 0 }}<b>after</b>",
+    );
+    write(
+        "sections/rich-text.liquid",
+        "<p>rich</p>\n{% render 'boom' %}{% render 'boom' %}\n{{ 'x' | image_url: width: 'wide' }}<p>lost</p>\n{% schema %}{ \"name\": \"Rich text\" }{% endschema %}",
+    );
+    let expected_section = "class=\"shopify-section\">Liquid error (sections/rich-text.liquid line 3): image_url: width must be a whole number from 1 to 5760</div>";
+
+    let app = TestApp::with_os2_theme_watched(dir.path(), true).await;
+    let resp = app.visitor().get("/").await;
+    assert_eq!(resp.status.as_u16(), 200, "{}", resp.text());
+    let html = resp.text();
+    assert_has(&html, &[expected_section, "</html>"]);
+    assert!(
+        !html.contains("<p>lost</p>"),
+        "the failed section's output is replaced"
+    );
+    let (_, block) = html
+        .split_once("<script type=\"application/json\" id=\"vitrine-inline-errors\">")
+        .expect("the page lists its printed errors in development");
+    let (json, after) = block.split_once("</script>").expect("the block ends");
+    assert!(after.trim_start().starts_with("</body>"), "{after}");
+    let listed: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    assert_eq!(
+        listed,
+        serde_json::json!([
+            {"file": "snippets/boom.liquid", "line": 2, "message": "divided by 0",
+             "excerpt": "{{ 1 | divided_by: 0 }}<b>after</b>"},
+            {"file": "sections/rich-text.liquid", "line": 3,
+             "message": "image_url: width must be a whole number from 1 to 5760",
+             "excerpt": "{{ 'x' | image_url: width: 'wide' }}<p>lost</p>"},
+        ]),
+        "each error once, in order, with its source line"
+    );
+    let api = app
+        .visitor()
+        .get("/?sections=template--index__intro,header")
+        .await
+        .json();
+    assert!(api["template--index__intro"].is_null(), "{api}");
+    assert!(api["header"].is_string(), "{api}");
+
+    // Without live reload the page still prints the error, but lists nothing.
+    let quiet = TestApp::with_os2_theme(dir.path()).await;
+    let html = quiet.visitor().get("/").await.text();
+    assert_has(&html, &[expected_section]);
+    assert!(!html.contains("vitrine-inline-errors"));
+
+    // A section that does not parse is the author's to fix at once: the error page.
+    write(
+        "sections/rich-text.liquid",
+        "{% if %}\n{% schema %}{ \"name\": \"Rich text\" }{% endschema %}",
+    );
+    let app = TestApp::with_os2_theme_watched(dir.path(), true).await;
+    let resp = app.visitor().get("/").await;
+    assert_eq!(resp.status.as_u16(), 500, "{}", resp.text());
+    assert!(
+        resp.text().contains("sections/rich-text.liquid:1"),
+        "{}",
+        resp.text()
+    );
+}
+
 /// Shopify's `/variants/{id}` goes to the product page with the variant chosen (the query
 /// kept, so `?section_id=` still asks for a section), and a path with doubled slashes (a
 /// theme joining `shop.url`, `routes.root_url` and a path) is answered at the single-slash path.

@@ -77,7 +77,9 @@ pub const LIVE_RELOAD_JS: &str = r#"(() => {
       if (!response.ok) return location.reload();
       const sections = await response.json();
       const html = sections[id];
-      if (typeof html !== "string") return location.reload();
+      // A section that failed is null; one with a snippet that failed prints the error: load
+      // the page, which lists it in the overlay.
+      if (typeof html !== "string" || html.includes("Liquid error (")) return location.reload();
       element.outerHTML = html;
       // A Shopify section's `{% stylesheet %}` lives in the bundled stylesheets: fetch them anew.
       for (const link of document.querySelectorAll('link[href*="/__vitrine/compiled_assets/"]')) {
@@ -88,6 +90,55 @@ pub const LIVE_RELOAD_JS: &str = r#"(() => {
     }
   };
 
+  // Errors the page printed in place (a snippet, block or section that failed), listed in a
+  // panel over the page; the server puts them in a JSON data block (no inline script needed).
+  const printed = (() => {
+    const data = document.getElementById("vitrine-inline-errors");
+    try {
+      const errors = data ? JSON.parse(data.textContent) : [];
+      return Array.isArray(errors) ? errors : [];
+    } catch (_) {
+      return [];
+    }
+  })();
+
+  const showPrinted = () => {
+    if (printed.length === 0 || !document.body) return;
+    const el = (tag, css, text) => {
+      const node = document.createElement(tag);
+      node.style.cssText = css;
+      if (text !== undefined) node.textContent = text;
+      return node;
+    };
+    const panel = el("aside", "position:fixed;z-index:2147483647;right:1rem;bottom:1rem;" +
+      "width:min(40rem,calc(100vw - 2rem));max-height:60vh;overflow:auto;box-sizing:border-box;" +
+      "margin:0;padding:1rem 1.25rem;background:#2a2c2e;color:#eee;text-align:left;" +
+      "border-left:6px solid #e5484d;font:14px/1.5 system-ui,sans-serif;" +
+      "box-shadow:0 4px 24px rgba(0,0,0,.4)");
+    panel.id = "vitrine-error-overlay";
+    panel.setAttribute("role", "alert");
+    const close = el("button", "float:right;border:0;background:none;color:#eee;" +
+      "font-size:1.25rem;line-height:1;cursor:pointer", "\u00d7");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.addEventListener("click", () => panel.remove());
+    const count = printed.length === 1 ? "1 Liquid error" : printed.length + " Liquid errors";
+    panel.append(close, el("strong", "display:block;color:#ff8b8b;margin-bottom:.5rem",
+      count + " on this page"));
+    for (const error of printed) {
+      const where = error.line ? error.file + ":" + error.line : error.file;
+      panel.append(el("div", "font-family:ui-monospace,monospace;color:#9ecbff;margin-top:.5rem",
+        String(where)));
+      panel.append(el("div", "white-space:pre-wrap", String(error.message)));
+      if (error.excerpt) {
+        panel.append(el("pre", "margin:.25rem 0 0;padding:.5rem;background:#111;white-space:" +
+          "pre-wrap;font:13px/1.5 ui-monospace,monospace", error.line + "  " + error.excerpt));
+      }
+    }
+    document.body.append(panel);
+  };
+  showPrinted();
+
   const handle = (message) => {
     let change;
     try {
@@ -96,7 +147,8 @@ pub const LIVE_RELOAD_JS: &str = r#"(() => {
       return;
     }
     if (change.kind === "css" && change.path) swapCss(change.path);
-    else if (change.kind === "section" && change.id) swapSection(change.id);
+    // With errors listed, a swapped section could not clear them: load the page anew.
+    else if (change.kind === "section" && change.id && printed.length === 0) swapSection(change.id);
     else location.reload();
   };
 
@@ -109,6 +161,36 @@ pub const LIVE_RELOAD_JS: &str = r#"(() => {
   events.onopen = () => { if (lost) location.reload(); };
 })();
 "#;
+
+/// Adds the errors a page printed in place to its HTML, as a JSON data block the live-reload
+/// client lists over the page (before `</body>`, or at the end).
+pub fn add_printed_errors(html: &mut String, errors: &[RenderError]) {
+    if errors.is_empty() {
+        return;
+    }
+    let list: Vec<serde_json::Value> = errors
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "file": e.file,
+                "line": e.line,
+                "message": e.message,
+                "excerpt": e.excerpt,
+            })
+        })
+        .collect();
+    // `<` escaped: a message quoting `</script>` must not end the data block.
+    let json = serde_json::Value::from(list)
+        .to_string()
+        .replace('<', "\\u003c");
+    let block =
+        format!("<script type=\"application/json\" id=\"vitrine-inline-errors\">{json}</script>\n");
+    let at = html
+        .rfind("</body>")
+        .or_else(|| html.rfind("</BODY>"))
+        .unwrap_or(html.len());
+    html.insert_str(at, &block);
+}
 
 /// The HTML overlay for a template error; it includes the live-reload client so the page
 /// reloads itself once the file is saved again.
@@ -185,6 +267,28 @@ mod tests {
             }),
             r#"{"kind":"reload","path":"templates/layout/theme.html"}"#
         );
+    }
+
+    #[test]
+    fn printed_errors_go_before_the_body_end_and_cannot_end_the_block() {
+        let mut html = "<html><body><p>x</p></body></html>".to_owned();
+        let mut err = RenderError::new("snippets/a.liquid", Some(2), "bad </script><b>");
+        err.excerpt = Some("{{ x }}".into());
+        add_printed_errors(&mut html, &[err]);
+        let (before, after) = html
+            .split_once("<script type=\"application/json\" id=\"vitrine-inline-errors\">")
+            .expect("the block");
+        assert_eq!(before, "<html><body><p>x</p>");
+        let (json, rest) = after.split_once("</script>").expect("one end");
+        assert_eq!(rest, "\n</body></html>");
+        let list: serde_json::Value = serde_json::from_str(json).expect("JSON");
+        assert_eq!(list[0]["file"], "snippets/a.liquid");
+        assert_eq!(list[0]["line"], 2);
+        assert_eq!(list[0]["message"], "bad </script><b>");
+        assert_eq!(list[0]["excerpt"], "{{ x }}");
+        let mut untouched = "<p>no body</p>".to_owned();
+        add_printed_errors(&mut untouched, &[]);
+        assert_eq!(untouched, "<p>no body</p>");
     }
 
     #[test]

@@ -15,7 +15,8 @@ use super::closest::Closest;
 use super::error::RenderError;
 use super::liquid;
 use crate::theme::objects::context::{
-    DEPTH_KEY, PAGE_KEY, Page, Rendering, SNIPPET_GLOBALS, current_page,
+    DEPTH_KEY, InlineError, PAGE_KEY, Page, Rendering, SNIPPET_GLOBALS, current_page,
+    rendering_page,
 };
 use crate::theme::objects::fragments::{Fragment, Fragments, call_key};
 use crate::theme::objects::html::escape_html;
@@ -205,10 +206,40 @@ pub fn render_liquid(
     let limits = liquid::Limits {
         inline_errors: true,
         snippet_folder: page.snippet_folder(),
+        on_inline_error: Some(note_liquid_inline_error),
         ..liquid::Limits::default()
     };
     liquid::render(env, file, ctx, limits)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.message.clone()).with_source(e))
+}
+
+/// What the page prints where a snippet, block or section failed, as a Shopify storefront
+/// does: `Liquid error (snippets/price.liquid line 12): divided by 0`, escaped. The page keeps
+/// the error for the overlay.
+fn printed_in_place(page: &Page, err: RenderError) -> String {
+    let message = err
+        .message
+        .strip_prefix("Liquid error: ")
+        .unwrap_or(&err.message);
+    let at = err.line.map(|l| format!(" line {l}")).unwrap_or_default();
+    let text = escape_html(&format!("Liquid error ({}{at}): {message}", err.file));
+    page.note_inline_error(InlineError {
+        message: message.to_owned(),
+        file: err.file,
+        line: err.line,
+    });
+    text
+}
+
+/// The Liquid runtime's word that a `render`ed snippet failed and printed its error in place.
+fn note_liquid_inline_error(err: &liquid::LiquidError) {
+    if let Some(page) = rendering_page() {
+        page.note_inline_error(InlineError {
+            file: err.file.clone(),
+            line: (err.line > 0).then_some(err.line as usize),
+            message: err.message.clone(),
+        });
+    }
 }
 
 /// Is `name` a plain snippet name (no path tricks)?
@@ -328,6 +359,32 @@ impl SectionEntry {
             .unwrap_or_default()
     }
 
+    /// Renders the section wrapped, as part of a whole page: in a Shopify theme a section that
+    /// fails at run time prints its error inside its wrapper and the page goes on, as on
+    /// Shopify. A section that does not parse, a limit, and any failure in vitrine's own theme
+    /// still fail the page (the error overlay).
+    pub fn render_in_page(
+        &self,
+        env: &Environment<'_>,
+        broken: &Broken,
+        page: Arc<Page>,
+        depth: u32,
+    ) -> Result<String, Error> {
+        match self.render(env, broken, page.clone(), depth) {
+            Err(e)
+                if page.is_shopify_theme()
+                    && self.error.is_none()
+                    && !broken.contains_key(&self.file)
+                    && !liquid::runtime::is_limit(&e) =>
+            {
+                let err = RenderError::from_minijinja(&e, &self.file);
+                let text = printed_in_place(&page, err);
+                Ok(format!("{}{text}{}", self.open, self.close))
+            }
+            result => result,
+        }
+    }
+
     /// Renders the section wrapped in its `shopify-section` element.
     pub fn render(
         &self,
@@ -386,7 +443,7 @@ pub fn section_function(
         // A section sees the whole page, so a snippet that renders one is per request.
         page.note_per_request_read();
         entry
-            .render(state.env(), &broken, page, depth)
+            .render_in_page(state.env(), &broken, page, depth)
             .map(Value::from_safe_string)
     }
 }
@@ -461,7 +518,12 @@ pub fn register_theme_tags(
             let mut out = String::new();
             for id in ids {
                 if let Some(entry) = sections.get(id) {
-                    out.push_str(&entry.render(state.env(), &broken, page.clone(), depth)?);
+                    out.push_str(&entry.render_in_page(
+                        state.env(),
+                        &broken,
+                        page.clone(),
+                        depth,
+                    )?);
                 }
             }
             Ok(Value::from_safe_string(out))
@@ -593,12 +655,10 @@ fn content_for(
             // A theme block that fails prints its error in its place, as on Shopify; a limit
             // (nesting, fuel, output) still stops the page.
             Err(e) if !liquid::runtime::is_limit(&e) => {
-                let err = RenderError::from_minijinja(&e, &file);
-                let at = err.line.map(|l| format!(" line {l}")).unwrap_or_default();
-                out.push_str(&escape_html(&format!(
-                    "Liquid error ({}{at}): {}",
-                    err.file, err.message
-                )));
+                out.push_str(&printed_in_place(
+                    &page,
+                    RenderError::from_minijinja(&e, &file),
+                ));
             }
             Err(e) => return Err(e),
         }

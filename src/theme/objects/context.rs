@@ -142,6 +142,15 @@ impl PageContext {
     }
 }
 
+/// An error a page printed in place of a snippet, block or section that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineError {
+    /// Relative to the theme (`snippets/price.liquid`).
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
 /// Everything a page's templates can see.
 #[derive(Debug)]
 pub struct Page {
@@ -197,6 +206,8 @@ pub struct Page {
     /// The outputs of `render()` called by sections themselves (not by snippets), in the order
     /// they rendered: a JSON answer takes their escaping from them (see `Fragment`).
     printed: std::sync::Mutex<Vec<Arc<Fragment>>>,
+    /// Errors printed in place (see [`Page::note_inline_error`]).
+    inline_errors: std::sync::Mutex<Vec<InlineError>>,
 }
 
 /// A snippet's output on this page, and whether rendering it read per-request objects.
@@ -245,6 +256,9 @@ const PAGE_ONLY: &[&str] = &[
 /// Distinct memoized snippet calls kept per page, at most.
 const SNIPPET_MEMO_MAX: usize = 256;
 
+/// Distinct errors printed in place that a page keeps for the overlay, at most.
+const INLINE_ERRORS_MAX: usize = 20;
+
 /// Section-level snippet outputs noted per page, at most (beyond it, the rest is escaped as
 /// usual).
 const PRINTED_MAX: usize = 4096;
@@ -268,7 +282,6 @@ impl Page {
         }
     }
 
-    /// A global object (what snippets see besides their arguments).
     /// Where the theme keeps its snippets, for naming one in an error: a Shopify theme (which
     /// pages its lists itself) in `snippets/`, ours in `templates/snippets/`.
     pub(crate) fn snippet_folder(&self) -> &'static str {
@@ -279,6 +292,32 @@ impl Page {
         }
     }
 
+    /// Is this a page of a Shopify theme? There a section that fails prints its error in place,
+    /// as on Shopify; in vitrine's own theme the page shows the error overlay.
+    pub(crate) fn is_shopify_theme(&self) -> bool {
+        self.listing.whole
+    }
+
+    /// Notes an error the page printed in place, for the error overlay and the log. The same
+    /// error (a snippet failing in every product card) is noted once.
+    pub(crate) fn note_inline_error(&self, err: InlineError) {
+        if let Ok(mut errors) = self.inline_errors.lock()
+            && errors.len() < INLINE_ERRORS_MAX
+            && !errors.contains(&err)
+        {
+            errors.push(err);
+        }
+    }
+
+    /// The errors printed in place so far, in the order they happened.
+    pub fn inline_errors(&self) -> Vec<InlineError> {
+        self.inline_errors
+            .lock()
+            .map(|errors| errors.clone())
+            .unwrap_or_default()
+    }
+
+    /// A global object (what snippets see besides their arguments).
     pub(crate) fn global(&self, key: &str) -> Option<Value> {
         let v = match key {
             "cart" => &self.cart,
@@ -471,6 +510,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         snippet_memo: Default::default(),
         per_request_reads: Arc::new(AtomicU64::new(0)),
         printed: Default::default(),
+        inline_errors: Default::default(),
         template: String::new(),
         status: 200,
         live_reload: req.live_reload,

@@ -36,6 +36,8 @@ pub struct Limits {
     pub inline_errors: bool,
     /// The folder a snippet's name is shown in, in inline errors (`snippets/`).
     pub snippet_folder: &'static str,
+    /// Told of each error printed in place (the storefront lists them in the error overlay).
+    pub on_inline_error: Option<fn(&super::LiquidError)>,
 }
 
 impl Default for Limits {
@@ -47,6 +49,7 @@ impl Default for Limits {
             fuel: 100_000_000,
             inline_errors: false,
             snippet_folder: "",
+            on_inline_error: None,
         }
     }
 }
@@ -135,10 +138,14 @@ fn inline_error(err: &Error, name: &str, limits: &Limits) -> Value {
         String::new()
     };
     // Escaped: the message may quote the template, and the page prints it as HTML.
-    Value::from(crate::theme::objects::html::escape_html(&format!(
+    let text = crate::theme::objects::html::escape_html(&format!(
         "Liquid error ({}{at}): {}",
         liquid.file, liquid.message
-    )))
+    ));
+    if let Some(tell) = limits.on_inline_error {
+        tell(&liquid);
+    }
+    Value::from(text)
 }
 
 /// The key under which a host's globals offer the globals of a `render`ed file.
