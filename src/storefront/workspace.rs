@@ -17,6 +17,8 @@ use include_dir::{Dir, include_dir};
 static DEMO_DATA: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data");
 static DEMO_PRODUCT_IMAGES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/static/products");
 static DEMO_COLLECTION_IMAGES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/static/collections");
+/// The stand-in for images from the store's Files (`shopify://shop_images/...` settings).
+static SHOP_FILES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/static/files");
 
 /// The working folder's name inside the theme.
 pub const FOLDER: &str = ".vitrine";
@@ -107,6 +109,7 @@ fn prepare_in(root: &Path) -> io::Result<()> {
     let media = root.join("media");
     write_missing(&DEMO_PRODUCT_IMAGES, &media.join("products"))?;
     write_missing(&DEMO_COLLECTION_IMAGES, &media.join("collections"))?;
+    write_missing(&SHOP_FILES, &media.join("files"))?;
     Ok(())
 }
 

@@ -1338,7 +1338,8 @@ async fn serve_theme_copy(tools: &Tools, theme: &Path, dir: &Path) -> (Driver, P
 
 /// Any Online Store 2.0 theme named by `VITRINE_TRY_THEME` (a folder; not run without it): the
 /// product page's own add-to-cart form, driven by the theme's own JavaScript, puts the line in
-/// the cart with no page errors. For trying a theme that is not in the repository.
+/// the cart with no page errors. For trying a theme that is not in the repository;
+/// `VITRINE_TRY_THEME_IGNORE=a.js,b.js` leaves out errors that name those scripts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_theme_in_vitrine_try_theme_adds_to_the_cart_with_its_own_script() {
     let Some(theme) = std::env::var_os("VITRINE_TRY_THEME") else {
@@ -1370,6 +1371,11 @@ async fn the_theme_in_vitrine_try_theme_adds_to_the_cart_with_its_own_script() {
                 .map(|e| format!("{path}: {e}")),
         );
     }
+    // An app's script the theme carries (a search app that needs its own server's data) may
+    // fail offline through no fault of the theme or of vitrine: name it to leave it out.
+    let ignored = std::env::var("VITRINE_TRY_THEME_IGNORE").unwrap_or_default();
+    let ignored: Vec<&str> = ignored.split(',').filter(|s| !s.is_empty()).collect();
+    errors.retain(|e| !ignored.iter().any(|i| e.contains(i)));
     assert!(errors.is_empty(), "page errors: {errors:#?}");
     page.goto("/products/red-rain-coat").await;
     page.click("form[action$='/cart/add'] [type=submit]").await;
@@ -1382,7 +1388,8 @@ async fn the_theme_in_vitrine_try_theme_adds_to_the_cart_with_its_own_script() {
     .await;
     page.screenshot("try-theme-product-added", DESKTOP).await;
     assert_eq!(page.server_quantity().await, json!(1));
-    let errors = browser_errors(&page.client).await;
+    let mut errors = browser_errors(&page.client).await;
+    errors.retain(|e| !ignored.iter().any(|i| e.contains(i)));
     assert!(errors.is_empty(), "page errors: {errors:#?}");
     page.client.close().await.expect("close the browser");
 }

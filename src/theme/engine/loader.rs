@@ -29,6 +29,7 @@ use super::schema::{
     line_of, split_section,
 };
 use crate::theme::objects::context::{AssetVersions, LocaleValues};
+use crate::theme::objects::image::shop_image;
 use crate::theme::objects::filters::{
     configure_environment, is_theme_filter, register as register_filters,
 };
@@ -815,6 +816,9 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
         ),
         (Some("font_picker"), Json::String(handle)) => font_value(handle),
         (Some("color"), Json::String(color)) => color_value(color),
+        (Some("image_picker"), Json::String(reference)) => {
+            shop_image(reference).unwrap_or_else(|| Value::from(reference.as_str()))
+        }
         // Merchant-authored markup, output as-is like Shopify does; `{{ product.x }}` in it is
         // a dynamic source, filled in from the page when read.
         (Some("richtext" | "inline_richtext" | "html"), Json::String(s)) => {
@@ -829,7 +833,8 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
 
 /// `settings`: the theme settings, with each `font_picker` handle as the `font` object it
 /// names (<https://shopify.dev/docs/api/liquid/objects/font>) and each `color` as a `color`
-/// object (<https://shopify.dev/docs/api/liquid/objects/color>); the rest as the JSON says.
+/// object (<https://shopify.dev/docs/api/liquid/objects/color>), each store-file `image_picker`
+/// as the stand-in image; the rest as the JSON says.
 fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema]) -> Value {
     Value::from_pairs(
         values
@@ -842,6 +847,8 @@ fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema
                 let value = match (kind, value) {
                     (Some("font_picker"), Json::String(handle)) => font_value(handle),
                     (Some("color"), Json::String(color)) => color_value(color),
+                    (Some("image_picker"), Json::String(reference)) => shop_image(reference)
+                        .unwrap_or_else(|| Value::from(reference.as_str())),
                     _ => Value::from(Serde(value)),
                 };
                 (id.clone(), value)

@@ -57,25 +57,68 @@ fn read_json(path: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<Jso
     }
 }
 
-/// The `{% layout 'name' %}` / `{% layout none %}` of a Liquid template: `Some(None)` for
-/// none, `None` when the template names no layout (then `theme`).
-pub fn layout_tag(source: &str) -> Option<Option<String>> {
+/// What a template's `{% layout %}` tag names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayoutArg {
+    /// `{% layout none %}`.
+    None,
+    /// `{% layout 'name' %}`.
+    Named(String),
+    /// `{% layout settings.customer_layout %}`: older themes let the merchant pick the layout
+    /// with a theme setting; the tag reads it like any variable.
+    Variable(String),
+}
+
+/// The `{% layout %}` tag of a Liquid template, `None` when it has none (then `theme`).
+pub fn layout_tag(source: &str) -> Option<LayoutArg> {
     let mut rest = source;
     while let Some(i) = rest.find("{%") {
         let after = rest[i + 2..].trim_start_matches('-').trim_start();
         if let Some(markup) = after.strip_prefix("layout") {
             let end = markup.find("%}").unwrap_or(markup.len());
             let arg = markup[..end].trim().trim_end_matches('-').trim();
-            let name = arg.trim_matches(|c| c == '\'' || c == '"');
-            return Some((name != "none" && !name.is_empty()).then(|| name.to_owned()));
+            let quoted = arg.len() >= 2
+                && (arg.starts_with('\'') && arg.ends_with('\'')
+                    || arg.starts_with('"') && arg.ends_with('"'));
+            return Some(if quoted {
+                LayoutArg::Named(arg[1..arg.len() - 1].to_owned())
+            } else if arg.is_empty() || arg == "none" || arg == "nil" {
+                LayoutArg::None
+            } else {
+                LayoutArg::Variable(arg.to_owned())
+            });
         }
         rest = &rest[i + 2..];
     }
     None
 }
 
+/// The layout a template's tag picks: a variable is looked up in the theme settings (the only
+/// values known before the page renders); one that names nothing falls back to `theme`.
+fn resolve_layout(arg: Option<LayoutArg>, settings: &serde_json::Map<String, Json>) -> Option<String> {
+    match arg {
+        None => Some("theme".into()),
+        Some(LayoutArg::None) => None,
+        Some(LayoutArg::Named(name)) => Some(name),
+        Some(LayoutArg::Variable(path)) => {
+            let value = path
+                .strip_prefix("settings.")
+                .and_then(|key| settings.get(key));
+            match value {
+                Some(Json::String(name)) if !name.is_empty() && name != "none" => {
+                    Some(name.clone())
+                }
+                Some(Json::String(name)) if name == "none" => None,
+                Some(Json::Null) | Some(Json::Bool(false)) => None,
+                _ => Some("theme".into()),
+            }
+        }
+    }
+}
+
 pub fn read_all(dir: &Path) -> Os2Files {
     let mut out = Os2Files::default();
+    let mut layout_args = HashMap::default();
     let problems = &mut out.problems;
     for path in super::files::walk(&dir.join("templates")) {
         let Some(file) = super::files::relative(dir, &path) else {
@@ -99,8 +142,7 @@ pub fn read_all(dir: &Path) -> Os2Files {
             }
         } else if let Some(name) = inner.strip_suffix(".liquid") {
             if let Some(source) = read(&path, &file, problems) {
-                let layout = layout_tag(&source).unwrap_or_else(|| Some("theme".into()));
-                out.liquid_templates.insert(name.to_owned(), layout);
+                layout_args.insert(name.to_owned(), layout_tag(&source));
                 out.sources.insert(file, source);
             }
         }
@@ -193,6 +235,10 @@ pub fn read_all(dir: &Path) -> Os2Files {
             }
         }
     }
+    out.liquid_templates = layout_args
+        .into_iter()
+        .map(|(name, arg)| (name, resolve_layout(arg, &settings)))
+        .collect();
     out.settings = settings;
     out
 }
@@ -205,9 +251,26 @@ mod tests {
     fn layout_tag_names_the_layout_or_none() {
         assert_eq!(
             layout_tag("{% layout 'giftcard' %}x"),
-            Some(Some("giftcard".into()))
+            Some(LayoutArg::Named("giftcard".into()))
         );
-        assert_eq!(layout_tag("a{%- layout none -%}"), Some(None));
+        assert_eq!(layout_tag("a{%- layout none -%}"), Some(LayoutArg::None));
         assert_eq!(layout_tag("{% if x %}{% endif %}"), None);
+        assert_eq!(
+            layout_tag("{% layout settings.customer_layout %}"),
+            Some(LayoutArg::Variable("settings.customer_layout".into()))
+        );
+    }
+
+    #[test]
+    fn a_layout_variable_reads_the_theme_settings() {
+        let settings: serde_json::Map<String, Json> =
+            serde_json::from_str(r#"{"customer_layout": "plain", "off": "none"}"#).unwrap();
+        let var = |p: &str| Some(LayoutArg::Variable(p.into()));
+        assert_eq!(resolve_layout(var("settings.customer_layout"), &settings), Some("plain".into()));
+        assert_eq!(resolve_layout(var("settings.off"), &settings), None);
+        // A setting the theme does not have, or another variable: the default layout.
+        assert_eq!(resolve_layout(var("settings.missing"), &settings), Some("theme".into()));
+        assert_eq!(resolve_layout(var("template_layout"), &settings), Some("theme".into()));
+        assert_eq!(resolve_layout(None, &settings), Some("theme".into()));
     }
 }

@@ -2,7 +2,11 @@
 //! (the country selectors of Dawn and Horizon). vitrine's shop sells in one country, its own.
 //! <https://shopify.dev/docs/api/liquid/objects/country>
 
+use std::fmt;
+use std::sync::Arc;
+
 use minijinja::Value;
+use minijinja::value::{Object, ObjectRepr};
 
 /// English names of the countries a demo shop is likely to be in; others show their code.
 fn country_name(code: &str) -> &str {
@@ -56,7 +60,9 @@ pub fn country_value(code: &str, currency: &Value, languages: &Value) -> Value {
     ])
 }
 
-/// Shopify's `currency` object.
+/// Shopify's `currency` object: `iso_code`, `name` and `symbol`. Printed, compared or turned
+/// into JSON it is its ISO code, so `{{ cart.currency }}` and `{{ cart.currency.iso_code }}`
+/// agree and `{{ cart | json }}` keeps the Ajax API's `"currency": "CAD"`.
 /// <https://shopify.dev/docs/api/liquid/objects/currency>
 pub fn currency_value(iso_code: &str, symbol: &str) -> Value {
     let name = match iso_code {
@@ -68,9 +74,49 @@ pub fn currency_value(iso_code: &str, symbol: &str) -> Value {
         "JPY" => "Japanese Yen",
         other => other,
     };
-    Value::from_pairs([
-        ("iso_code", Value::from(iso_code)),
-        ("name", Value::from(name)),
-        ("symbol", Value::from(symbol)),
-    ])
+    Value::from_object(Currency {
+        iso_code: iso_code.to_owned(),
+        name: name.to_owned(),
+        symbol: symbol.to_owned(),
+    })
+}
+
+/// The usual symbol of a currency, for a value that carries only its code (the cart's JSON).
+pub fn currency_symbol(iso_code: &str) -> &str {
+    match iso_code {
+        "CAD" | "USD" | "AUD" | "NZD" | "MXN" | "SGD" | "HKD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        "JPY" | "CNY" => "¥",
+        "INR" => "₹",
+        "CHF" => "CHF",
+        "SEK" | "DKK" | "NOK" => "kr",
+        other => other,
+    }
+}
+
+#[derive(Debug)]
+struct Currency {
+    iso_code: String,
+    name: String,
+    symbol: String,
+}
+
+impl Object for Currency {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "iso_code" => Some(Value::from(self.iso_code.as_str())),
+            "name" => Some(Value::from(self.name.as_str())),
+            "symbol" => Some(Value::from(self.symbol.as_str())),
+            _ => None,
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.iso_code)
+    }
 }

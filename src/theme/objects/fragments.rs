@@ -186,7 +186,8 @@ impl Fragments {
     }
 }
 
-/// A map value with one field replaced: the cart with its `items` as keyed lines.
+/// A map value with one field replaced: the cart with its `items` as keyed lines, its
+/// `currency` as an object.
 #[derive(Debug)]
 struct WithField {
     base: Value,
@@ -227,11 +228,24 @@ impl Object for WithField {
 /// while the line stays the same.
 pub fn cart_value(cart: Value, lines: &[KeyedJson]) -> Value {
     let items: Vec<Value> = lines.iter().map(KeyedJson::value).collect();
-    Value::from_object(WithField {
+    let with_items = Value::from_object(WithField {
         base: cart,
         name: "items",
         field: Value::from(items),
-    })
+    });
+    // The JSON's currency is a code; the theme's `cart.currency` is a `currency` object.
+    let code = with_items
+        .get_attr("currency")
+        .ok()
+        .and_then(|c| c.as_str().map(str::to_owned));
+    match code {
+        Some(code) => Value::from_object(WithField {
+            base: with_items,
+            name: "currency",
+            field: super::country::currency_value(&code, super::country::currency_symbol(&code)),
+        }),
+        None => with_items,
+    }
 }
 
 /// The key of `render(name, args)` in `locale`, or `None` when an argument cannot be compared
@@ -403,6 +417,27 @@ mod tests {
             )
             .expect("renders");
         assert_eq!(out, "2 Coat x2 1 2");
+    }
+
+    #[test]
+    fn the_carts_currency_is_an_object_that_prints_and_serializes_as_its_code() {
+        let cart = cart_value(
+            Value::from(minijinja::value::Serde(
+                serde_json::json!({"currency": "CAD", "items": []}),
+            )),
+            &[],
+        );
+        let mut env = Environment::new();
+        env.add_filter("tojson", |v: Value| {
+            serde_json::to_string(&v).unwrap_or_default()
+        });
+        let out = env
+            .render_str(
+                "{{ cart.currency.iso_code }} {{ cart.currency.symbol }} {{ cart.currency }} {{ cart.currency == cart.currency }} {{ cart|tojson }}",
+                minijinja::context! { cart => cart },
+            )
+            .expect("renders");
+        assert_eq!(out, r#"CAD $ CAD True {"currency":"CAD","items":[]}"#);
     }
 
     #[test]

@@ -33,6 +33,15 @@ impl ImageIndex {
                     alt: image.alt.clone(),
                 });
         }
+        let (width, height) = SHOP_IMAGE_SIZE;
+        index.insert(
+            SHOP_IMAGE_STAND_IN.to_owned(),
+            ImageFacts {
+                width,
+                height,
+                alt: String::new(),
+            },
+        );
         ImageIndex(index)
     }
 
@@ -40,6 +49,28 @@ impl ImageIndex {
     pub fn get(&self, src: &str) -> Option<&ImageFacts> {
         self.0.get(src)
     }
+}
+
+/// Where an image setting that names a file of the store's Files
+/// (`shopify://shop_images/logo.png`) points: the store is not here to read it from, so every
+/// such setting shows one stand-in image (`static/files/shop-image.svg`, 1200 x 600). Themes
+/// size logos and banners from its width, height and aspect ratio, so it must have them.
+pub const SHOP_IMAGE_STAND_IN: &str = "/static/files/shop-image.svg";
+const SHOP_IMAGE_SIZE: (u32, u32) = (1200, 600);
+
+/// The `image` object for a `shopify://shop_images/NAME` reference, `None` for any other value.
+pub fn shop_image(reference: &str) -> Option<Value> {
+    let name = reference.strip_prefix("shopify://shop_images/")?;
+    if name.is_empty() {
+        return None;
+    }
+    let (width, height) = SHOP_IMAGE_SIZE;
+    Some(image_value(&Image {
+        src: SHOP_IMAGE_STAND_IN.to_owned(),
+        alt: String::new(),
+        width,
+        height,
+    }))
 }
 
 /// An `image` object: `src` and `url` are the same path.
@@ -91,4 +122,21 @@ pub fn strings(items: &[String]) -> Value {
             .map(|s| Value::from(s.as_str()))
             .collect::<Vec<_>>(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shop_image_stand_in_has_the_size_its_objects_say() {
+        let svg = include_str!("../../../static/files/shop-image.svg");
+        let (w, h) = SHOP_IMAGE_SIZE;
+        assert!(svg.contains(&format!("width=\"{w}\" height=\"{h}\"")));
+        let image = shop_image("shopify://shop_images/logo.png").expect("a shop image");
+        assert_eq!(image.get_attr("width").ok(), Some(Value::from(w)));
+        assert_eq!(image.get_attr("aspect_ratio").ok(), Some(Value::from(2.0)));
+        assert!(shop_image("https://example.com/x.png").is_none());
+        assert!(shop_image("shopify://shop_images/").is_none());
+    }
 }

@@ -53,14 +53,28 @@ impl Object for Paginated {
     }
 }
 
+/// A page size as Liquid reads one: a number, or a string of digits (a `text` or `select`
+/// setting holds its number as a string, and Shopify accepts it).
+fn whole_number(value: &Value) -> Option<usize> {
+    if let Some(s) = value.as_str() {
+        return s.trim().parse().ok();
+    }
+    if let Ok(n) = usize::try_from(value.clone()) {
+        return Some(n);
+    }
+    f64::try_from(value.clone())
+        .ok()
+        .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= MAX_PAGE_SIZE as f64)
+        .map(|f| f as usize)
+}
+
 fn paginate_function(
     state: &State,
     items: Value,
     page_size: Value,
     _window: Value,
 ) -> Result<Value, Error> {
-    let size = usize::try_from(page_size.clone())
-        .ok()
+    let size = whole_number(&page_size)
         .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
         .ok_or_else(|| {
             Error::new(
@@ -340,6 +354,17 @@ mod tests {
             serde_json::json!({"items": [1, 2, 3, 4, 5]}),
         );
         assert_eq!(out, "12|3 5 1 ?page=2");
+    }
+
+    #[test]
+    fn a_page_size_may_be_a_string_of_digits_but_not_a_word() {
+        let source = "{% paginate items by size %}{% for i in items %}{{ i }}{% endfor %}{% endpaginate %}";
+        let data = |size: serde_json::Value| serde_json::json!({"items": [1, 2, 3, 4], "size": size});
+        assert_eq!(render(source, data("3".into())), "123");
+        assert_eq!(render(source, data(2.0.into())), "12");
+        let template = LiquidTemplate::new("t.liquid", source, Snippets::None).expect("parses");
+        let err = template.render_json(&data("many".into())).expect_err("not a number");
+        assert!(err.message.contains("page size"), "{}", err.message);
     }
 
     #[test]
