@@ -292,8 +292,13 @@ pub fn load(
         match split_section(&source) {
             Ok(split) => {
                 if let Some((json, line)) = &split.schema {
-                    match SectionSchema::parse(json, *line) {
-                        Ok(s) => section.schema = Some(s),
+                    match SectionSchema::parse_tolerant(json, *line) {
+                        Ok((s, strict)) => {
+                            section.schema = Some(s);
+                            if let Some(e) = strict {
+                                problems.push(Problem::new(&file, e.line, e.message));
+                            }
+                        }
                         Err(e) => {
                             broken.insert(
                                 file.clone(),
@@ -346,7 +351,7 @@ pub fn load(
     }
 
     let theme_blocks = if os2 {
-        add_theme_block_schemas(&mut section_files, &sources, &mut broken)
+        add_theme_block_schemas(&mut section_files, &sources, &mut broken, &mut problems)
     } else {
         Vec::new()
     };
@@ -496,6 +501,7 @@ fn add_theme_block_schemas(
     section_files: &mut HashMap<String, SectionFile>,
     sources: &HashMap<String, String>,
     broken: &mut Broken,
+    problems: &mut Vec<Problem>,
 ) -> Vec<schema::BlockSchema> {
     let mut theme_blocks = Vec::new();
     for (file, source) in sources {
@@ -511,8 +517,12 @@ fn add_theme_block_schemas(
         let Some((json, line)) = split.schema else {
             continue;
         };
-        match SectionSchema::parse(&json, line) {
-            Ok(schema) => theme_blocks.push(schema::BlockSchema {
+        match SectionSchema::parse_tolerant(&json, line) {
+            Ok((schema, strict)) => {
+                if let Some(e) = strict {
+                    problems.push(Problem::new(file, e.line, e.message));
+                }
+                theme_blocks.push(schema::BlockSchema {
                 kind: kind.to_owned(),
                 name: Some(match &schema.name {
                     Some(Json::String(name)) => name.clone(),
@@ -520,7 +530,8 @@ fn add_theme_block_schemas(
                 }),
                 settings: schema.settings,
                 limit: None,
-            }),
+            });
+            }
             Err(e) => {
                 broken.insert(
                     file.clone(),

@@ -203,11 +203,26 @@ pub struct SectionSchema {
 impl SectionSchema {
     /// Parses schema JSON; the error carries the line within the section file.
     pub fn parse(json: &str, first_line: usize) -> Result<SectionSchema, SplitError> {
-        // Strict, unlike the theme's JSON files: Shopify rejects a schema that is not JSON.
         serde_json::from_str(json).map_err(|err| SplitError {
             line: first_line + err.line().saturating_sub(1),
             message: format!("invalid schema JSON: {}", json_error(&err)),
         })
+    }
+
+    /// [`Self::parse`], but a schema that is JSON only once its comments and trailing commas are
+    /// blanked is read too, as Shopify reads it, with the strict error beside it for `vitrine
+    /// check` (theme-check, jq and older Shopify refuse such a schema).
+    pub fn parse_tolerant(
+        json: &str,
+        first_line: usize,
+    ) -> Result<(SectionSchema, Option<SplitError>), SplitError> {
+        match Self::parse(json, first_line) {
+            Ok(schema) => Ok((schema, None)),
+            Err(strict) => match parse_lenient::<SectionSchema>(json) {
+                Ok(schema) => Ok((schema, Some(strict))),
+                Err(_) => Err(strict),
+            },
+        }
     }
 
     /// The wrapper tag, falling back to `div` for anything Shopify would not accept.
@@ -434,6 +449,19 @@ mod tests {
         assert_eq!(split_section("\n{% schema %}{}").unwrap_err().line, 2);
         let twice = "{% schema %}{}{% endschema %}\n{% schema %}{}{% endschema %}";
         assert_eq!(split_section(twice).unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn a_trailing_comma_in_a_schema_is_read_and_reported() {
+        let src = "{% schema %}\n{\n  \"name\": \"x\",\n  \"settings\": [{\"type\": \"text\", \"id\": \"t\"},]\n}\n{% endschema %}";
+        let (json, line) = split_section(src).unwrap().schema.unwrap();
+        let (schema, strict) = SectionSchema::parse_tolerant(&json, line).expect("read");
+        assert_eq!(schema.settings.len(), 1);
+        let strict = strict.expect("the strict error is kept");
+        assert_eq!(strict.line, 4);
+        assert!(strict.message.starts_with("invalid schema JSON"));
+        // Broken beyond commas: still an error.
+        assert!(SectionSchema::parse_tolerant("{\"name\": }", 1).is_err());
     }
 
     #[test]
