@@ -38,6 +38,9 @@ pub struct CatalogValues {
     pub images: Arc<ImageIndex>,
     /// Menus, pages and blogs.
     pub content: Arc<ContentValues>,
+    /// `country_option_tags` and `all_country_option_tags`, markup from the shipping zones.
+    pub country_option_tags: Value,
+    pub all_country_option_tags: Value,
 }
 
 impl CatalogValues {
@@ -101,6 +104,14 @@ impl CatalogValues {
             _ => None,
         };
         let content = Arc::new(ContentValues::build(&catalog.content, root, &link_object));
+        let option_tags = |all| {
+            Value::from_safe_string(super::country::country_option_tags(
+                &catalog.shipping_zones,
+                all,
+            ))
+        };
+        let country_option_tags = option_tags(false);
+        let all_country_option_tags = option_tags(true);
         CatalogValues {
             products,
             by_handle,
@@ -115,6 +126,8 @@ impl CatalogValues {
             money_with_currency_format,
             images,
             content,
+            country_option_tags,
+            all_country_option_tags,
         }
     }
 

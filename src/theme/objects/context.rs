@@ -174,6 +174,8 @@ pub struct Page {
     request: Value,
     localization: Value,
     collections: Value,
+    country_option_tags: Value,
+    all_country_option_tags: Value,
     all_products: Value,
     template_value: Value,
     page_title: Value,
@@ -230,6 +232,8 @@ pub const SNIPPET_GLOBALS: &[&str] = &[
     "pages",
     "blogs",
     "customer",
+    "country_option_tags",
+    "all_country_option_tags",
 ];
 
 /// The globals that differ between requests; the others are fixed for a theme and locale.
@@ -333,6 +337,8 @@ impl Page {
             "linklists" | "menus" => &self.linklists,
             "pages" => &self.pages,
             "blogs" => &self.blogs,
+            "country_option_tags" => &self.country_option_tags,
+            "all_country_option_tags" => &self.all_country_option_tags,
             // Nobody is ever logged in: customer accounts need Shopify.
             "customer" => return Some(Value::from(())),
             _ => return None,
@@ -532,6 +538,8 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         request: Value::UNDEFINED,
         localization: values.localization.clone(),
         collections: catalog.collections_value.clone(),
+        country_option_tags: catalog.country_option_tags.clone(),
+        all_country_option_tags: catalog.all_country_option_tags.clone(),
         all_products: catalog.all_products_value.clone(),
         template_value: Value::UNDEFINED,
         page_title: Value::UNDEFINED,

@@ -6,25 +6,93 @@ use std::fmt;
 use std::sync::Arc;
 
 use minijinja::Value;
+
+use crate::catalog::ShippingZone;
 use minijinja::value::{Object, ObjectRepr};
 
-/// English names of the countries a demo shop is likely to be in; others show their code.
+/// English names of the countries a demo shop is likely to be in, by ISO code.
+const COUNTRIES: &[(&str, &str)] = &[
+    ("AU", "Australia"),
+    ("CA", "Canada"),
+    ("DK", "Denmark"),
+    ("FR", "France"),
+    ("DE", "Germany"),
+    ("JP", "Japan"),
+    ("NZ", "New Zealand"),
+    ("NO", "Norway"),
+    ("SE", "Sweden"),
+    ("CH", "Switzerland"),
+    ("GB", "United Kingdom"),
+    ("US", "United States"),
+];
+
+/// The English name of a country; one not in [`COUNTRIES`] shows its code.
 fn country_name(code: &str) -> &str {
-    match code {
-        "CA" => "Canada",
-        "US" => "United States",
-        "GB" => "United Kingdom",
-        "AU" => "Australia",
-        "NZ" => "New Zealand",
-        "DE" => "Germany",
-        "FR" => "France",
-        "JP" => "Japan",
-        "CH" => "Switzerland",
-        "SE" => "Sweden",
-        "DK" => "Denmark",
-        "NO" => "Norway",
-        _ => code,
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, name)| name)
+}
+
+/// Is this entry of a shipping zone's list an ISO code (`CA`, `BC`) rather than a name?
+fn is_code(entry: &str) -> bool {
+    entry.len() == 2 && entry.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// `country_option_tags` (the countries the shop ships to: its shipping zones) and, with `all`,
+/// `all_country_option_tags` (those and every country vitrine names). Each `<option>` carries
+/// the country's provinces as `data-provinces`, `[[value, label], ...]`, which the address and
+/// shipping-estimate forms of themes read, after a first `---` option.
+/// <https://shopify.dev/docs/api/liquid/objects/country_option_tags>
+pub fn country_option_tags(zones: &[ShippingZone], all: bool) -> String {
+    let mut countries: Vec<(String, Vec<String>)> = Vec::new();
+    let mut add = |name: &str, provinces: &[String]| {
+        let provinces: Vec<String> = provinces.iter().filter(|p| !is_code(p)).cloned().collect();
+        match countries.iter_mut().find(|(n, _)| n == name) {
+            Some((_, known)) => {
+                for p in provinces {
+                    if !known.contains(&p) {
+                        known.push(p);
+                    }
+                }
+            }
+            None => countries.push((name.to_owned(), provinces)),
+        }
+    };
+    for zone in zones {
+        let names = zone.countries.iter().map(|c| {
+            if is_code(c) {
+                country_name(c)
+            } else {
+                c.as_str()
+            }
+        });
+        // A zone lists a country by name and by code: once is enough.
+        let mut seen = Vec::new();
+        for name in names {
+            if !seen.contains(&name) {
+                seen.push(name);
+                add(name, &zone.provinces);
+            }
+        }
     }
+    if all {
+        for (_, name) in COUNTRIES {
+            add(name, &[]);
+        }
+        countries.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let mut out = String::from("<option value=\"---\" data-provinces=\"[]\">---</option>\n");
+    for (name, provinces) in &countries {
+        let pairs: Vec<[&str; 2]> = provinces.iter().map(|p| [p.as_str(), p.as_str()]).collect();
+        let json = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
+        let name = super::html::escape_html(name);
+        out.push_str(&format!(
+            "<option value=\"{name}\" data-provinces=\"{}\">{name}</option>\n",
+            super::html::escape_html(&json)
+        ));
+    }
+    out
 }
 
 fn continent(code: &str) -> &str {
@@ -118,5 +186,40 @@ impl Object for Currency {
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.iso_code)
+    }
+}
+
+#[cfg(test)]
+mod option_tag_tests {
+    use super::*;
+
+    fn zone(countries: &[&str], provinces: &[&str]) -> ShippingZone {
+        ShippingZone {
+            name: "z".into(),
+            countries: countries.iter().map(|s| s.to_string()).collect(),
+            provinces: provinces.iter().map(|s| s.to_string()).collect(),
+            zip_format: String::new(),
+            rates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_shipping_country_is_an_option_with_its_provinces() {
+        let zones = [
+            zone(&["Canada", "CA"], &["Alberta", "AB", "Québec", "QC"]),
+            zone(&["US"], &[]),
+        ];
+        let tags = country_option_tags(&zones, false);
+        assert_eq!(
+            tags,
+            "<option value=\"---\" data-provinces=\"[]\">---</option>\n\
+             <option value=\"Canada\" data-provinces=\"[[&quot;Alberta&quot;,&quot;Alberta&quot;],[&quot;Québec&quot;,&quot;Québec&quot;]]\">Canada</option>\n\
+             <option value=\"United States\" data-provinces=\"[]\">United States</option>\n"
+        );
+        let all = country_option_tags(&zones, true);
+        assert_eq!(all.matches("<option").count(), 1 + COUNTRIES.len());
+        assert!(all.contains("&quot;Alberta&quot;"), "the zone's provinces stay: {all}");
+        let france = all.find("France").expect("every named country");
+        assert!(france < all.find("Germany").expect("sorted"));
     }
 }
