@@ -41,20 +41,27 @@ pub async fn standard_events() -> impl IntoResponse {
     )
 }
 
-/// GET /__vitrine/compiled_assets/{file}: a bundle of the theme's `{% stylesheet %}` tags, as
-/// Shopify serves them (linked from `content_for_header`).
+/// GET /__vitrine/compiled_assets/{file}: a bundle of the theme's `{% stylesheet %}` or
+/// `{% javascript %}` tags, as Shopify serves them (linked from `content_for_header`).
 pub async fn compiled_asset(
     State(state): State<AppState>,
     axum::extract::Path(file): axum::extract::Path<String>,
 ) -> axum::response::Response {
-    match state.theme().style_bundle(&file) {
-        Some(css) => (
+    match state.theme().asset_bundle(&file) {
+        Some((content, is_script)) => (
             [
-                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (
+                    header::CONTENT_TYPE,
+                    if is_script {
+                        "text/javascript; charset=utf-8"
+                    } else {
+                        "text/css; charset=utf-8"
+                    },
+                ),
                 // The URL carries the bundle's digest; a changed stylesheet gets a new one.
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
-            css.to_string(),
+            content.to_string(),
         )
             .into_response(),
         None => axum::http::StatusCode::NOT_FOUND.into_response(),

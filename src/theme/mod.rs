@@ -168,7 +168,19 @@ impl Theme {
                 }
             }
             if !changes.is_empty() {
+                let scripts_before = script_versions(&inner.compiled());
                 inner.reload();
+                if script_versions(&inner.compiled()) != scripts_before {
+                    // A section's `{% javascript %}` changed: swapping its HTML would not run
+                    // the new script.
+                    for change in &mut changes {
+                        if let ThemeChange::Section { id } = change {
+                            *change = ThemeChange::Other {
+                                path: format!("sections/{id}.liquid"),
+                            };
+                        }
+                    }
+                }
                 for change in changes {
                     tracing::debug!(?change, "theme changed");
                     // No subscribers is fine: nobody is live-reloading.
@@ -420,15 +432,15 @@ impl Theme {
         Some(rendered)
     }
 
-    /// One of the bundled stylesheets of a Shopify theme's `{% stylesheet %}` tags
-    /// (`styles.css`, `block-styles.css`, `snippet-styles.css`).
-    pub fn style_bundle(&self, name: &str) -> Option<Arc<str>> {
+    /// One of the bundles of a Shopify theme's `{% stylesheet %}` and `{% javascript %}` tags
+    /// (`styles.css`, `scripts.js`, `block-styles.css`, ...), and whether it is a script.
+    pub fn asset_bundle(&self, name: &str) -> Option<(Arc<str>, bool)> {
         let compiled = self.inner.compiled();
         compiled
-            .style_bundles
+            .asset_bundles
             .iter()
             .find(|b| b.name == name)
-            .map(|b| b.css.clone())
+            .map(|b| (b.content.clone(), b.is_script()))
     }
 
     /// The directory the HTTP layer serves at `/static/`: `assets/` of a Shopify theme.
@@ -528,15 +540,44 @@ fn render_os2_page(compiled: &Compiled, ctx: &PageContext) -> Result<String, Ren
             content_for_header: Value::from_safe_string(content_for_header(
                 page,
                 true,
-                &compiled.style_bundles,
+                &compiled.asset_bundles,
             )),
         },
         page.clone(),
         0,
     );
     engine::render::render_liquid(&compiled.liquid_env, &compiled.broken, &file, scope, page)
+        .map(|html| fill_sections_shown(html, page))
         .map(cdn::localize)
         .map_err(|e| compiled.with_excerpt(RenderError::from_minijinja(&e, &file)))
+}
+
+/// The versions of the script bundles: a change to them needs the page reloaded, as a script
+/// that ran cannot be swapped.
+fn script_versions(compiled: &Compiled) -> Vec<String> {
+    compiled
+        .asset_bundles
+        .iter()
+        .filter(|b| b.is_script())
+        .map(|b| b.version.clone())
+        .collect()
+}
+
+/// Stands for the section types a page shows in `content_for_header` until the page is done.
+const SECTIONS_SHOWN: &str = "__vitrine_sections_shown__";
+
+/// The page with the section types it showed in the `data-sections` of the tag that loads
+/// the section scripts (each runs only where its section is shown).
+fn fill_sections_shown(html: String, page: &Page) -> String {
+    let Some(at) = memchr::memmem::find(html.as_bytes(), SECTIONS_SHOWN.as_bytes()) else {
+        return html;
+    };
+    let shown = page.section_types_shown().join(",");
+    let mut out = String::with_capacity(html.len() + shown.len());
+    out.push_str(&html[..at]);
+    out.push_str(&objects::html::escape_html(&shown));
+    out.push_str(&html[at + SECTIONS_SHOWN.len()..]);
+    out
 }
 
 /// `content_for_header`: the storefront globals Shopify puts on `window.Shopify` (shop, locale,
@@ -568,7 +609,7 @@ if(typeof done==='function')setTimeout(function(){done(missing.length?missing:nu
 fn content_for_header(
     page: &Page,
     set_window_shopify: bool,
-    style_bundles: &[engine::loader::StyleBundle],
+    asset_bundles: &[engine::loader::AssetBundle],
 ) -> String {
     let root = if page.prefix.is_empty() {
         "/".to_owned()
@@ -611,11 +652,21 @@ fn content_for_header(
             "\n<script>window.Shopify = Object.assign(window.Shopify || {{}}, {globals});{SHOPIFY_FEATURES}</script>"
         ));
     }
-    for bundle in style_bundles {
-        out.push_str(&format!(
-            "\n<link rel=\"stylesheet\" href=\"{COMPILED_ASSETS_PATH}/{}?v={}\">",
-            bundle.name, bundle.version
-        ));
+    for bundle in asset_bundles {
+        let (name, version) = (bundle.name, &bundle.version);
+        let href = format!("{COMPILED_ASSETS_PATH}/{name}?v={version}");
+        if !bundle.is_script() {
+            out.push_str(&format!("\n<link rel=\"stylesheet\" href=\"{href}\">"));
+        } else if name == "scripts.js" {
+            // The section types shown are known once the page has rendered: filled in then.
+            out.push_str(&format!(
+                "\n<script src=\"{href}\" id=\"sections-script\" data-sections=\"{SECTIONS_SHOWN}\" defer=\"defer\"></script>"
+            ));
+        } else {
+            out.push_str(&format!(
+                "\n<script src=\"{href}\" defer=\"defer\"></script>"
+            ));
+        }
     }
     if page.live_reload {
         out.push('\n');

@@ -1360,6 +1360,7 @@ async fn the_theme_in_vitrine_try_theme_adds_to_the_cart_with_its_own_script() {
         "/blogs/news",
         "/blogs/news/rain-gear-for-the-coast",
         "/cart",
+        "/products/red-rain-coat",
     ] {
         page.goto(path).await;
         page.until("the page to load", "document.readyState === 'complete'")
@@ -1406,6 +1407,18 @@ async fn an_os2_themes_own_script_adds_to_the_cart_and_swaps_in_the_bundled_sect
     .await;
     page.goto("/products/red-rain-coat").await;
     assert_eq!(page.text("#cart-count").await, "Cart (0 items)");
+    // The section's `{% javascript %}` ran once from the bundle, after the page parsed; the
+    // cart section's, not on this page, did not run.
+    page.until(
+        "the product section's bundled script",
+        "document.documentElement.dataset.productScript === '1'",
+    )
+    .await;
+    assert_eq!(
+        page.js("return [document.documentElement.dataset.productScriptSawForm, document.documentElement.dataset.cartScript || 'none'];")
+            .await,
+        json!(["true", "none"])
+    );
     page.until(
         "Shopify.loadFeatures to give the customer privacy API",
         "document.documentElement.dataset.consent === 'yes'",

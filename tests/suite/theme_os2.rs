@@ -166,6 +166,72 @@ async fn stylesheet_tags_are_bundled_and_linked_from_the_head() {
         .expect(404);
 }
 
+/// `{% javascript %}` prints nothing where it stands either: the sections' scripts are one
+/// bundle, loaded deferred from `content_for_header`, each in its own function and `try`,
+/// guarded to run only where the page shows its section; the page lists the section types it
+/// showed in the tag's `data-sections`, as Shopify does.
+#[tokio::test]
+async fn javascript_tags_are_bundled_and_run_only_where_their_section_shows() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let html = app.visitor().get("/products/red-rain-coat").await.text();
+    assert!(
+        !html.contains("dataset.productScript"),
+        "printed in place: {html}"
+    );
+    let start = html
+        .find("<script src=\"/__vitrine/compiled_assets/scripts.js?v=")
+        .unwrap_or_else(|| panic!("no scripts.js: {html}"));
+    let tag = &html[start..start + html[start..].find("</script>").unwrap_or(0)];
+    assert!(tag.contains("id=\"sections-script\""), "{tag}");
+    assert!(tag.contains("defer=\"defer\""), "{tag}");
+    let shown_on = |html: &str| -> Vec<String> {
+        html.split("id=\"sections-script\" data-sections=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    };
+    let shown = shown_on(&html);
+    let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+    for kind in ["header", "main-product", "footer"] {
+        assert!(shown.contains(&kind), "{kind} not in {shown:?}");
+    }
+    assert!(!shown.contains(&"main-cart"), "{shown:?}");
+    let src = tag
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    let bundle = app.visitor().get(src).await;
+    assert_eq!(bundle.status.as_u16(), 200);
+    assert!(
+        bundle
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/javascript")),
+        "{:?}",
+        bundle.header("content-type")
+    );
+    let js = bundle.text();
+    for expected in [
+        "/* sections/main-cart.liquid */\n(function () {\n  if (!__vitrine_sections__[\"main-cart\"]) return;\n  try {\n",
+        "/* sections/main-product.liquid */\n(function () {\n  if (!__vitrine_sections__[\"main-product\"]) return;",
+        "} catch (e) {\n    console.error(e);\n  }",
+    ] {
+        assert!(js.contains(expected), "{expected:?} not in {js}");
+    }
+    // The cart page shows the cart section, whose script is then due.
+    let cart = app.visitor().get("/cart").await.text();
+    let shown = shown_on(&cart);
+    assert!(shown.iter().any(|k| k == "main-cart"), "{shown:?}");
+    assert!(!shown.iter().any(|k| k == "main-product"), "{shown:?}");
+    assert!(
+        !cart.contains("__vitrine_sections_shown__"),
+        "the marker is filled in"
+    );
+}
+
 /// As on a Shopify storefront, a snippet or a theme block that fails prints `Liquid error
 /// (file line N): message` in its place and the rest of the page renders; a snippet that
 /// renders itself without end still stops the page (a limit is no inline error).

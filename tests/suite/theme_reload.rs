@@ -227,3 +227,29 @@ fn a_liquid_asset_re_renders_after_its_file_or_the_settings_change() {
         css(&theme).contains("--accent: #00ff00;")
     });
 }
+
+/// A section's markup changed: its HTML is swapped in place. Its `{% javascript %}` changed:
+/// a script that ran cannot be swapped, so the page reloads.
+#[test]
+fn a_section_script_change_reloads_the_page_a_markup_change_swaps_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture("theme-os2"), dir.path());
+    let theme = Theme::load(dir.path(), catalog(), true).expect("loads");
+    let mut rx = theme.subscribe();
+    let path = dir.path().join("sections/main-cart.liquid");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("<!-- edited -->{text}")).expect("markup");
+    wait_for_change(
+        &mut rx,
+        &ThemeChange::Section {
+            id: "main-cart".into(),
+        },
+    );
+    std::fs::write(&path, text.replace("'ran'", "'ran again'")).expect("script");
+    wait_for_change(
+        &mut rx,
+        &ThemeChange::Other {
+            path: "sections/main-cart.liquid".into(),
+        },
+    );
+}

@@ -29,11 +29,11 @@ use super::schema::{
     line_of, split_section,
 };
 use crate::theme::objects::context::{AssetVersions, LocaleValues};
-use crate::theme::objects::image::shop_image;
 use crate::theme::objects::filters::{
     configure_environment, is_theme_filter, register as register_filters,
 };
 use crate::theme::objects::fragments::Fragments;
+use crate::theme::objects::image::shop_image;
 use crate::theme::objects::locale::{Locale, Locales};
 use crate::theme::objects::shopify_filters::{color_value, font_value};
 
@@ -77,23 +77,45 @@ pub struct Compiled {
     /// Liquid assets as rendered, by served name: they depend on nothing but the theme, so each
     /// renders once per compiled theme (a reload builds a new, empty cache).
     pub rendered_assets: std::sync::Mutex<HashMap<String, Arc<str>>>,
-    /// The `{% stylesheet %}` bodies of sections, blocks and snippets, one bundle per kind.
-    pub style_bundles: Vec<StyleBundle>,
+    /// The `{% stylesheet %}` and `{% javascript %}` bodies of sections, blocks and snippets,
+    /// one bundle per kind.
+    pub asset_bundles: Vec<AssetBundle>,
 }
 
-/// One of the stylesheets Shopify makes of a theme's `{% stylesheet %}` tags: `styles.css`
-/// (sections), `block-styles.css` and `snippet-styles.css`, each every file's body in file order.
+/// One of the files Shopify makes of a theme's `{% stylesheet %}` and `{% javascript %}` tags:
+/// `styles.css` and `scripts.js` (sections), `block-styles.css`, `block-scripts.js`,
+/// `snippet-styles.css` and `snippet-scripts.js`, each every file's body in file order.
 /// <https://shopify.dev/docs/storefronts/themes/best-practices/javascript-and-stylesheet-tags>
 #[derive(Debug)]
-pub struct StyleBundle {
+pub struct AssetBundle {
     pub name: &'static str,
-    pub css: Arc<str>,
-    /// A digest of `css`, for the URL's `?v=` (a changed stylesheet gets a new URL).
+    pub content: Arc<str>,
+    /// A digest of `content`, for the URL's `?v=` (a changed file gets a new URL).
     pub version: String,
 }
 
-/// The bundles of a Shopify theme's stylesheets; empty ones are left out.
-fn style_bundles(dir: &Path, sources: &HashMap<String, String>) -> Vec<StyleBundle> {
+impl AssetBundle {
+    pub fn is_script(&self) -> bool {
+        self.name.ends_with(".js")
+    }
+}
+
+/// Where each kind of file's tags go.
+const BUNDLES: [(&str, &str, &str); 6] = [
+    ("sections/", "stylesheet", "styles.css"),
+    ("blocks/", "stylesheet", "block-styles.css"),
+    ("snippets/", "stylesheet", "snippet-styles.css"),
+    ("sections/", "javascript", "scripts.js"),
+    ("blocks/", "javascript", "block-scripts.js"),
+    ("snippets/", "javascript", "snippet-scripts.js"),
+];
+
+/// The bundles of a Shopify theme's stylesheets and scripts; empty ones are left out.
+///
+/// Each script runs in a function of its own, inside a `try`, so one that throws does not stop
+/// the others; a section's runs only on pages that show the section, which the page names in
+/// the `data-sections` of the tag that loads the bundle. Shopify does the same.
+fn asset_bundles(dir: &Path, sources: &HashMap<String, String>) -> Vec<AssetBundle> {
     let snippets: Vec<(String, String)> = walk(&dir.join("snippets"))
         .into_iter()
         .filter_map(|path| {
@@ -103,11 +125,7 @@ fn style_bundles(dir: &Path, sources: &HashMap<String, String>) -> Vec<StyleBund
         })
         .collect();
     let mut bundles = Vec::new();
-    for (folder, name) in [
-        ("sections/", "styles.css"),
-        ("blocks/", "block-styles.css"),
-        ("snippets/", "snippet-styles.css"),
-    ] {
+    for (folder, tag, name) in BUNDLES {
         let mut files: Vec<(&str, &str)> = if folder == "snippets/" {
             snippets
                 .iter()
@@ -121,25 +139,57 @@ fn style_bundles(dir: &Path, sources: &HashMap<String, String>) -> Vec<StyleBund
                 .collect()
         };
         files.sort_unstable();
-        let mut css = String::new();
+        let mut content = String::new();
         for (file, source) in files {
-            if let Some(body) = liquid::stylesheet_body(file, source) {
-                css.push_str(&format!("/* {file} */\n{}\n", body.trim()));
+            if tag == "stylesheet" {
+                if let Some(body) = liquid::stylesheet_body(file, source) {
+                    content.push_str(&format!("/* {file} */\n{}\n", body.trim()));
+                }
+            } else if let Some(body) = liquid::javascript_body(file, source) {
+                content.push_str(&script_part(file, folder, body.trim()));
             }
         }
-        if css.is_empty() {
+        if content.is_empty() {
             continue;
         }
+        if tag == "javascript" && folder == "sections/" {
+            content = format!("{SECTIONS_PRELUDE}{content}");
+        }
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(css.as_bytes());
+        let digest = Sha256::digest(content.as_bytes());
         let version = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-        bundles.push(StyleBundle {
+        bundles.push(AssetBundle {
             name,
-            css: css.into(),
+            content: content.into(),
             version,
         });
     }
     bundles
+}
+
+/// Reads which section types the page shows from the `data-sections` of the tag that loaded
+/// the bundle.
+const SECTIONS_PRELUDE: &str = "var __vitrine_sections__ = (function () {\n\
+  var shown = {}, tag = document.currentScript || document.getElementById('sections-script');\n\
+  ((tag && tag.getAttribute('data-sections')) || '').split(',').forEach(function (t) { if (t) shown[t] = true; });\n\
+  return shown;\n\
+})();\n";
+
+/// One file's script in its bundle.
+fn script_part(file: &str, folder: &str, body: &str) -> String {
+    let guard = match file
+        .strip_prefix("sections/")
+        .and_then(|f| f.strip_suffix(".liquid"))
+    {
+        Some(kind) if folder == "sections/" => {
+            let kind = serde_json::to_string(kind).unwrap_or_default();
+            format!("  if (!__vitrine_sections__[{kind}]) return;\n")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "/* {file} */\n(function () {{\n{guard}  try {{\n{body}\n  }} catch (e) {{\n    console.error(e);\n  }}\n}})();\n"
+    )
 }
 
 impl std::fmt::Debug for Compiled {
@@ -400,8 +450,8 @@ pub fn load(
         &liquid_assets,
         &settings,
     ));
-    let style_bundles = if os2 {
-        style_bundles(dir, &sources)
+    let asset_bundles = if os2 {
+        asset_bundles(dir, &sources)
     } else {
         Vec::new()
     };
@@ -422,7 +472,7 @@ pub fn load(
         liquid_templates,
         liquid_assets,
         rendered_assets: Default::default(),
-        style_bundles,
+        asset_bundles,
     }
 }
 
@@ -523,14 +573,14 @@ fn add_theme_block_schemas(
                     problems.push(Problem::new(file, e.line, e.message));
                 }
                 theme_blocks.push(schema::BlockSchema {
-                kind: kind.to_owned(),
-                name: Some(match &schema.name {
-                    Some(Json::String(name)) => name.clone(),
-                    _ => kind.to_owned(),
-                }),
-                settings: schema.settings,
-                limit: None,
-            });
+                    kind: kind.to_owned(),
+                    name: Some(match &schema.name {
+                        Some(Json::String(name)) => name.clone(),
+                        _ => kind.to_owned(),
+                    }),
+                    settings: schema.settings,
+                    limit: None,
+                });
             }
             Err(e) => {
                 broken.insert(
@@ -858,8 +908,9 @@ fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema
                 let value = match (kind, value) {
                     (Some("font_picker"), Json::String(handle)) => font_value(handle),
                     (Some("color"), Json::String(color)) => color_value(color),
-                    (Some("image_picker"), Json::String(reference)) => shop_image(reference)
-                        .unwrap_or_else(|| Value::from(reference.as_str())),
+                    (Some("image_picker"), Json::String(reference)) => {
+                        shop_image(reference).unwrap_or_else(|| Value::from(reference.as_str()))
+                    }
                     _ => Value::from(Serde(value)),
                 };
                 (id.clone(), value)

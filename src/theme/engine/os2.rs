@@ -95,7 +95,10 @@ pub fn layout_tag(source: &str) -> Option<LayoutArg> {
 
 /// The layout a template's tag picks: a variable is looked up in the theme settings (the only
 /// values known before the page renders); one that names nothing falls back to `theme`.
-fn resolve_layout(arg: Option<LayoutArg>, settings: &serde_json::Map<String, Json>) -> Option<String> {
+fn resolve_layout(
+    arg: Option<LayoutArg>,
+    settings: &serde_json::Map<String, Json>,
+) -> Option<String> {
     match arg {
         None => Some("theme".into()),
         Some(LayoutArg::None) => None,
@@ -266,11 +269,20 @@ mod tests {
         let settings: serde_json::Map<String, Json> =
             serde_json::from_str(r#"{"customer_layout": "plain", "off": "none"}"#).unwrap();
         let var = |p: &str| Some(LayoutArg::Variable(p.into()));
-        assert_eq!(resolve_layout(var("settings.customer_layout"), &settings), Some("plain".into()));
+        assert_eq!(
+            resolve_layout(var("settings.customer_layout"), &settings),
+            Some("plain".into())
+        );
         assert_eq!(resolve_layout(var("settings.off"), &settings), None);
         // A setting the theme does not have, or another variable: the default layout.
-        assert_eq!(resolve_layout(var("settings.missing"), &settings), Some("theme".into()));
-        assert_eq!(resolve_layout(var("template_layout"), &settings), Some("theme".into()));
+        assert_eq!(
+            resolve_layout(var("settings.missing"), &settings),
+            Some("theme".into())
+        );
+        assert_eq!(
+            resolve_layout(var("template_layout"), &settings),
+            Some("theme".into())
+        );
         assert_eq!(resolve_layout(None, &settings), Some("theme".into()));
     }
 }

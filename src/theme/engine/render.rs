@@ -396,6 +396,13 @@ impl SectionEntry {
         if let Some(err) = &self.error {
             return Err(broken_error(err));
         }
+        if let Some(kind) = self
+            .file
+            .strip_prefix("sections/")
+            .and_then(|f| f.strip_suffix(".liquid"))
+        {
+            page.note_section_type(kind);
+        }
         let ctx = Scope::value(Layer::Section(self.value(&page)), page.clone(), depth);
         let body = match &self.liquid {
             Some(liquid_env) => render_liquid(liquid_env, broken, &self.file, ctx, &page)?,

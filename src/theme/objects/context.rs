@@ -210,6 +210,8 @@ pub struct Page {
     printed: std::sync::Mutex<Vec<Arc<Fragment>>>,
     /// Errors printed in place (see [`Page::note_inline_error`]).
     inline_errors: std::sync::Mutex<Vec<InlineError>>,
+    /// The section types rendered, in order, each once (for the section scripts).
+    section_types: std::sync::Mutex<Vec<String>>,
 }
 
 /// A snippet's output on this page, and whether rendering it read per-request objects.
@@ -311,6 +313,23 @@ impl Page {
         {
             errors.push(err);
         }
+    }
+
+    /// Notes that a section of this type (`header` for `sections/header.liquid`) rendered.
+    pub(crate) fn note_section_type(&self, kind: &str) {
+        if let Ok(mut kinds) = self.section_types.lock()
+            && !kinds.iter().any(|k| k == kind)
+        {
+            kinds.push(kind.to_owned());
+        }
+    }
+
+    /// The section types rendered so far, in the order they first rendered.
+    pub fn section_types_shown(&self) -> Vec<String> {
+        self.section_types
+            .lock()
+            .map(|kinds| kinds.clone())
+            .unwrap_or_default()
     }
 
     /// The errors printed in place so far, in the order they happened.
@@ -517,6 +536,7 @@ pub fn build(req: &PageRequest, cart: Value, values: &LocaleValues, files: Theme
         per_request_reads: Arc::new(AtomicU64::new(0)),
         printed: Default::default(),
         inline_errors: Default::default(),
+        section_types: Default::default(),
         template: String::new(),
         status: 200,
         live_reload: req.live_reload,

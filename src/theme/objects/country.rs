@@ -218,7 +218,10 @@ mod option_tag_tests {
         );
         let all = country_option_tags(&zones, true);
         assert_eq!(all.matches("<option").count(), 1 + COUNTRIES.len());
-        assert!(all.contains("&quot;Alberta&quot;"), "the zone's provinces stay: {all}");
+        assert!(
+            all.contains("&quot;Alberta&quot;"),
+            "the zone's provinces stay: {all}"
+        );
         let france = all.find("France").expect("every named country");
         assert!(france < all.find("Germany").expect("sorted"));
     }

@@ -59,7 +59,7 @@ impl Touch {
 
     fn node(&mut self, node: &Node) {
         match node {
-            Node::Text(..) | Node::Break(_) | Node::Continue(_) | Node::ThemeAsset { .. } => {}
+            Node::Text(..) | Node::Break(_) | Node::Continue(_) => {}
             Node::Output(f, _) | Node::Assign { value: f, .. } => {
                 each_filtered_read(f, &mut |n| self.read(n));
             }

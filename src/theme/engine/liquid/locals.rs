@@ -261,8 +261,7 @@ impl<'a> Walk<'a> {
             | Node::Increment(..)
             | Node::Decrement(..)
             | Node::Break(_)
-            | Node::Continue(_)
-            | Node::ThemeAsset { .. } => {}
+            | Node::Continue(_) => {}
             Node::Output(f, _) => self.filtered(f),
             Node::Assign { name, value, .. } => {
                 self.filtered(value);

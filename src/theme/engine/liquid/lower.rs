@@ -458,7 +458,6 @@ impl Lowerer<'_> {
                 | Node::Render(_)
                 | Node::Include(_)
                 | Node::ThemeCall(_)
-                | Node::ThemeAsset { .. }
         );
         if straight {
             return self.node_inner(node);
@@ -609,18 +608,6 @@ impl Lowerer<'_> {
                 self.emit("<style data-shopify>");
                 self.nodes(body)?;
                 self.emit("</style>");
-            }
-            Node::ThemeAsset {
-                javascript,
-                body,
-                line,
-            } => {
-                // A stylesheet prints nothing in place: as on Shopify, the theme serves every
-                // file's stylesheet in one bundle that `content_for_header` links (a block
-                // rendered for each of 17 product cards would otherwise repeat it 17 times).
-                if *javascript {
-                    self.text(&format!("<script>{body}</script>"), *line);
-                }
             }
             Node::Tablerow(tablerow) => self.tablerow(tablerow)?,
             Node::Break(line) | Node::Continue(line) => {

@@ -241,14 +241,24 @@ pub fn references(name: &str, source: &str) -> Vec<(Reference, u32)> {
 /// The verbatim body of a file's `{% stylesheet %}` tag (Shopify allows one per file), for the
 /// theme's bundled stylesheets. `None` without one, or when the file does not lex.
 pub fn stylesheet_body(name: &str, source: &str) -> Option<String> {
+    asset_tag_body(name, source, "stylesheet")
+}
+
+/// The verbatim body of a file's `{% javascript %}` tag, for the theme's bundled scripts.
+pub fn javascript_body(name: &str, source: &str) -> Option<String> {
+    asset_tag_body(name, source, "javascript")
+}
+
+fn asset_tag_body(name: &str, source: &str, tag: &str) -> Option<String> {
     let tokens = lexer::tokenize(name, source).ok()?;
+    let end = format!("end{tag}");
     let mut body: Option<String> = None;
     for token in tokens {
         match (token, body.as_mut()) {
-            (lexer::Token::Tag { name, .. }, None) if name == "stylesheet" => {
+            (lexer::Token::Tag { name, .. }, None) if name == tag => {
                 body = Some(String::new());
             }
-            (lexer::Token::Tag { name, .. }, Some(_)) if name == "endstylesheet" => return body,
+            (lexer::Token::Tag { name, .. }, Some(_)) if name == end => return body,
             (lexer::Token::Text { text, .. }, Some(body)) => body.push_str(&text),
             _ => {}
         }

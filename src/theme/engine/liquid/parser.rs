@@ -55,13 +55,6 @@ pub enum Node {
     Paginate(Box<Paginate>),
     /// `{% style %}...{% endstyle %}`: the body inside `<style data-shopify>`.
     Style(Vec<Node>, u32),
-    /// `{% stylesheet %}` / `{% javascript %}`: the verbatim body; a script prints as `<script>`,
-    /// a stylesheet goes to the theme's bundle.
-    ThemeAsset {
-        javascript: bool,
-        body: String,
-        line: u32,
-    },
 }
 
 /// A Shopify theme tag lowered to a call: positional arguments and keyword arguments.
@@ -461,23 +454,11 @@ impl TreeBuilder<'_> {
             }
             "schema" | "stylesheet" | "javascript" => {
                 // The lexer read the body verbatim. A section's schema was cut out before
-                // parsing; anywhere else it prints nothing, as on Shopify.
+                // parsing; anywhere else it prints nothing, as on Shopify. A stylesheet or script
+                // prints nothing in place either: the theme serves every file's in bundles that
+                // `content_for_header` links (the loader reads them from the source).
                 let end = format!("end{name}");
-                let (body, _, _, _) = self.block_until(name, &[end.as_str()], line)?;
-                if name != "schema" {
-                    let text = body
-                        .into_iter()
-                        .map(|n| match n {
-                            Node::Text(t, _) => t,
-                            _ => String::new(),
-                        })
-                        .collect();
-                    nodes.push(Node::ThemeAsset {
-                        javascript: name == "javascript",
-                        body: text,
-                        line,
-                    });
-                }
+                self.block_until(name, &[end.as_str()], line)?;
             }
             // Read by the theme loader before parsing (which layout wraps the template).
             "layout" => {}

@@ -358,12 +358,16 @@ mod tests {
 
     #[test]
     fn a_page_size_may_be_a_string_of_digits_but_not_a_word() {
-        let source = "{% paginate items by size %}{% for i in items %}{{ i }}{% endfor %}{% endpaginate %}";
-        let data = |size: serde_json::Value| serde_json::json!({"items": [1, 2, 3, 4], "size": size});
+        let source =
+            "{% paginate items by size %}{% for i in items %}{{ i }}{% endfor %}{% endpaginate %}";
+        let data =
+            |size: serde_json::Value| serde_json::json!({"items": [1, 2, 3, 4], "size": size});
         assert_eq!(render(source, data("3".into())), "123");
         assert_eq!(render(source, data(2.0.into())), "12");
         let template = LiquidTemplate::new("t.liquid", source, Snippets::None).expect("parses");
-        let err = template.render_json(&data("many".into())).expect_err("not a number");
+        let err = template
+            .render_json(&data("many".into()))
+            .expect_err("not a number");
         assert!(err.message.contains("page size"), "{}", err.message);
     }
 
