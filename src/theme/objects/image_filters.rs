@@ -360,8 +360,16 @@ impl TagOptions {
                 .map(str::trim)
                 .filter(|w| !w.is_empty())
                 .map(|w| {
+                    // A computed width may be a float (`height | times: aspect_ratio` gives
+                    // `128.0`); Shopify takes its whole part.
                     w.parse::<u32>()
                         .ok()
+                        .or_else(|| {
+                            w.parse::<f64>()
+                                .ok()
+                                .filter(|f| f.is_finite() && *f >= 1.0 && *f <= f64::from(u32::MAX))
+                                .map(|f| f as u32)
+                        })
                         .filter(|n| (1..=crate::imaging::MAX_DIMENSION).contains(n))
                         .ok_or_else(|| {
                             invalid("image_tag", format!("widths: {w:?} is not a width"))
@@ -805,7 +813,14 @@ mod tests {
             ok("{{ url|image_tag(srcset='a.png 1x') }}", c.clone()),
             "<img src=\"/static/products/hat.jpg?width=900\" alt=\"\" srcset=\"a.png 1x\" width=\"900\">"
         );
-        assert!(render("{{ url|image_tag(widths='wide') }}", c).is_err());
+        // Computed widths may be floats: their whole part (Concept's footer logo).
+        assert_eq!(
+            ok("{{ url|image_tag(widths='200.0, 400.7', height=none) }}", c.clone()),
+            "<img src=\"/static/products/hat.jpg?width=900\" alt=\"\" \
+             srcset=\"/static/products/hat.jpg?width=200 200w, /static/products/hat.jpg?width=400 400w\">"
+        );
+        assert!(render("{{ url|image_tag(widths='wide') }}", c.clone()).is_err());
+        assert!(render("{{ url|image_tag(widths='0.5') }}", c).is_err());
         assert_eq!(ok("{{ nothing|image_tag }}", Value::UNDEFINED), "");
     }
 
