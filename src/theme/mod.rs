@@ -285,11 +285,7 @@ impl Theme {
             }
             return Ok(None);
         };
-        if entry
-            .page_template
-            .as_deref()
-            .is_some_and(|t| t != ctx.template())
-        {
+        if !instance_renders_here(&compiled, entry, ctx) {
             return Ok(None);
         }
         entry
@@ -459,11 +455,7 @@ impl Theme {
     pub fn section_context(&self, ctx: &PageContext, id: &str) -> Option<Value> {
         let compiled = self.inner.compiled();
         let entry = compiled.sections.get(id)?;
-        if entry
-            .page_template
-            .as_deref()
-            .is_some_and(|t| t != ctx.template())
-        {
+        if !instance_renders_here(&compiled, entry, ctx) {
             return None;
         }
         Some(Scope::value(
@@ -478,6 +470,23 @@ impl Theme {
     pub fn template_source(&self, file: &str) -> Option<String> {
         self.inner.compiled().sources.get(file).cloned()
     }
+}
+
+/// Whether the Section Rendering API renders `entry` at this URL. In a Shopify theme an
+/// instance of any JSON template renders at any URL, with that URL's objects, as on Shopify:
+/// themes ask for `template--product__related` at `/recommendations/products` and Concept for
+/// `template--cart__recently-viewed` at `/search`. vitrine's own theme keeps an instance to its
+/// template's pages.
+fn instance_renders_here(
+    compiled: &Compiled,
+    entry: &engine::render::SectionEntry,
+    ctx: &PageContext,
+) -> bool {
+    compiled.os2
+        || entry
+            .page_template
+            .as_deref()
+            .is_none_or(|t| t == ctx.template())
 }
 
 /// The page's JSON template and its sections rendered in `order`, each wrapped.

@@ -166,6 +166,34 @@ async fn stylesheet_tags_are_bundled_and_linked_from_the_head() {
         .expect(404);
 }
 
+/// In a Shopify theme the Section Rendering API renders an instance of any JSON template at any
+/// URL, with that URL's objects, as Shopify does (a theme asks for its cart page's
+/// recently-viewed section at `/search`); an unknown id is still nothing.
+#[tokio::test]
+async fn a_template_instance_renders_at_any_url() {
+    let app = TestApp::with_os2_theme(&os2_fixture()).await;
+    let response = app
+        .visitor()
+        .get("/search?q=rain&section_id=template--cart__main")
+        .await;
+    assert_eq!(response.status.as_u16(), 200);
+    let html = response.text();
+    assert!(
+        html.starts_with("<div id=\"shopify-section-template--cart__main\" class=\"shopify-section"),
+        "{html}"
+    );
+    let sections = app
+        .visitor()
+        .get("/pages/about?sections=template--product__main,template--cart__nope")
+        .await
+        .text();
+    let sections: serde_json::Value = serde_json::from_str(&sections).expect("json");
+    // The product section renders with the page's objects: no product here, so no title.
+    let product = sections["template--product__main"].as_str().unwrap_or_default();
+    assert!(product.contains("<h1></h1>"), "{sections}");
+    assert!(sections["template--cart__nope"].is_null(), "{sections}");
+}
+
 /// `{% javascript %}` prints nothing where it stands either: the sections' scripts are one
 /// bundle, loaded deferred from `content_for_header`, each in its own function and `try`,
 /// guarded to run only where the page shows its section; the page lists the section types it
