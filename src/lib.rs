@@ -42,11 +42,15 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
 
 /// A Shopify theme's layout and sections carry inline scripts and event handlers (`onclick=`):
-/// they run, from this origin only. vitrine's own theme needs none.
+/// they run, from this origin. So do the YouTube and Vimeo players Shopify's own video filters
+/// embed (`external_video_tag`) and themes drive with the players' script APIs, when the
+/// author is online. vitrine's own theme needs none of it.
 const OS2_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-    script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
-    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; \
-    frame-ancestors 'none'; base-uri 'self'; object-src 'none'";
+    script-src 'self' 'unsafe-inline' https://www.youtube.com https://player.vimeo.com; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+    connect-src 'self'; frame-src 'self' https://www.youtube.com https://www.youtube-nocookie.com \
+    https://player.vimeo.com; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; \
+    object-src 'none'";
 
 pub fn app(state: AppState) -> Router {
     let csp = if state.theme().is_os2() {

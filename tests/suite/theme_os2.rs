@@ -62,6 +62,12 @@ async fn layout_section_groups_static_sections_and_settings_render() {
         .header("content-security-policy")
         .expect("a CSP header");
     assert!(csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    // The video players Shopify's filters embed, and nothing else from elsewhere.
+    assert!(
+        csp.contains("frame-src 'self' https://www.youtube.com https://www.youtube-nocookie.com https://player.vimeo.com;"),
+        "{csp}"
+    );
+    assert!(csp.contains("connect-src 'self';"), "{csp}");
 }
 
 #[tokio::test]
@@ -179,7 +185,9 @@ async fn a_template_instance_renders_at_any_url() {
     assert_eq!(response.status.as_u16(), 200);
     let html = response.text();
     assert!(
-        html.starts_with("<div id=\"shopify-section-template--cart__main\" class=\"shopify-section"),
+        html.starts_with(
+            "<div id=\"shopify-section-template--cart__main\" class=\"shopify-section"
+        ),
         "{html}"
     );
     let sections = app
@@ -189,7 +197,9 @@ async fn a_template_instance_renders_at_any_url() {
         .text();
     let sections: serde_json::Value = serde_json::from_str(&sections).expect("json");
     // The product section renders with the page's objects: no product here, so no title.
-    let product = sections["template--product__main"].as_str().unwrap_or_default();
+    let product = sections["template--product__main"]
+        .as_str()
+        .unwrap_or_default();
     assert!(product.contains("<h1></h1>"), "{sections}");
     assert!(sections["template--cart__nope"].is_null(), "{sections}");
 }

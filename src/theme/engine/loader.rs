@@ -36,6 +36,7 @@ use crate::theme::objects::fragments::Fragments;
 use crate::theme::objects::image::shop_image;
 use crate::theme::objects::locale::{Locale, Locales};
 use crate::theme::objects::shopify_filters::{color_value, font_value};
+use crate::theme::objects::video_url::video_url_value;
 
 /// A section file after loading.
 #[derive(Debug, Default)]
@@ -880,6 +881,9 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
         (Some("image_picker"), Json::String(reference)) => {
             shop_image(reference).unwrap_or_else(|| Value::from(reference.as_str()))
         }
+        (Some("video_url"), Json::String(url)) => {
+            video_url_value(url).unwrap_or_else(|| Value::from(url.as_str()))
+        }
         // Merchant-authored markup, output as-is like Shopify does; `{{ product.x }}` in it is
         // a dynamic source, filled in from the page when read.
         (Some("richtext" | "inline_richtext" | "html"), Json::String(s)) => {
@@ -895,7 +899,7 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
 /// `settings`: the theme settings, with each `font_picker` handle as the `font` object it
 /// names (<https://shopify.dev/docs/api/liquid/objects/font>) and each `color` as a `color`
 /// object (<https://shopify.dev/docs/api/liquid/objects/color>), each store-file `image_picker`
-/// as the stand-in image; the rest as the JSON says.
+/// as the stand-in image, each `video_url` as its id and host; the rest as the JSON says.
 fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema]) -> Value {
     Value::from_pairs(
         values
@@ -910,6 +914,9 @@ fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema
                     (Some("color"), Json::String(color)) => color_value(color),
                     (Some("image_picker"), Json::String(reference)) => {
                         shop_image(reference).unwrap_or_else(|| Value::from(reference.as_str()))
+                    }
+                    (Some("video_url"), Json::String(url)) => {
+                        video_url_value(url).unwrap_or_else(|| Value::from(url.as_str()))
                     }
                     _ => Value::from(Serde(value)),
                 };

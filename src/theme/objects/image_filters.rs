@@ -815,7 +815,10 @@ mod tests {
         );
         // Computed widths may be floats: their whole part (Concept's footer logo).
         assert_eq!(
-            ok("{{ url|image_tag(widths='200.0, 400.7', height=none) }}", c.clone()),
+            ok(
+                "{{ url|image_tag(widths='200.0, 400.7', height=none) }}",
+                c.clone()
+            ),
             "<img src=\"/static/products/hat.jpg?width=900\" alt=\"\" \
              srcset=\"/static/products/hat.jpg?width=200 200w, /static/products/hat.jpg?width=400 400w\">"
         );

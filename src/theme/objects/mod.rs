@@ -19,3 +19,4 @@ pub mod money;
 pub mod product;
 pub mod shopify_filters;
 pub mod values;
+pub mod video_url;
