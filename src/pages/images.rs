@@ -70,7 +70,10 @@ impl StaticFiles {
     }
 
     /// Answers one request below `/static` (the path is the one under it).
-    pub async fn answer(&self, request: Request) -> Response {
+    pub async fn answer(&self, mut request: Request) -> Response {
+        if self.inner.theme.is_some() {
+            request = without_assets_folder(request);
+        }
         let path = request.uri().path().to_string();
         let query = request.uri().query().unwrap_or("").to_string();
         if let Some(theme) = &self.inner.theme {
@@ -209,6 +212,29 @@ impl StaticFiles {
             hit: false,
         })
     }
+}
+
+/// A Shopify theme's `asset_url` is `/static/assets/NAME`: a file's URL holds `/assets/`, as on
+/// Shopify's CDN, where theme scripts look for their own files by it
+/// (`script[src*="/assets/lazysizes.min.js"]`). The file is `assets/NAME` all the same.
+fn without_assets_folder(mut request: Request) -> Request {
+    let uri = request.uri();
+    let Some(rest) = uri.path().strip_prefix("/assets/") else {
+        return request;
+    };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("/{rest}?{query}"),
+        None => format!("/{rest}"),
+    };
+    let mut parts = uri.clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return request,
+    }
+    if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 /// A tower service, for `Router::nest_service`.

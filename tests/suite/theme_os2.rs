@@ -52,12 +52,15 @@ async fn layout_section_groups_static_sections_and_settings_render() {
             "<h2>Welcome</h2>",
             // a static section with its schema default; an unknown filter passes its input
             "<footer>© Demo x</footer>",
-            "/static/theme.css?v=",
+            "/static/assets/theme.css?v=",
         ],
     );
-    let css = app.visitor().get("/static/theme.css").await;
-    css.expect(200);
-    assert!(css.text().contains("--accent"));
+    // An asset's URL holds `/assets/`, as on Shopify's CDN; the file answers at both paths.
+    for path in ["/static/assets/theme.css", "/static/theme.css"] {
+        let css = app.visitor().get(path).await;
+        css.expect(200);
+        assert!(css.text().contains("--accent"), "{path}");
+    }
     let csp = resp
         .header("content-security-policy")
         .expect("a CSP header");
@@ -1095,7 +1098,7 @@ async fn helium_renders_every_page_unmodified() {
                 body_class,
                 "<div id=\"shopify-section-header\" class=\"shopify-section\">",
                 "<footer id=\"shopify-section-footer\" class=\"shopify-section\">",
-                "/static/base.css?v=",
+                "/static/assets/base.css?v=",
                 "id=\"shopify-globals\"",
                 "</html>",
             ],
@@ -1160,10 +1163,10 @@ async fn liquid_assets_render_with_settings_under_the_name_asset_url_gives() {
     let app = TestApp::with_os2_theme(&os2_fixture()).await;
     let html = app.visitor().get("/").await.text();
     let url = html
-        .split("href=\"/static/settings.css?v=")
+        .split("href=\"/static/assets/settings.css?v=")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
-        .map(|v| format!("/static/settings.css?v={v}"))
+        .map(|v| format!("/static/assets/settings.css?v={v}"))
         .expect("asset_url versions the Liquid asset under its served name");
     let css = app.visitor().get(&url).await;
     css.expect(200);

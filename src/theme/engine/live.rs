@@ -50,9 +50,11 @@ pub const LIVE_RELOAD_JS: &str = r#"(() => {
     return url.pathname + url.search;
   };
 
+  // A Shopify theme's asset URL holds `/assets/` (`/static/assets/theme.css`): the same file.
+  const samePath = (p) => p.replace(/^\/static\/assets\//, "/static/");
   const swapCss = (path) => {
     const links = [...document.querySelectorAll('link[rel~="stylesheet"]')]
-      .filter((link) => new URL(link.href, location.href).pathname === path);
+      .filter((link) => samePath(new URL(link.href, location.href).pathname) === samePath(path));
     if (links.length === 0) return location.reload();
     for (const link of links) {
       const fresh = link.cloneNode();

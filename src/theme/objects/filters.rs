@@ -297,10 +297,18 @@ fn translate(state: &State, key: Value, args: Kwargs) -> Value {
 fn asset_url(state: &State, name: Value) -> String {
     let name = text(&name);
     let name = name.trim_start_matches('/');
-    let version = current_page(state).and_then(|p| p.assets.0.get(name).cloned());
+    let page = current_page(state);
+    let version = page.as_ref().and_then(|p| p.assets.0.get(name).cloned());
+    // A Shopify theme's assets are under `/assets/` in their URL, as on Shopify's CDN (theme
+    // scripts find their own files by it); the `/static` service reads `assets/NAME` for both.
+    let folder = if page.as_ref().is_some_and(|p| p.is_shopify_theme()) {
+        "/static/assets"
+    } else {
+        "/static"
+    };
     match version {
-        Some(v) => format!("/static/{name}?v={v}"),
-        None => format!("/static/{name}"),
+        Some(v) => format!("{folder}/{name}?v={v}"),
+        None => format!("{folder}/{name}"),
     }
 }
 
