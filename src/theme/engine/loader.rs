@@ -178,15 +178,16 @@ const SECTIONS_PRELUDE: &str = "var __vitrine_sections__ = (function () {\n\
 
 /// One file's script in its bundle.
 fn script_part(file: &str, folder: &str, body: &str) -> String {
-    let guard = match file
-        .strip_prefix("sections/")
+    let section_type = file
+        .strip_prefix(folder)
         .and_then(|f| f.strip_suffix(".liquid"))
-    {
-        Some(kind) if folder == "sections/" => {
+        .filter(|_| folder == "sections/");
+    let guard = match section_type {
+        Some(kind) => {
             let kind = serde_json::to_string(kind).unwrap_or_default();
             format!("  if (!__vitrine_sections__[{kind}]) return;\n")
         }
-        _ => String::new(),
+        None => String::new(),
     };
     format!(
         "/* {file} */\n(function () {{\n{guard}  try {{\n{body}\n  }} catch (e) {{\n    console.error(e);\n  }}\n}})();\n"
@@ -876,13 +877,8 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
                 .filter_map(|h| catalog.product_value(h))
                 .collect::<Vec<_>>(),
         ),
-        (Some("font_picker"), Json::String(handle)) => font_value(handle),
-        (Some("color"), Json::String(color)) => color_value(color),
-        (Some("image_picker"), Json::String(reference)) => {
-            shop_image(reference).unwrap_or_else(|| Value::from(reference.as_str()))
-        }
-        (Some("video_url"), Json::String(url)) => {
-            video_url_value(url).unwrap_or_else(|| Value::from(url.as_str()))
+        (Some(kind), Json::String(text)) if let Some(value) = typed_text_setting(kind, text) => {
+            value
         }
         // Merchant-authored markup, output as-is like Shopify does; `{{ product.x }}` in it is
         // a dynamic source, filled in from the page when read.
@@ -893,6 +889,18 @@ fn setting_value(kind: Option<&str>, value: &Json, locale: &LocaleValues) -> Val
             crate::theme::objects::dynamic::setting_text(s, false)
         }
         _ => Value::from(Serde(value)),
+    }
+}
+
+/// The object a text setting of `kind` stands for, the same in the theme settings and in a
+/// section's: `None` when the type is read as its text (or the text names nothing of it).
+fn typed_text_setting(kind: &str, text: &str) -> Option<Value> {
+    match kind {
+        "font_picker" => Some(font_value(text)),
+        "color" => Some(color_value(text)),
+        "image_picker" => shop_image(text),
+        "video_url" => video_url_value(text),
+        _ => None,
     }
 }
 
@@ -910,13 +918,8 @@ fn global_settings(values: &serde_json::Map<String, Json>, defs: &[SettingSchema
                     .find(|d| d.id.as_deref() == Some(id.as_str()))
                     .map(|d| d.kind.as_str());
                 let value = match (kind, value) {
-                    (Some("font_picker"), Json::String(handle)) => font_value(handle),
-                    (Some("color"), Json::String(color)) => color_value(color),
-                    (Some("image_picker"), Json::String(reference)) => {
-                        shop_image(reference).unwrap_or_else(|| Value::from(reference.as_str()))
-                    }
-                    (Some("video_url"), Json::String(url)) => {
-                        video_url_value(url).unwrap_or_else(|| Value::from(url.as_str()))
+                    (Some(kind), Json::String(text)) => {
+                        typed_text_setting(kind, text).unwrap_or_else(|| Value::from(text.as_str()))
                     }
                     _ => Value::from(Serde(value)),
                 };
